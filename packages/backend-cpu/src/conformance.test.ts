@@ -1,0 +1,4 @@
+import { runConformance } from '@tessera/conformance';
+import { cpu } from './index.js';
+
+runConformance(() => cpu());

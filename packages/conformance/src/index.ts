@@ -1,0 +1,62 @@
+/**
+ * `@tessera/conformance`: the suite every Tessera backend must pass. Call `runConformance` inside
+ * a vitest test file of your backend:
+ *
+ * @example
+ * ```ts
+ * // my-backend.conformance.test.ts
+ * import { runConformance } from '@tessera/conformance';
+ * import { myBackend } from './index.js';
+ * runConformance(() => myBackend());
+ * ```
+ */
+import { beforeAll, describe } from 'vitest';
+import { setBackend, type Backend } from '@tessera/tensor-core';
+import { creationCases } from './cases/creation.js';
+import { elementwiseCases } from './cases/elementwise.js';
+import { reduceCases } from './cases/reduce.js';
+import { movementCases } from './cases/movement.js';
+import { nnCases } from './cases/nn.js';
+import { engineCases } from './cases/engine.js';
+
+export { expectTensor, expectTensorError, expectNoLeaks, TOLERANCE } from './helpers.js';
+
+/** Options of {@link runConformance}. */
+export interface ConformanceOptions {
+  /** Case groups to skip, by name: `creation`, `elementwise`, `reduce`, `movement`, `nn`, `engine`. */
+  readonly skip?: readonly string[];
+}
+
+/** What each case group receives. */
+export interface ConformanceContext {
+  /** The backend under test (active while the cases run). */
+  backend(): Backend;
+  /** Whether the backend stores float64. */
+  readonly float64: () => boolean;
+}
+
+/** Registers the conformance suite (vitest `describe` blocks) against `makeBackend()`. */
+export function runConformance(makeBackend: () => Backend | Promise<Backend>, options: ConformanceOptions = {}): void {
+  let backend: Backend | undefined;
+  const ctx: ConformanceContext = {
+    backend: () => backend!,
+    float64: () => backend!.capabilities.dtypes.includes('float64'),
+  };
+  const groups: Record<string, (ctx: ConformanceContext) => void> = {
+    creation: creationCases,
+    elementwise: elementwiseCases,
+    reduce: reduceCases,
+    movement: movementCases,
+    nn: nnCases,
+    engine: engineCases,
+  };
+  describe('conformance', () => {
+    beforeAll(async () => {
+      backend = await setBackend(makeBackend());
+    });
+    for (const [name, register] of Object.entries(groups)) {
+      if (options.skip?.includes(name)) continue;
+      describe(name, () => register(ctx));
+    }
+  });
+}

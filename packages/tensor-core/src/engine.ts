@@ -1,0 +1,429 @@
+/**
+ * The engine: backend registry, runtime switch, kernel dispatch, the `observe` hook, memory
+ * scopes and counters. One engine per copy of tensor-core; nothing registers itself on import.
+ */
+import { BACKEND_SPEC_VERSION, type Backend, type DataHandle, type TensorInfo } from './backend.js';
+import { bytesPerElement, type DType } from './dtype.js';
+import { TensorError, fmtShape } from './errors.js';
+import { sizeOf } from './shape.js';
+import { Tensor, Variable, type Storage } from './tensor.js';
+
+/** What the `observe` hook sees of one op: its name, inputs, outputs and attributes. */
+export interface OpRecord {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  readonly outputs: readonly Tensor[];
+  readonly attrs: Readonly<Record<string, unknown>>;
+}
+
+/** A function called after every op (autograd's tape recorder). */
+export type OpObserver = (record: OpRecord) => void;
+
+/** The shape and dtype of one kernel output. */
+export interface OutputSpec {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+/** Counters returned by {@link memory}. */
+export interface MemoryInfo {
+  /** Live (not disposed) tensors over all backends. */
+  readonly tensors: number;
+  /** Bytes of storage referenced by live tensors, over all backends. */
+  readonly bytes: number;
+  /** Per backend name: live tensors, their storage bytes, and what the backend itself reports. */
+  readonly backends: Readonly<Record<string, { tensors: number; bytes: number; backendBytes: number; buffers: number }>>;
+}
+
+type Scope = Set<Tensor>;
+
+class Engine {
+  readonly backends = new Map<string, Backend>();
+  active: Backend | undefined;
+  readonly scopes: Scope[] = [];
+  observer: OpObserver | undefined;
+  nextId = 0;
+  readonly counts = new Map<Backend, { tensors: number; bytes: number }>();
+  leakRegistry: FinalizationRegistry<string> | undefined;
+  /** Nesting depth of ops whose inner ops are an implementation detail (not observed). */
+  silentDepth = 0;
+}
+
+const engine = new Engine();
+
+/**
+ * Registers `backend` and makes it the one where new tensors are created.
+ *
+ * @throws TensorError `SPEC_VERSION_MISMATCH` when the backend implements another interface version.
+ * @example
+ * ```ts
+ * import { cpu } from '@tessera/backend-cpu';
+ * await setBackend(cpu());
+ * ```
+ */
+export async function setBackend(backend: Backend | Promise<Backend>): Promise<Backend> {
+  const b = await backend;
+  registerBackend(b);
+  engine.active = b;
+  return b;
+}
+
+/**
+ * Adds a backend to the registry without making it active (for `t.to(backend)`).
+ * @throws TensorError `SPEC_VERSION_MISMATCH`.
+ */
+export function registerBackend(backend: Backend): void {
+  if (backend.specVersion !== BACKEND_SPEC_VERSION) {
+    throw new TensorError(
+      'SPEC_VERSION_MISMATCH',
+      'setBackend',
+      `backend '${backend.name}' implements interface version ${String(backend.specVersion)}, this tensor-core expects ${BACKEND_SPEC_VERSION}`,
+    );
+  }
+  engine.backends.set(backend.name, backend);
+  if (!engine.counts.has(backend)) engine.counts.set(backend, { tensors: 0, bytes: 0 });
+}
+
+/**
+ * The active backend, or the registered backend called `name`.
+ * @throws TensorError `NO_BACKEND` when none is set (or none has that name).
+ */
+export function getBackend(name?: string): Backend {
+  const b = name === undefined ? engine.active : engine.backends.get(name);
+  if (!b) {
+    throw new TensorError(
+      'NO_BACKEND',
+      'getBackend',
+      name === undefined
+        ? 'no backend is set: call `await setBackend(cpu())` (from @tessera/backend-cpu) first'
+        : `no backend named '${name}' is registered (registered: ${[...engine.backends.keys()].join(', ') || 'none'})`,
+    );
+  }
+  return b;
+}
+
+/**
+ * Installs the op observer (autograd's recorder). There is one hook; installing replaces the
+ * previous one. Returns a function that removes it.
+ */
+export function observe(observer: OpObserver | undefined): () => void {
+  const previous = engine.observer;
+  engine.observer = observer;
+  return () => {
+    engine.observer = previous;
+  };
+}
+
+/** Whether an observer is installed (ops skip building records when not). */
+export function isObserved(): boolean {
+  return engine.observer !== undefined && engine.silentDepth === 0;
+}
+
+// ---------------------------------------------------------------- tensors and storage
+
+/** @internal Creates a tensor object over `storage` and tracks it in the current scope. */
+export function makeTensor(storage: Storage, shape: readonly number[], dtype: DType): Tensor {
+  const t = new Tensor(engine.nextId++, storage, Object.freeze([...shape]), dtype);
+  storage.refs++;
+  const c = engine.counts.get(storage.backend);
+  if (c) c.tensors++;
+  const scope = engine.scopes[engine.scopes.length - 1];
+  if (scope) scope.add(t);
+  engine.leakRegistry?.register(t, `tensor id=${t.id} shape=${fmtShape(shape)} dtype=${dtype}`, t);
+  return t;
+}
+
+/** @internal A variable sharing `storage` (untracked by tidy scopes: variables live until disposed). */
+export function makeVariable(storage: Storage, shape: readonly number[], dtype: DType): Variable {
+  const v = new Variable(engine.nextId++, storage, Object.freeze([...shape]), dtype);
+  storage.refs++;
+  const c = engine.counts.get(storage.backend);
+  if (c) c.tensors++;
+  engine.leakRegistry?.register(v, `variable id=${v.id} shape=${fmtShape(shape)} dtype=${dtype}`, v);
+  return v;
+}
+
+/** @internal Points `v` at `storage`, releasing its previous storage when unused. */
+export function swapStorage(v: Variable, storage: Storage): void {
+  const old = v.storage;
+  storage.refs++;
+  const cNew = engine.counts.get(storage.backend);
+  const cOld = engine.counts.get(old.backend);
+  if (cNew !== cOld) {
+    if (cOld) cOld.tensors--;
+    if (cNew) cNew.tensors++;
+  }
+  v.storage = storage;
+  old.refs--;
+  if (old.refs === 0) {
+    if (cOld) cOld.bytes -= old.bytes;
+    old.backend.free(old.handle);
+  }
+}
+
+/** @internal Allocates storage on `backend`. */
+export function allocateStorage(backend: Backend, size: number, dtype: DType): Storage {
+  const bytes = size * bytesPerElement(dtype);
+  const handle = backend.allocate(size, dtype);
+  const c = engine.counts.get(backend);
+  if (c) c.bytes += bytes;
+  return { handle, backend, refs: 0, bytes };
+}
+
+/** @internal Called by `Tensor.dispose`. */
+export function releaseTensor(t: Tensor, storage: Storage): void {
+  const c = engine.counts.get(storage.backend);
+  if (c) c.tensors--;
+  for (const scope of engine.scopes) scope.delete(t);
+  engine.leakRegistry?.unregister(t);
+  storage.refs--;
+  if (storage.refs === 0) {
+    if (c) c.bytes -= storage.bytes;
+    storage.backend.free(storage.handle);
+  }
+}
+
+/** @internal The kernel view of a tensor. */
+export function infoOf(t: Tensor): TensorInfo {
+  return { handle: t.storage.handle, shape: t.shape, dtype: t.dtype };
+}
+
+/**
+ * @internal Checks that a tensor is usable by `op`.
+ * @throws TensorError `TENSOR_DISPOSED`.
+ */
+export function assertLive(t: Tensor, op: string): void {
+  if (t.isDisposed) {
+    throw new TensorError(
+      'TENSOR_DISPOSED',
+      op,
+      `tensor id=${t.id} shape=${fmtShape(t.shape)} dtype=${t.dtype} was disposed before it was used`,
+    );
+  }
+}
+
+function commonBackend(op: string, inputs: readonly Tensor[]): Backend {
+  let backend: Backend | undefined;
+  let first: Tensor | undefined;
+  for (const t of inputs) {
+    assertLive(t, op);
+    if (backend === undefined) {
+      backend = t.backend;
+      first = t;
+    } else if (t.backend !== backend) {
+      throw new TensorError(
+        'BACKEND_MISMATCH',
+        op,
+        `inputs live on different backends: tensor id=${first!.id} on '${backend.name}', tensor id=${t.id} on '${t.backend.name}'; move one with t.to(backend)`,
+      );
+    }
+  }
+  return backend ?? getBackend();
+}
+
+/**
+ * @internal Runs one kernel: checks inputs, allocates the outputs, calls `kernel` (skipped when
+ * every output is empty), tracks the outputs and reports the op to the observer.
+ */
+export function runKernel(
+  name: string,
+  inputs: readonly Tensor[],
+  attrs: Record<string, unknown>,
+  outputs: readonly OutputSpec[],
+  kernel: (backend: Backend, inputs: TensorInfo[], outputs: TensorInfo[]) => void,
+): Tensor[] {
+  const backend = commonBackend(name, inputs);
+  for (const spec of outputs) {
+    if (!backend.capabilities.dtypes.includes(spec.dtype)) {
+      throw new TensorError('UNSUPPORTED', name, `backend '${backend.name}' does not support dtype ${spec.dtype}`);
+    }
+  }
+  const storages = outputs.map((spec) => allocateStorage(backend, sizeOf(spec.shape), spec.dtype));
+  const outInfos: TensorInfo[] = outputs.map((spec, i) => ({ handle: storages[i]!.handle, shape: spec.shape, dtype: spec.dtype }));
+  if (outputs.some((spec) => sizeOf(spec.shape) > 0)) {
+    try {
+      kernel(backend, inputs.map(infoOf), outInfos);
+    } catch (e) {
+      for (const s of storages) {
+        const c = engine.counts.get(backend);
+        if (c) c.bytes -= s.bytes;
+        backend.free(s.handle);
+      }
+      throw e;
+    }
+  }
+  const result = outputs.map((spec, i) => makeTensor(storages[i]!, spec.shape, spec.dtype));
+  notify(name, inputs, result, attrs);
+  return result;
+}
+
+/** @internal A new tensor that shares `x`'s storage with another shape (reshape is free). */
+export function viewOf(name: string, x: Tensor, shape: readonly number[], attrs: Record<string, unknown>): Tensor {
+  assertLive(x, name);
+  const t = makeTensor(x.storage, shape, x.dtype);
+  notify(name, [x], [t], attrs);
+  return t;
+}
+
+/** @internal Tensor from host values on a backend. */
+export function fromValues(values: import('./backend.js').TypedArray, shape: readonly number[], dtype: DType, backend: Backend = getBackend()): Tensor {
+  if (!backend.capabilities.dtypes.includes(dtype)) {
+    throw new TensorError('UNSUPPORTED', 'tensor', `backend '${backend.name}' does not support dtype ${dtype}`);
+  }
+  const storage = allocateStorage(backend, values.length, dtype);
+  if (values.length > 0) backend.write(storage.handle, values);
+  return makeTensor(storage, shape, dtype);
+}
+
+function notify(name: string, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: Record<string, unknown>): void {
+  if (engine.observer !== undefined && engine.silentDepth === 0) engine.observer({ name, inputs, outputs, attrs });
+}
+
+/**
+ * @internal Runs `fn` without reporting its inner ops to the observer, then reports one record
+ * for the whole op. Used by ops that have their own gradient rule but are built from others.
+ */
+export function asOneOp(name: string, inputs: readonly Tensor[], attrs: Record<string, unknown>, fn: () => Tensor[]): Tensor[] {
+  engine.silentDepth++;
+  let outputs: Tensor[];
+  try {
+    outputs = fn();
+  } finally {
+    engine.silentDepth--;
+  }
+  notify(name, inputs, outputs, attrs);
+  return outputs;
+}
+
+/** @internal Runs `fn` without reporting any op to the observer (e.g. inside `noGrad`). */
+export function unobserved<T>(fn: () => T): T {
+  engine.silentDepth++;
+  try {
+    return fn();
+  } finally {
+    engine.silentDepth--;
+  }
+}
+
+/**
+ * @internal A tensor sharing `t`'s storage that no `tidy` scope tracks: it lives until it is
+ * disposed explicitly. Autograd keeps the tensors a gradient rule needs this way.
+ */
+export function retain(t: Tensor): Tensor {
+  assertLive(t, 'retain');
+  engine.scopes.push(new Set());
+  try {
+    const r = makeTensor(t.storage, t.shape, t.dtype);
+    r.requiresGrad = t.requiresGrad;
+    return r;
+  } finally {
+    engine.scopes.pop();
+  }
+}
+
+// ---------------------------------------------------------------- scopes
+
+type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [key: string]: TensorContainer } | number | string | boolean | null | undefined | void;
+
+function collect(value: unknown, into: Set<Tensor>): void {
+  if (value instanceof Tensor) into.add(value);
+  else if (Array.isArray(value)) for (const v of value) collect(v, into);
+  else if (value instanceof Map) for (const v of value.values()) collect(v, into);
+  else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collect(v, into);
+  }
+}
+
+/**
+ * Runs `fn` and disposes every tensor it created, except those it returns (in an array, plain
+ * object or Map) and those passed to {@link keep}. Returned tensors move to the enclosing scope.
+ *
+ * @throws TensorError `INVALID_ARGUMENT` when `fn` returns a promise (scopes are synchronous).
+ * @example
+ * ```ts
+ * const y = tidy(() => x.mul(2).add(1)); // the intermediate x*2 is freed
+ * ```
+ */
+export function tidy<T extends TensorContainer | Map<unknown, Tensor>>(fn: () => T): T {
+  const scope: Scope = new Set();
+  engine.scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    engine.scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
+  }
+  engine.scopes.pop();
+  if (result instanceof Promise) {
+    for (const t of scope) t.dispose();
+    throw new TensorError('INVALID_ARGUMENT', 'tidy', 'the function returned a promise; tidy scopes are synchronous (await outside tidy)');
+  }
+  const kept = new Set<Tensor>();
+  collect(result, kept);
+  const parent = engine.scopes[engine.scopes.length - 1];
+  for (const t of scope) {
+    if (kept.has(t)) parent?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/**
+ * Excludes `t` from every enclosing `tidy` scope; it lives until disposed.
+ * @example
+ * ```ts
+ * let w!: Tensor;
+ * tidy(() => { w = keep(randn([3, 3], { seed: 0 })); });
+ * ```
+ */
+export function keep<T extends Tensor>(t: T): T {
+  for (const scope of engine.scopes) scope.delete(t);
+  return t;
+}
+
+/** Disposes every tensor in `tensors` (nested arrays and objects are walked). */
+export function dispose(tensors: unknown): void {
+  const all = new Set<Tensor>();
+  collect(tensors, all);
+  for (const t of all) t.dispose();
+}
+
+/**
+ * Memory counters: live tensors and bytes, per backend.
+ * @example
+ * ```ts
+ * const before = memory().tensors;
+ * tidy(() => { zeros([10]).add(1); });
+ * memory().tensors === before; // true
+ * ```
+ */
+export function memory(): MemoryInfo {
+  let tensors = 0;
+  let bytes = 0;
+  const backends: Record<string, { tensors: number; bytes: number; backendBytes: number; buffers: number }> = {};
+  for (const [backend, c] of engine.counts) {
+    tensors += c.tensors;
+    bytes += c.bytes;
+    const m = backend.memory();
+    backends[backend.name] = { tensors: c.tensors, bytes: c.bytes, backendBytes: m.bytes, buffers: m.buffers };
+  }
+  return { tensors, bytes, backends };
+}
+
+/**
+ * Debug mode: reports tensors that were garbage-collected without `dispose()` (a leak) to
+ * `onLeak` (default `console.warn`). Only a detector: it never frees memory.
+ */
+export function enableLeakDetector(onLeak: (description: string) => void = (d) => console.warn(`[tessera] leaked ${d}`)): void {
+  engine.leakRegistry = new FinalizationRegistry(onLeak);
+}
+
+/** Turns the leak detector off. */
+export function disableLeakDetector(): void {
+  engine.leakRegistry = undefined;
+}
+
+/** @internal Handle access for backends moving data (`t.to`). */
+export type { DataHandle };

@@ -1,0 +1,53 @@
+/**
+ * `TensorError`: every error Tessera throws on bad input, with a machine-readable `code`, the op
+ * that raised it, and a message naming the offending values.
+ */
+
+/** Error codes. */
+export type TensorErrorCode =
+  | 'SHAPE_MISMATCH'
+  | 'DTYPE_MISMATCH'
+  | 'INVALID_ARGUMENT'
+  | 'AXIS_OUT_OF_RANGE'
+  | 'INDEX_OUT_OF_RANGE'
+  | 'TENSOR_DISPOSED'
+  | 'BACKEND_MISMATCH'
+  | 'NO_BACKEND'
+  | 'UNSUPPORTED'
+  | 'SYNC_READ_UNSUPPORTED'
+  | 'SPEC_VERSION_MISMATCH'
+  | 'GRADIENT_ERROR';
+
+const BRAND = Symbol.for('@tessera/tensor-error');
+
+/**
+ * The error type of Tessera. Recognise it across duplicate installs with `TensorError.is(e)`.
+ *
+ * @example
+ * ```ts
+ * try { zeros([2, 3]).matmul(zeros([4, 5])); }
+ * catch (e) { if (TensorError.is(e)) console.log(e.code); } // 'SHAPE_MISMATCH'
+ * ```
+ */
+export class TensorError extends Error {
+  readonly code: TensorErrorCode;
+  readonly op: string;
+  readonly [BRAND] = true;
+
+  constructor(code: TensorErrorCode, op: string, message: string) {
+    super(`${op}: ${message}`);
+    this.name = 'TensorError';
+    this.code = code;
+    this.op = op;
+  }
+
+  /** Whether `value` is a `TensorError`, even from another copy of this package. */
+  static is(value: unknown): value is TensorError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+/** Formats a shape as `[2,3]`. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}

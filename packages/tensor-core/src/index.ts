@@ -1,0 +1,47 @@
+/**
+ * `@tessera/tensor-core`: tensors, dtypes, broadcasting, the `Backend` interface, the engine and
+ * the op library.
+ *
+ * @example
+ * ```ts
+ * import { randn, setBackend } from '@tessera/tensor-core';
+ * import { cpu } from '@tessera/backend-cpu';
+ * await setBackend(cpu());
+ * const y = randn([64, 128], { seed: 1 }).matmul(randn([128, 10], { seed: 2 })).relu().sum(1);
+ * console.log(y.shape, await y.data());
+ * ```
+ */
+export * from './backend.js';
+export * from './dtype.js';
+export * from './errors.js';
+export * from './rng.js';
+export * from './shape.js';
+export { Tensor, Variable, variable, type NestedArray } from './tensor.js';
+export {
+  setBackend,
+  registerBackend,
+  getBackend,
+  observe,
+  isObserved,
+  tidy,
+  keep,
+  dispose,
+  memory,
+  enableLeakDetector,
+  disableLeakDetector,
+  retain,
+  unobserved,
+  asOneOp,
+  runKernel,
+  viewOf,
+  type OpRecord,
+  type OpObserver,
+  type OutputSpec,
+  type MemoryInfo,
+} from './engine.js';
+export type { TensorLike } from './ops/util.js';
+export * from './ops/creation.js';
+export * from './ops/elementwise.js';
+export * from './ops/reduce.js';
+export * from './ops/movement.js';
+export * from './ops/nn.js';

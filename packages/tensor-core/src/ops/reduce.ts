@@ -1,0 +1,284 @@
+/**
+ * Reductions over any axes (`keepDims` as numpy), `cumsum` and `topk`. tensor-core moves the
+ * reduced axes innermost before it calls a backend's `reduce` kernel, so kernels only ever
+ * reduce the last `reduceSize` contiguous elements.
+ */
+import type { ReduceOp } from '../backend.js';
+import { isFloat, type DType } from '../dtype.js';
+import { runKernel, assertLive } from '../engine.js';
+import { TensorError, fmtShape } from '../errors.js';
+import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { cast, where, isFinite as isFiniteOp, log, exp, sqrt, equal } from './elementwise.js';
+import { permute, reshape } from './movement.js';
+import { disposeAll, requireInt } from './util.js';
+
+/** Axes to reduce: one, several, or all (undefined). */
+export type Axes = number | readonly number[] | undefined;
+
+function reduceOp(op: ReduceOp, name: string, x: Tensor, axes: Axes, keepDims: boolean, outDtype: DType): Tensor {
+  assertLive(x, name);
+  const rank = x.rank;
+  // A scalar accepts axis 0/−1 (as PyTorch) and reduces nothing.
+  const reduced = rank === 0 ? (normalizeAxes(axes, 1, name), []) : normalizeAxes(axes, rank, name);
+  const kept = Array.from({ length: rank }, (_, i) => i).filter((i) => !reduced.includes(i));
+  const reduceSize = sizeOf(reduced.map((a) => x.shape[a]!));
+  if (reduceSize === 0 && op !== 'sum' && op !== 'prod' && op !== 'any' && op !== 'all') {
+    throw new TensorError('INVALID_ARGUMENT', name, `cannot reduce over a zero-length axis (shape ${fmtShape(x.shape)}, axes ${fmtShape(reduced)}): the result has no identity`);
+  }
+  const outShape = keepDims ? x.shape.map((d, i) => (reduced.includes(i) ? 1 : d)) : kept.map((i) => x.shape[i]!);
+  const perm = [...kept, ...reduced];
+  const inOrder = perm.every((p, i) => p === i);
+  const moved = inOrder ? x : permute(x, perm);
+  const [out] = runKernel(name, [moved], { axes: reduced, keepDims }, [{ shape: outShape, dtype: outDtype }], (b, [xi], [o]) =>
+    b.reduce(op, xi!, reduceSize, o!),
+  );
+  if (moved !== x) moved.dispose();
+  return out!;
+}
+
+/** Validates `axes` before any temporary is made, so a bad axis leaks nothing. */
+function checkAxes(x: Tensor, axes: Axes, name: string): void {
+  assertLive(x, name);
+  normalizeAxes(axes, Math.max(x.rank, 1), name);
+}
+
+function asNumeric(x: Tensor, name: string): Tensor {
+  assertLive(x, name);
+  return x.dtype === 'bool' ? cast(x, 'int32') : x;
+}
+
+function numericReduce(op: ReduceOp, name: string, x: Tensor, axes: Axes, keepDims: boolean): Tensor {
+  checkAxes(x, axes, name);
+  const t = asNumeric(x, name);
+  const out = reduceOp(op, name, t, axes, keepDims, t.dtype);
+  if (t !== x) t.dispose();
+  return out;
+}
+
+/**
+ * Sum over `axes` (all when omitted). bool sums as int32.
+ * @throws TensorError `AXIS_OUT_OF_RANGE` for a bad axis.
+ * @example `tensor([[1, 2], [3, 4]]).sum(1)` → `[3, 7]`
+ */
+export function sum(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return numericReduce('sum', 'sum', x, axes, keepDims);
+}
+
+/** Product over `axes`. */
+export function prod(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return numericReduce('prod', 'prod', x, axes, keepDims);
+}
+
+/**
+ * Maximum over `axes` (NaN propagates). Gradients flow to the maximal elements, split evenly
+ * among ties (as PyTorch's `amax`).
+ * @throws TensorError `INVALID_ARGUMENT` over a zero-length axis.
+ */
+export function max(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return numericReduce('max', 'max', x, axes, keepDims);
+}
+
+/** Minimum over `axes`. */
+export function min(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return numericReduce('min', 'min', x, axes, keepDims);
+}
+
+/**
+ * Mean over `axes`; integer inputs give float32.
+ * @example `tensor([1, 2, 3, 4]).mean()` → `2.5`
+ */
+export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  checkAxes(x, axes, 'mean');
+  const f = isFloat(x.dtype) ? x : cast(x, 'float32');
+  const reduced = x.rank === 0 ? [] : normalizeAxes(axes, x.rank, 'mean');
+  const count = sizeOf(reduced.map((a) => x.shape[a]!));
+  const s = sum(f, reduced, keepDims);
+  const out = s.div(count);
+  s.dispose();
+  if (f !== x) f.dispose();
+  return out;
+}
+
+function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepDims: boolean): Tensor {
+  checkAxes(x, axis, op);
+  const t = asNumeric(x, op);
+  let out: Tensor;
+  if (axis === undefined) {
+    const flat = reshape(t, [t.size]);
+    out = reduceOp(op, op, flat, [0], false, 'int32');
+    flat.dispose();
+    if (keepDims) {
+      const r = reshape(out, t.shape.map(() => 1));
+      out.dispose();
+      out = r;
+    }
+  } else {
+    out = reduceOp(op, op, t, [normalizeAxis(axis, t.rank, op)], keepDims, 'int32');
+  }
+  if (t !== x) t.dispose();
+  return out;
+}
+
+/** Index (int32) of the maximum along `axis` (of the flattened tensor when omitted); first occurrence on ties. */
+export function argmax(x: Tensor, axis?: number, keepDims = false): Tensor {
+  return argReduce('argmax', x, axis, keepDims);
+}
+
+/** Index of the minimum along `axis`; first occurrence on ties. */
+export function argmin(x: Tensor, axis?: number, keepDims = false): Tensor {
+  return argReduce('argmin', x, axis, keepDims);
+}
+
+/** Options of {@link variance} and {@link std}. */
+export interface VarianceOptions {
+  /** Subtracted from the count in the divisor: 1 (the default, as PyTorch) is the unbiased estimate, 0 the population variance. */
+  readonly correction?: number;
+  readonly keepDims?: boolean;
+}
+
+/**
+ * Variance over `axes`: `sum((x − mean)²) / (N − correction)`. (`var` is a reserved word in
+ * JavaScript; the method is `t.var()`.)
+ */
+export function variance(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  checkAxes(x, axes, 'var');
+  const correction = options.correction ?? 1;
+  requireInt('var', 'correction', correction, 0);
+  const f = isFloat(x.dtype) ? x : cast(x, 'float32');
+  const reduced = x.rank === 0 ? [] : normalizeAxes(axes, x.rank, 'var');
+  const count = sizeOf(reduced.map((a) => x.shape[a]!));
+  const m = mean(f, reduced, true);
+  const d = f.sub(m);
+  const sq = d.mul(d);
+  const s = sum(sq, reduced, options.keepDims ?? false);
+  const out = s.div(Math.max(count - correction, 0));
+  disposeAll([m, d, sq, s]);
+  if (f !== x) f.dispose();
+  return out;
+}
+
+/** Standard deviation: `sqrt(var)`. */
+export function std(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  const v = variance(x, axes, options);
+  const out = sqrt(v);
+  v.dispose();
+  return out;
+}
+
+/** `log(sum(exp(x)))` over `axes`, computed stably (shifted by the maximum). */
+export function logSumExp(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  checkAxes(x, axes, 'logSumExp');
+  const f = isFloat(x.dtype) ? x : cast(x, 'float32');
+  const reduced = x.rank === 0 ? [] : normalizeAxes(axes, x.rank, 'logSumExp');
+  const m = max(f, reduced, true);
+  // An all −∞ (or +∞) slice would give NaN from ∞ − ∞; shift by 0 there instead.
+  const finite = isFiniteOp(m);
+  const shift = where(finite, m, 0);
+  const d = f.sub(shift);
+  const e = exp(d);
+  const s = sum(e, reduced, true);
+  const l = log(s);
+  const withShift = l.add(shift);
+  const out = keepDims ? withShift : reshape(withShift, withShift.shape.filter((_, i) => !reduced.includes(i)));
+  disposeAll([m, finite, shift, d, e, s, l]);
+  if (out !== withShift) withShift.dispose();
+  if (f !== x) f.dispose();
+  return out;
+}
+
+function boolReduce(op: 'any' | 'all', x: Tensor, axes: Axes, keepDims: boolean): Tensor {
+  checkAxes(x, axes, op);
+  const b = x.dtype === 'bool' ? x : cast(x, 'bool');
+  const out = reduceOp(op, op, b, axes, keepDims, 'bool');
+  if (b !== x) b.dispose();
+  return out;
+}
+
+/** Whether any element over `axes` is nonzero (bool). */
+export function any(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return boolReduce('any', x, axes, keepDims);
+}
+
+/** Whether every element over `axes` is nonzero (bool). */
+export function all(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  return boolReduce('all', x, axes, keepDims);
+}
+
+/** Options of {@link cumsum}. */
+export interface CumsumOptions {
+  /** Exclude the current element (the first output is 0). */
+  readonly exclusive?: boolean;
+  /** Accumulate from the end of the axis. */
+  readonly reverse?: boolean;
+}
+
+/**
+ * Cumulative sum along `axis`. bool and int32 accumulate in int32.
+ * @example `cumsum(tensor([1, 2, 3]), 0)` → `[1, 3, 6]`
+ */
+export function cumsum(x: Tensor, axis: number, options: CumsumOptions = {}): Tensor {
+  assertLive(x, 'cumsum');
+  const a = normalizeAxis(axis, x.rank, 'cumsum');
+  const t = asNumeric(x, 'cumsum');
+  const exclusive = options.exclusive ?? false;
+  const reverse = options.reverse ?? false;
+  const [out] = runKernel('cumsum', [t], { axis: a, exclusive, reverse }, [{ shape: t.shape, dtype: t.dtype }], (b, [xi], [o]) =>
+    b.cumsum(xi!, a, exclusive, reverse, o!),
+  );
+  if (t !== x) t.dispose();
+  return out!;
+}
+
+/** Options of {@link topk}. */
+export interface TopkOptions {
+  /** Axis to search (default −1). */
+  readonly axis?: number;
+  /** Largest (default) or smallest values. */
+  readonly largest?: boolean;
+}
+
+/**
+ * The `k` largest (or smallest) values along an axis, sorted, and their int32 indices.
+ * @throws TensorError `INVALID_ARGUMENT` when `k` is not in `[0, size of the axis]`.
+ * @example `topk(tensor([1, 5, 3]), 2)` → `{ values: [5, 3], indices: [1, 2] }`
+ */
+export function topk(x: Tensor, k: number, options: TopkOptions = {}): { values: Tensor; indices: Tensor } {
+  assertLive(x, 'topk');
+  if (x.rank === 0) throw new TensorError('SHAPE_MISMATCH', 'topk', 'input must have at least one axis, got a scalar');
+  const axis = normalizeAxis(options.axis ?? -1, x.rank, 'topk');
+  const n = x.shape[axis]!;
+  if (!Number.isInteger(k) || k < 0 || k > n) {
+    throw new TensorError('INVALID_ARGUMENT', 'topk', `k must be an integer in [0, ${n}] for axis ${axis} of shape ${fmtShape(x.shape)}, got ${k}`);
+  }
+  const t = asNumeric(x, 'topk');
+  const largest = options.largest ?? true;
+  const last = t.rank - 1;
+  const perm = Array.from({ length: t.rank }, (_, i) => i);
+  perm[axis] = last;
+  perm[last] = axis;
+  const moved = axis === last ? t : permute(t, perm);
+  const outShape = [...moved.shape.slice(0, -1), k];
+  const [values, indices] = runKernel('topk', [moved], { k, largest }, [
+    { shape: outShape, dtype: moved.dtype },
+    { shape: outShape, dtype: 'int32' },
+  ], (b, [xi], [v, i]) => b.topk(xi!, k, largest, v!, i!));
+  let result = { values: values!, indices: indices! };
+  if (moved !== t) {
+    moved.dispose();
+    result = { values: permute(values!, perm), indices: permute(indices!, perm) };
+    values!.dispose();
+    indices!.dispose();
+  }
+  if (t !== x) t.dispose();
+  return result;
+}
+
+/** @internal Mask (float, x's dtype) of the elements equal to the reduction result `r` (keepDims form). */
+export function equalMask(x: Tensor, r: Tensor): Tensor {
+  const eq = equal(x, r);
+  const out = cast(eq, x.dtype);
+  eq.dispose();
+  return out;
+}
+

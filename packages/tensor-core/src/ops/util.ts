@@ -1,0 +1,123 @@
+/** Helpers shared by the op modules: argument coercion and validation. */
+import type { Backend } from '../backend.js';
+import { isFloat, promoteTypes, toTypedArray, type DType } from '../dtype.js';
+import { getBackend, fromValues, assertLive } from '../engine.js';
+import { TensorError, fmtShape } from '../errors.js';
+import { Tensor } from '../tensor.js';
+
+/** A tensor or a JavaScript scalar that ops accept in its place. */
+export type TensorLike = Tensor | number | boolean;
+
+/** The dtype a JavaScript scalar takes next to a tensor of `other` (a "weak" scalar). */
+export function scalarDtype(value: number | boolean, other: DType | undefined): DType {
+  if (typeof value === 'boolean') return other ?? 'bool';
+  if (other === undefined) return Number.isInteger(value) ? 'int32' : 'float32';
+  if (!isFloat(other) && !Number.isInteger(value)) return 'float32';
+  if (other === 'bool') return Number.isInteger(value) ? 'int32' : 'float32';
+  return other;
+}
+
+/** A rank-0 tensor on `backend`. */
+export function scalarTensor(value: number | boolean, dtype: DType, backend?: Backend): Tensor {
+  return fromValues(toTypedArray([value], dtype), [], dtype, backend ?? getBackend());
+}
+
+/**
+ * Converts the operands of a binary op to tensors of one dtype on one backend; returns them and
+ * the temporaries to dispose.
+ */
+export function binaryOperands(op: string, a: TensorLike, b: TensorLike, minDtype?: DType): { a: Tensor; b: Tensor; temps: Tensor[] } {
+  const temps: Tensor[] = [];
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
+    a = scalarTensor(a, scalarDtype(a, undefined));
+    temps.push(a);
+  }
+  let ta: Tensor;
+  let tb: Tensor;
+  if (a instanceof Tensor) {
+    assertLive(a, op);
+    ta = a;
+  }
+  if (b instanceof Tensor) {
+    assertLive(b, op);
+    tb = b;
+  }
+  if (!(a instanceof Tensor)) {
+    ta = scalarTensor(a, scalarDtype(a, tb!.dtype), tb!.backend);
+    temps.push(ta);
+  }
+  if (!(b instanceof Tensor)) {
+    tb = scalarTensor(b, scalarDtype(b, ta!.dtype), ta!.backend);
+    temps.push(tb);
+  }
+  let dtype = promoteTypes(ta!.dtype, tb!.dtype);
+  if (minDtype !== undefined) dtype = promoteTypes(dtype, minDtype);
+  if (ta!.dtype !== dtype) {
+    ta = castTo(ta!, dtype);
+    temps.push(ta);
+  }
+  if (tb!.dtype !== dtype) {
+    tb = castTo(tb!, dtype);
+    temps.push(tb);
+  }
+  return { a: ta!, b: tb!, temps };
+}
+
+let castImpl: ((x: Tensor, dtype: DType) => Tensor) | undefined;
+/** @internal Set by elementwise.ts to break an import cycle. */
+export function setCastImpl(fn: (x: Tensor, dtype: DType) => Tensor): void {
+  castImpl = fn;
+}
+function castTo(x: Tensor, dtype: DType): Tensor {
+  return castImpl!(x, dtype);
+}
+
+/** Converts a TensorLike to a Tensor (a new scalar tensor for numbers). */
+export function toTensor(op: string, x: TensorLike, dtype?: DType): Tensor {
+  if (x instanceof Tensor) {
+    assertLive(x, op);
+    return x;
+  }
+  return scalarTensor(x, dtype ?? scalarDtype(x, undefined));
+}
+
+/** @throws TensorError `DTYPE_MISMATCH` unless `x` is a float tensor. */
+export function requireFloat(op: string, x: Tensor): void {
+  if (!isFloat(x.dtype)) {
+    throw new TensorError('DTYPE_MISMATCH', op, `expected a float tensor, got dtype ${x.dtype} (shape ${fmtShape(x.shape)}); cast it first`);
+  }
+}
+
+/** @throws TensorError `DTYPE_MISMATCH` unless `x` has one of `dtypes`. */
+export function requireDtype(op: string, x: Tensor, dtypes: readonly DType[], what = 'input'): void {
+  if (!dtypes.includes(x.dtype)) {
+    throw new TensorError('DTYPE_MISMATCH', op, `${what} must have dtype ${dtypes.join(' or ')}, got ${x.dtype} (shape ${fmtShape(x.shape)})`);
+  }
+}
+
+/** @throws TensorError `SHAPE_MISMATCH` unless `x` has rank `rank`. */
+export function requireRank(op: string, x: Tensor, rank: number | readonly number[], what = 'input'): void {
+  const ranks = typeof rank === 'number' ? [rank] : rank;
+  if (!ranks.includes(x.rank)) {
+    throw new TensorError('SHAPE_MISMATCH', op, `${what} must have rank ${ranks.join(' or ')}, got shape ${fmtShape(x.shape)}`);
+  }
+}
+
+/** @throws TensorError `INVALID_ARGUMENT` unless `value` is a (positive / non-negative) integer. */
+export function requireInt(op: string, name: string, value: number, min = -Infinity): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be an integer${min > -Infinity ? ` >= ${min}` : ''}, got ${String(value)}`);
+  }
+}
+
+/** @throws TensorError `INVALID_ARGUMENT` unless `value` is a finite number. */
+export function requireFinite(op: string, name: string, value: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a finite number, got ${String(value)}`);
+  }
+}
+
+/** Disposes temporaries created while coercing arguments. */
+export function disposeAll(temps: readonly Tensor[]): void {
+  for (const t of temps) t.dispose();
+}
