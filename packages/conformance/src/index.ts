@@ -18,12 +18,13 @@ import { reduceCases } from './cases/reduce.js';
 import { movementCases } from './cases/movement.js';
 import { nnCases } from './cases/nn.js';
 import { engineCases } from './cases/engine.js';
+import { gradientCases } from './cases/gradients.js';
 
 export { expectTensor, expectTensorError, expectNoLeaks, TOLERANCE } from './helpers.js';
 
 /** Options of {@link runConformance}. */
 export interface ConformanceOptions {
-  /** Case groups to skip, by name: `creation`, `elementwise`, `reduce`, `movement`, `nn`, `engine`. */
+  /** Case groups to skip, by name: `creation`, `elementwise`, `reduce`, `movement`, `nn`, `engine`, `gradients`. */
   readonly skip?: readonly string[];
 }
 
@@ -49,6 +50,7 @@ export function runConformance(makeBackend: () => Backend | Promise<Backend>, op
     movement: movementCases,
     nn: nnCases,
     engine: engineCases,
+    gradients: gradientCases,
   };
   describe('conformance', () => {
     beforeAll(async () => {

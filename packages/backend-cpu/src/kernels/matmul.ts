@@ -101,7 +101,9 @@ export function gemm(
             const co = cOff + (ic + ir) * ldc + jc + jr;
             if (mr === MR && nr === NR) micro4x4(ap, ir * kc, bp, jr * kc, kc, c, co, ldc);
             else {
-              micro4x4(ap, ir * kc, bp, jr * kc, kc, tile, 0, NR, true);
+              // Edge tile: the zero-padded panels give a full 4×4 product; add only its valid part.
+              tile.fill(0);
+              micro4x4(ap, ir * kc, bp, jr * kc, kc, tile, 0, NR);
               for (let r = 0; r < mr; r++) for (let q = 0; q < nr; q++) c[co + r * ldc + q] = c[co + r * ldc + q]! + tile[r * NR + q]!;
             }
           }
@@ -163,21 +165,8 @@ function packB(b: Float, off: number, brs: number, bcs: number, kc: number, nc: 
   }
 }
 
-/**
- * The 4×4 micro-kernel: `C[0:4, 0:4] += Ap · Bp` over `kc` steps, or `=` when `overwrite`
- * (edge tiles go through a scratch tile).
- */
-function micro4x4(
-  ap: Float64Array,
-  ao: number,
-  bp: Float64Array,
-  bo: number,
-  kc: number,
-  c: Float,
-  co: number,
-  ldc: number,
-  overwrite = false,
-): void {
+/** The 4×4 micro-kernel: `C[0:4, 0:4] += Ap · Bp` over `kc` steps, sixteen accumulators in locals. */
+function micro4x4(ap: Float64Array, ao: number, bp: Float64Array, bo: number, kc: number, c: Float, co: number, ldc: number): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
@@ -191,13 +180,6 @@ function micro4x4(
     c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
     c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
     c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-  }
-  if (overwrite) {
-    c[co] = c00; c[co + 1] = c01; c[co + 2] = c02; c[co + 3] = c03; co += ldc;
-    c[co] = c10; c[co + 1] = c11; c[co + 2] = c12; c[co + 3] = c13; co += ldc;
-    c[co] = c20; c[co + 1] = c21; c[co + 2] = c22; c[co + 3] = c23; co += ldc;
-    c[co] = c30; c[co + 1] = c31; c[co + 2] = c32; c[co + 3] = c33;
-    return;
   }
   c[co] = c[co]! + c00; c[co + 1] = c[co + 1]! + c01; c[co + 2] = c[co + 2]! + c02; c[co + 3] = c[co + 3]! + c03; co += ldc;
   c[co] = c[co]! + c10; c[co + 1] = c[co + 1]! + c11; c[co + 2] = c[co + 2]! + c12; c[co + 3] = c[co + 3]! + c13; co += ldc;

@@ -4,7 +4,7 @@
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { isFloat, type DType, DTYPES } from '../dtype.js';
-import { runKernel, assertLive } from '../engine.js';
+import { runKernel, assertLive, asOneOp } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -381,15 +381,20 @@ export function clamp(x: TensorLike, min?: number, max?: number): Tensor {
   }
   if (min !== undefined && max !== undefined && min > max) throw new TensorError('INVALID_ARGUMENT', 'clamp', `min (${min}) must not exceed max (${max})`);
   const t = toTensor('clamp', x);
-  let out = t;
-  if (min !== undefined) out = maximum(out, min);
-  if (max !== undefined) {
-    const prev = out;
-    out = minimum(out, max);
-    if (prev !== t) prev.dispose();
-  }
+  // One observed op, so autograd passes the gradient at the bounds as PyTorch does (the
+  // maximum/minimum it is built from would split it on ties).
+  const [out] = asOneOp('clamp', [t], { min, max }, () => {
+    let r = t;
+    if (min !== undefined) r = maximum(r, min);
+    if (max !== undefined) {
+      const prev = r;
+      r = minimum(r, max);
+      if (prev !== t) prev.dispose();
+    }
+    return [r];
+  });
   if (t !== x) t.dispose();
-  return out;
+  return out!;
 }
 
 /**

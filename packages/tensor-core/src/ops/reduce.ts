@@ -9,7 +9,7 @@ import { runKernel, assertLive } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { cast, where, isFinite as isFiniteOp, log, exp, sqrt, equal } from './elementwise.js';
+import { cast, where, isFinite as isFiniteOp, log, exp, sqrt } from './elementwise.js';
 import { permute, reshape } from './movement.js';
 import { disposeAll, requireInt } from './util.js';
 
@@ -274,11 +274,4 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): { values:
   return result;
 }
 
-/** @internal Mask (float, x's dtype) of the elements equal to the reduction result `r` (keepDims form). */
-export function equalMask(x: Tensor, r: Tensor): Tensor {
-  const eq = equal(x, r);
-  const out = cast(eq, x.dtype);
-  eq.dispose();
-  return out;
-}
 

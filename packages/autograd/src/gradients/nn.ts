@@ -1,0 +1,82 @@
+/**
+ * Gradient rules of the linear-algebra and neural-network primitives. Convolution's two backward
+ * kernels are each other's adjoints, so conv2d, convTranspose2d (recorded as
+ * `conv2dBackpropInput`) and the filter gradient all differentiate into one another.
+ * `maxPool2d` routes the gradient to the first maximal cell of each window (PyTorch).
+ *
+ * Not differentiable again (second order): `maxPool2dBackward`; `avgPool2dBackward` only with
+ * symmetric padding (no ceil mode).
+ */
+import {
+  avgPool2d,
+  avgPool2dBackward,
+  conv2d,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  matmul,
+  maxPool2dBackward,
+  TensorError,
+  type Conv2dParams,
+  type Pool2dParams,
+  type Tensor,
+} from '@tessera/tensor-core';
+import type { GradRule } from '../tape.js';
+
+/** conv2d's options from its kernel parameters. */
+function convOptions(p: Conv2dParams): { stride: [number, number]; padding: [number, number, number, number]; dilation: [number, number]; groups: number } {
+  return { stride: [...p.stride], padding: [...p.padding], dilation: [...p.dilation], groups: p.groups };
+}
+
+/** Sums a batched matmul gradient back to an operand whose batch was 1 (broadcast). */
+function batchSum(g: Tensor, batch: number): Tensor {
+  return batch === 1 && g.shape[0] !== 1 ? g.sum(0, true) : g;
+}
+
+/** The trailing axes a layerNorm normalized. */
+function normAxes(x: Tensor, attrs: Readonly<Record<string, unknown>>): number[] {
+  const n = (attrs.normalizedShape as readonly number[]).length;
+  return Array.from({ length: n }, (_, i) => x.rank - n + i);
+}
+
+export const nnRules: Record<string, GradRule> = {
+  // Recorded on rank-3 operands [Ba, M, K] @ [Bb, K, N], with Ba and Bb each 1 or B.
+  matmul: (dy, { inputs: [a, b], needs }) => [
+    needs[0] ? batchSum(matmul(dy, b!.transpose(1, 2)), a!.shape[0]!) : undefined,
+    needs[1] ? batchSum(matmul(a!.transpose(1, 2), dy), b!.shape[0]!) : undefined,
+  ],
+  softmax: (dy, { outputs: [y], attrs }) => [y!.mul(dy.sub(dy.mul(y!).sum(attrs.axis as number, true)))],
+  logSoftmax: (dy, { outputs: [y], attrs }) => [dy.sub(y!.exp().mul(dy.sum(attrs.axis as number, true)))],
+  // y = (x − mean)·rstd, so dx = rstd·(dy − mean(dy) − y·mean(dy·y)).
+  layerNorm: (dy, { inputs: [x], outputs: [y], attrs }) => {
+    const axes = normAxes(x!, attrs);
+    const centered = x!.sub(x!.mean(axes, true));
+    const rstd = centered.square().mean(axes, true).add(attrs.eps as number).rsqrt();
+    return [rstd.mul(dy.sub(dy.mean(axes, true)).sub(y!.mul(dy.mul(y!).mean(axes, true))))];
+  },
+  conv2d: (dy, { inputs: [x, w], attrs, needs }) => {
+    const p = attrs.params as Conv2dParams;
+    return [
+      needs[0] ? conv2dBackpropInput(dy, w!, x!.shape, p) : undefined,
+      needs[1] ? conv2dBackpropFilter(x!, dy, w!.shape, p) : undefined,
+    ];
+  },
+  // out = Bi(d, w), the adjoint of conv2d in x: d' = conv2d(g, w), w' = Bf(g, d).
+  conv2dBackpropInput: (g, { inputs: [d, w], attrs, needs }) => {
+    const p = attrs.params as Conv2dParams;
+    return [needs[0] ? conv2d(g, w!, convOptions(p)) : undefined, needs[1] ? conv2dBackpropFilter(g, d!, w!.shape, p) : undefined];
+  },
+  // out = Bf(x, d), the adjoint of conv2d in w: x' = Bi(d, g), d' = conv2d(x, g).
+  conv2dBackpropFilter: (g, { inputs: [x, d], attrs, needs }) => {
+    const p = attrs.params as Conv2dParams;
+    return [needs[0] ? conv2dBackpropInput(d!, g, x!.shape, p) : undefined, needs[1] ? conv2d(x!, g, convOptions(p)) : undefined];
+  },
+  maxPool2d: (dy, { inputs: [x], attrs }) => [maxPool2dBackward(dy, x!, attrs.params as Pool2dParams)],
+  avgPool2d: (dy, { inputs: [x], attrs }) => [avgPool2dBackward(dy, x!.shape, attrs.params as Pool2dParams)],
+  avgPool2dBackward: (g, { attrs }) => {
+    const p = attrs.params as Pool2dParams;
+    if (p.padding[0] !== p.padding[1] || p.padding[2] !== p.padding[3] || p.dilation[0] !== 1 || p.dilation[1] !== 1) {
+      throw new TensorError('GRADIENT_ERROR', 'avgPool2dBackward', 'second-order gradients of avgPool2d need symmetric padding (no ceilMode) and no dilation');
+    }
+    return [avgPool2d(g, { kernelSize: [...p.kernelSize], stride: [...p.stride], padding: [p.padding[0], p.padding[2]], countIncludePad: p.countIncludePad })];
+  },
+};

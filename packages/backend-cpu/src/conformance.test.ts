@@ -1,4 +1,0 @@
-import { runConformance } from '@tessera/conformance';
-import { cpu } from './index.js';
-
-runConformance(() => cpu());
