@@ -14,7 +14,7 @@ export const GRAPH = {
   optim: ['tensor-core'],
   'data-augment': ['tensor-core'],
   metrics: ['tensor-core'],
-  train: ['tensor-core', 'backend-cpu', 'autograd', 'layers', 'optim', 'data-augment', 'metrics'],
+  train: ['tensor-core', 'autograd', 'layers', 'optim', 'data-augment', 'metrics'],
   'transfer-learning': ['tensor-core', 'layers', 'autograd', 'optim'],
   conformance: ['tensor-core', 'autograd'],
 };

@@ -1,6 +1,6 @@
 /** Assertions shared by the conformance cases. */
-import { expect } from 'vitest';
-import { memory, TensorError, type Tensor, type NestedArray, type TensorErrorCode } from '@tessera/tensor-core';
+import { expect, it } from 'vitest';
+import { dispose, memory, tidy, TensorError, type Tensor, type NestedArray, type TensorErrorCode } from '@tessera/tensor-core';
 
 /**
  * Tolerances per dtype, relative and absolute: |actual - expected| <= atol + rtol * |expected|.
@@ -84,4 +84,48 @@ export async function expectNoLeaks(fn: () => unknown | Promise<unknown>): Promi
   await fn();
   const after = memory().tensors;
   expect(after, `live tensors: ${before} before, ${after} after`).toBe(before);
+}
+
+/** Runs `make` in a `tidy` scope (so its inputs are freed), checks the result, then disposes it. */
+export async function expectOp(make: () => Tensor, expected: NestedArray, options?: Parameters<typeof expectTensor>[2]): Promise<void> {
+  const out = tidy(make);
+  try {
+    await expectTensor(out, expected, options);
+  } finally {
+    out.dispose();
+  }
+}
+
+/** Expects `make` to throw `code`; tensors it created are freed by `tidy`. */
+export function expectOpError(make: () => unknown, code: TensorErrorCode, message?: RegExp): void {
+  expectTensorError(() => tidy(() => void make()), code, message);
+}
+
+/** The values of `make()` as plain numbers (for sign-of-zero checks `expectTensor` does not make); the tensor is disposed. */
+export async function valuesOf(make: () => Tensor): Promise<number[]> {
+  const out = tidy(make);
+  try {
+    return Array.from(await out.data());
+  } finally {
+    out.dispose();
+  }
+}
+
+/** Registers a vitest case whose tensors (passed through `use`) are disposed afterwards and counted. */
+export type Use = <T extends Tensor | Tensor[]>(t: T) => T;
+export function leakFree(name: string, fn: (use: Use) => Promise<void> | void): void {
+  it(name, () =>
+    expectNoLeaks(async () => {
+      const made: Tensor[] = [];
+      const use: Use = (t) => {
+        made.push(...(Array.isArray(t) ? t : [t]));
+        return t;
+      };
+      try {
+        await fn(use);
+      } finally {
+        dispose(made);
+      }
+    }),
+  );
 }

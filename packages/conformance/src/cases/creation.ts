@@ -10,34 +10,11 @@ import {
   type DType, type NestedArray, type RandomDistribution, type Tensor,
 } from '@tessera/tensor-core';
 import type { ConformanceContext } from '../index.js';
-import { expectNoLeaks, expectTensor, expectTensorError } from '../helpers.js';
+import { expectNoLeaks, expectTensor, expectOp, expectOpError, valuesOf } from '../helpers.js';
 
-type ExpectOptions = Parameters<typeof expectTensor>[2];
 
-/** Runs `make` in a `tidy` scope, checks the result, then disposes it. */
-async function expectOp(make: () => Tensor, expected: NestedArray, options?: ExpectOptions): Promise<void> {
-  const out = tidy(make);
-  try {
-    await expectTensor(out, expected, options);
-  } finally {
-    out.dispose();
-  }
-}
 
-/** Expects `make` to throw `code`; tensors it created are freed by `tidy`. */
-function expectOpError(make: () => unknown, code: Parameters<typeof expectTensorError>[1], message?: RegExp): void {
-  expectTensorError(() => tidy(() => void make()), code, message);
-}
 
-/** The values of `make()` as plain numbers; the tensor is disposed. */
-async function valuesOf(make: () => Tensor): Promise<number[]> {
-  const out = tidy(make);
-  try {
-    return Array.from(await out.data());
-  } finally {
-    out.dispose();
-  }
-}
 
 /** The first `n` values of the reference generator. */
 function reference(distribution: RandomDistribution, seed: number, n: number): number[] {

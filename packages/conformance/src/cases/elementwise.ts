@@ -10,39 +10,16 @@ import {
   abs, add, atan2, cast, ceil, clamp, clone, cos, div, elu, equal, erf, exp, expm1, floor, floorDiv, gelu, greater,
   greaterEqual, hardSigmoid, hardSwish, heaviside, isFinite, isNaN, leakyRelu, less, lessEqual, log, log1p,
   logicalAnd, logicalNot, logicalOr, logicalXor, maximum, minimum, mod, mul, neg, notEqual, pow, reciprocal, relu,
-  round, rsqrt, selu, sigmoid, sign, silu, sin, softplus, sqrt, square, sub, tanh, tensor, tidy, where, zeros, arange,
+  round, rsqrt, selu, sigmoid, sign, silu, sin, softplus, sqrt, square, sub, tanh, tensor, where, zeros, arange,
   scalar, ones, dispose, type DType, type NestedArray, type Tensor,
 } from '@tessera/tensor-core';
 import type { ConformanceContext } from '../index.js';
-import { expectNoLeaks, expectTensor, expectTensorError } from '../helpers.js';
+import { expectNoLeaks, expectTensor, expectTensorError, expectOp, expectOpError, valuesOf } from '../helpers.js';
 import { ACTIVATIONS, BINARY, UNARY } from '../fixtures/reference.js';
 
-type ExpectOptions = Parameters<typeof expectTensor>[2];
 
-/** Runs `op` in a `tidy` scope (so its inputs are freed), checks the result, then disposes it. */
-async function expectOp(op: () => Tensor, expected: NestedArray, options?: ExpectOptions): Promise<void> {
-  const out = tidy(op);
-  try {
-    await expectTensor(out, expected, options);
-  } finally {
-    out.dispose();
-  }
-}
 
-/** Expects `op` to throw `code`; tensors it created are freed by `tidy`. */
-function expectOpError(op: () => unknown, code: Parameters<typeof expectTensorError>[1], message?: RegExp): void {
-  expectTensorError(() => tidy(() => void op()), code, message);
-}
 
-/** The raw values of `op()` (for sign-of-zero checks that `expectTensor` does not make). */
-async function valuesOf(op: () => Tensor): Promise<number[]> {
-  const out = tidy(op);
-  try {
-    return Array.from(await out.data());
-  } finally {
-    out.dispose();
-  }
-}
 
 const f32 = (values: readonly number[]): Tensor => tensor([...values], undefined, { dtype: 'float32' });
 const i32 = (values: NestedArray): Tensor => tensor(values, undefined, { dtype: 'int32' });

@@ -5,13 +5,12 @@
  * `use`, is disposed at the end, and the live tensor count must return to where it started, so
  * an op that leaks an internal temporary (also on its error paths) fails here.
  */
-import { expect, it } from 'vitest';
+import { expect } from 'vitest';
 import {
   arange,
   broadcastTo,
   chunk,
   concat,
-  dispose,
   expand,
   flatten,
   flip,
@@ -38,28 +37,10 @@ import {
   type Backend,
   type Tensor,
 } from '@tessera/tensor-core';
-import { expectNoLeaks, expectTensor, expectTensorError } from '../helpers.js';
+import { expectTensor, expectTensorError, leakFree } from '../helpers.js';
 import type { ConformanceContext } from '../index.js';
 
-type Use = <T extends Tensor | Tensor[]>(t: T) => T;
 
-/** A vitest case whose tensors (passed through `use`) are disposed and counted. */
-function leakFree(name: string, fn: (use: Use) => Promise<void> | void): void {
-  it(name, () =>
-    expectNoLeaks(async () => {
-      const made: Tensor[] = [];
-      const use: Use = (t) => {
-        made.push(...(Array.isArray(t) ? t : [t]));
-        return t;
-      };
-      try {
-        await fn(use);
-      } finally {
-        dispose(made);
-      }
-    }),
-  );
-}
 
 const int = (values: Parameters<typeof tensor>[0], shape?: readonly number[]): Tensor => tensor(values, shape, { dtype: 'int32' });
 /** 0, 1, 2, ... as float32 of `shape`. */

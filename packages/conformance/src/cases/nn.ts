@@ -13,7 +13,6 @@
  * logSoftmax, layerNorm) are also checked against tensor-core's composite fallback by running
  * the same cases on a copy of the backend without them.
  */
-import { it } from 'vitest';
 import {
   adaptiveAvgPool2d,
   avgPool2d,
@@ -23,7 +22,6 @@ import {
   conv2dBackpropFilter,
   conv2dBackpropInput,
   convTranspose2d,
-  dispose,
   layerNorm,
   logSoftmax,
   matmul,
@@ -42,27 +40,10 @@ import {
   type Pool2dParams,
   type Tensor,
 } from '@tessera/tensor-core';
-import { expectNoLeaks, expectTensor, expectTensorError } from '../helpers.js';
+import { expectTensor, expectTensorError, leakFree } from '../helpers.js';
 import type { ConformanceContext } from '../index.js';
 
-type Use = <T extends Tensor | Tensor[]>(t: T) => T;
 
-function leakFree(name: string, fn: (use: Use) => Promise<void> | void): void {
-  it(name, () =>
-    expectNoLeaks(async () => {
-      const made: Tensor[] = [];
-      const use: Use = (t) => {
-        made.push(...(Array.isArray(t) ? t : [t]));
-        return t;
-      };
-      try {
-        await fn(use);
-      } finally {
-        dispose(made);
-      }
-    }),
-  );
-}
 
 /** The deterministic input of the generator script: multiples of 1/8 in [-11/8, 11/8]. */
 function seq(shape: readonly number[], salt: number): Tensor {

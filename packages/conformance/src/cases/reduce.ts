@@ -13,25 +13,11 @@ import {
   variance, zeros, type NestedArray, type Tensor,
 } from '@tessera/tensor-core';
 import type { ConformanceContext } from '../index.js';
-import { expectNoLeaks, expectTensor, expectTensorError } from '../helpers.js';
+import { expectNoLeaks, expectTensor, expectTensorError, expectOp, expectOpError } from '../helpers.js';
 import { REDUCE } from '../fixtures/reference.js';
 
-type ExpectOptions = Parameters<typeof expectTensor>[2];
 
-/** Runs `op` in a `tidy` scope (so its inputs are freed), checks the result, then disposes it. */
-async function expectOp(op: () => Tensor, expected: NestedArray, options?: ExpectOptions): Promise<void> {
-  const out = tidy(op);
-  try {
-    await expectTensor(out, expected, options);
-  } finally {
-    out.dispose();
-  }
-}
 
-/** Expects `op` to throw `code`; tensors it created are freed by `tidy`. */
-function expectOpError(op: () => unknown, code: Parameters<typeof expectTensorError>[1], message?: RegExp): void {
-  expectTensorError(() => tidy(() => void op()), code, message);
-}
 
 const i32 = (values: NestedArray): Tensor => tensor(values, undefined, { dtype: 'int32' });
 const f32 = (values: NestedArray): Tensor => tensor(values, undefined, { dtype: 'float32' });
