@@ -1,0 +1,49 @@
+/** Square float32 matrix multiply, C = A·B, n = 128 … 1024. */
+import type * as tc from '@tessera/tensor-core';
+import { normalArray } from '../lib/data.js';
+import type { CaseDef } from '../lib/runner.js';
+import type { Suite } from '../lib/suite.js';
+import { readAndDispose, tesseraOp, tesseraTensor } from '../lib/tessera.js';
+import { tf, tfRun, tfTensor } from '../lib/tfjs.js';
+
+function matmulCase(n: number): CaseDef {
+  const aData = normalArray(n * n, 11 + n);
+  const bData = normalArray(n * n, 12 + n);
+  const tfSetup = () => {
+    const a = tfTensor(aData, [n, n]);
+    const b = tfTensor(bData, [n, n]);
+    return {
+      run: () => tfRun(() => tf.matMul(a, b)),
+      dispose: () => tf.dispose([a, b]),
+    };
+  };
+  return {
+    suite: 'matmul',
+    id: `matmul/${n}`,
+    label: `matmul ${n}x${n} · ${n}x${n}`,
+    flops: 2 * n * n * n,
+    setups: {
+      tessera: () => {
+        const matmul = tesseraOp<typeof tc.matmul>('matmul');
+        const a = tesseraTensor(aData, [n, n]);
+        const b = tesseraTensor(bData, [n, n]);
+        return {
+          run: () => readAndDispose(matmul(a, b)),
+          dispose: () => {
+            a.dispose();
+            b.dispose();
+          },
+        };
+      },
+      'tfjs-cpu': tfSetup,
+      'tfjs-wasm': tfSetup,
+    },
+  };
+}
+
+export const matmulSuite: Suite = {
+  name: 'matmul',
+  title: 'Matrix multiply (float32, square)',
+  notes: ['FLOPs counted as 2·n³; the timed region includes reading C back.'],
+  cases: ({ quick }) => (quick ? [128, 256, 512] : [128, 256, 512, 1024]).map(matmulCase),
+};
