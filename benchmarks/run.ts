@@ -5,7 +5,7 @@
  *
  *   pnpm bench                          # everything (~3-4 min on 2 cores)
  *   pnpm bench:quick                    # a ~30 s subset with fewer repetitions
- *   pnpm bench -- --only matmul,mlp     # some suites (matmul, conv, elementwise, reduce, mlp)
+ *   pnpm bench -- --only matmul,mlp     # some suites (matmul, conv, elementwise, reduce, mlp, augment)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,8 +21,9 @@ import { elementwiseSuite } from './suites/elementwise.js';
 import { matmulSuite } from './suites/matmul.js';
 import { mlpSuite } from './suites/mlp.js';
 import { reduceSuite } from './suites/reduce.js';
+import { augmentSuite } from './suites/augment.js';
 
-const SUITES: readonly Suite[] = [matmulSuite, convSuite, elementwiseSuite, reduceSuite, mlpSuite];
+const SUITES: readonly Suite[] = [matmulSuite, convSuite, elementwiseSuite, reduceSuite, mlpSuite, augmentSuite];
 
 interface Cli {
   readonly only: readonly string[] | undefined;

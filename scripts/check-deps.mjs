@@ -18,8 +18,9 @@ export const GRAPH = {
   'transfer-learning': ['tensor-core', 'layers', 'autograd', 'optim'],
   conformance: ['tensor-core', 'autograd'],
 };
-// Tests may use a backend to run on; never the production code.
-const TEST_ONLY = ['backend-cpu', 'conformance'];
+// Tests may use backends to run on, the conformance suite and autograd (for gradient checks);
+// production code may not.
+const TEST_ONLY = ['backend-cpu', 'backend-webgpu', 'conformance', 'autograd'];
 
 const root = new URL('..', import.meta.url).pathname;
 const problems = [];

@@ -1,0 +1,67 @@
+/** `Linear`: the fully connected layer `y = x·Wᵀ + b`. */
+import { tidy, type Tensor } from '@tessera/tensor-core';
+import * as init from './init.js';
+import { Module, parameter, type Parameter } from './module.js';
+import { deriveSeed, seedOrNext } from './random.js';
+import { bool, int, requireDim, requireInput, requireOptions } from './validate.js';
+
+/** Options of {@link Linear}. */
+export interface LinearOptions {
+  /** Size of the last axis of the input. */
+  readonly inFeatures: number;
+  /** Size of the last axis of the output. */
+  readonly outFeatures: number;
+  /** Learn an additive bias (default true). */
+  readonly bias?: boolean;
+  /** Seed of the initialization (default: the {@link manualSeed} stream). */
+  readonly seed?: number;
+}
+
+/**
+ * Applies `y = x·Wᵀ + b` to the last axis: input `[..., inFeatures]`, output
+ * `[..., outFeatures]`. `weight` is `[outFeatures, inFeatures]` (PyTorch's layout), initialised
+ * as PyTorch: `U(-1/√inFeatures, 1/√inFeatures)` for both weight and bias (kaiming uniform with
+ * `a = √5`).
+ *
+ * @throws TensorError `INVALID_ARGUMENT` for non-positive sizes or bad options; at `forward`,
+ *   `SHAPE_MISMATCH` when the last axis is not `inFeatures`.
+ * @example
+ * ```ts
+ * const fc = new Linear({ inFeatures: 4, outFeatures: 2, seed: 0 });
+ * fc.forward(ones([8, 4])).shape; // [8, 2]
+ * ```
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** `[outFeatures, inFeatures]`. */
+  weight: Parameter;
+  /** `[outFeatures]`, or undefined with `bias: false`. */
+  bias: Parameter | undefined;
+
+  constructor(options: LinearOptions) {
+    super();
+    const o = requireOptions('Linear', options);
+    this.inFeatures = int('Linear', 'inFeatures', o.inFeatures, 1);
+    this.outFeatures = int('Linear', 'outFeatures', o.outFeatures, 1);
+    const hasBias = bool('Linear', 'bias', o.bias ?? true);
+    const seed = seedOrNext('Linear', o.seed);
+    this.weight = parameter(init.kaimingUniform([this.outFeatures, this.inFeatures], { a: Math.sqrt(5), seed: deriveSeed(seed, 0) }));
+    const bound = 1 / Math.sqrt(this.inFeatures);
+    this.bias = hasBias ? parameter(init.uniform([this.outFeatures], { low: -bound, high: bound, seed: deriveSeed(seed, 1) })) : undefined;
+  }
+
+  forward(x: Tensor): Tensor {
+    requireInput('Linear', x);
+    if (x.rank === 0) requireDim('Linear', x, 0, this.inFeatures, 'input features');
+    requireDim('Linear', x, -1, this.inFeatures, 'input features in the last axis');
+    return tidy(() => {
+      const y = x.matmul(this.weight.T);
+      return this.bias ? y.add(this.bias) : y;
+    });
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== undefined}`;
+  }
+}

@@ -1,0 +1,194 @@
+/** Pooling and reshaping layers: `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Flatten`. */
+import { TensorError, adaptiveAvgPool2d, avgPool2d, fmtShape, maxPool2d, type Tensor } from '@tessera/tensor-core';
+import { Module } from './module.js';
+import { bool, int, pair, requireInput, requireOptions, requireRank } from './validate.js';
+
+/** Options of {@link MaxPool2d}. */
+export interface MaxPool2dOptions {
+  /** Window size, a number or `[h, w]`. */
+  readonly kernelSize: number | readonly [number, number];
+  /** Step (default: the kernel size). */
+  readonly stride?: number | readonly [number, number];
+  /** Implicit `-Infinity` padding, at most half the kernel (default 0). */
+  readonly padding?: number | readonly [number, number];
+  /** Spacing of the window taps (default 1). */
+  readonly dilation?: number | readonly [number, number];
+  /** Round the output size up (default false). */
+  readonly ceilMode?: boolean;
+}
+
+/** Options of {@link AvgPool2d}. */
+export interface AvgPool2dOptions {
+  /** Window size, a number or `[h, w]`. */
+  readonly kernelSize: number | readonly [number, number];
+  /** Step (default: the kernel size). */
+  readonly stride?: number | readonly [number, number];
+  /** Implicit zero padding, at most half the kernel (default 0). */
+  readonly padding?: number | readonly [number, number];
+  /** Round the output size up (default false). */
+  readonly ceilMode?: boolean;
+  /** Count padded cells in the divisor (default true). */
+  readonly countIncludePad?: boolean;
+}
+
+function checkHalfKernel(layer: string, padding: readonly number[], kernel: readonly number[], dilation: readonly number[] = [1, 1]): void {
+  for (let i = 0; i < 2; i++) {
+    if (2 * padding[i]! > dilation[i]! * (kernel[i]! - 1) + 1) {
+      throw new TensorError('INVALID_ARGUMENT', layer, `padding ${fmtShape(padding)} must be at most half the kernel size ${fmtShape(kernel)}`);
+    }
+  }
+}
+
+/**
+ * 2-D max pooling of `[N, C, H, W]` (or `[C, H, W]`) inputs, as PyTorch's `MaxPool2d`.
+ *
+ * @throws TensorError `INVALID_ARGUMENT` for non-positive sizes or padding over half the kernel;
+ *   at `forward`, `SHAPE_MISMATCH` for a wrong rank or an input smaller than the window.
+ * @example
+ * ```ts
+ * new MaxPool2d({ kernelSize: 2 }).forward(ones([1, 3, 8, 8])).shape; // [1, 3, 4, 4]
+ * ```
+ */
+export class MaxPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly dilation: [number, number];
+  readonly ceilMode: boolean;
+
+  constructor(options: MaxPool2dOptions) {
+    super();
+    const layer = 'MaxPool2d';
+    const o = requireOptions(layer, options);
+    this.kernelSize = pair(layer, 'kernelSize', o.kernelSize, 1);
+    this.stride = pair(layer, 'stride', o.stride ?? this.kernelSize, 1);
+    this.padding = pair(layer, 'padding', o.padding ?? 0, 0);
+    this.dilation = pair(layer, 'dilation', o.dilation ?? 1, 1);
+    this.ceilMode = bool(layer, 'ceilMode', o.ceilMode ?? false);
+    checkHalfKernel(layer, this.padding, this.kernelSize, this.dilation);
+  }
+
+  forward(x: Tensor): Tensor {
+    requireInput('MaxPool2d', x);
+    requireRank('MaxPool2d', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
+    return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  }
+
+  override extraRepr(): string {
+    return `kernelSize=${JSON.stringify(this.kernelSize)}, stride=${JSON.stringify(this.stride)}, padding=${JSON.stringify(this.padding)}, dilation=${JSON.stringify(this.dilation)}, ceilMode=${this.ceilMode}`;
+  }
+}
+
+/**
+ * 2-D average pooling of `[N, C, H, W]` (or `[C, H, W]`) inputs, as PyTorch's `AvgPool2d`.
+ *
+ * @throws TensorError as {@link MaxPool2d}.
+ * @example
+ * ```ts
+ * new AvgPool2d({ kernelSize: 2 }).forward(ones([1, 3, 8, 8])).shape; // [1, 3, 4, 4]
+ * ```
+ */
+export class AvgPool2d extends Module {
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+
+  constructor(options: AvgPool2dOptions) {
+    super();
+    const layer = 'AvgPool2d';
+    const o = requireOptions(layer, options);
+    this.kernelSize = pair(layer, 'kernelSize', o.kernelSize, 1);
+    this.stride = pair(layer, 'stride', o.stride ?? this.kernelSize, 1);
+    this.padding = pair(layer, 'padding', o.padding ?? 0, 0);
+    this.ceilMode = bool(layer, 'ceilMode', o.ceilMode ?? false);
+    this.countIncludePad = bool(layer, 'countIncludePad', o.countIncludePad ?? true);
+    checkHalfKernel(layer, this.padding, this.kernelSize);
+  }
+
+  forward(x: Tensor): Tensor {
+    requireInput('AvgPool2d', x);
+    requireRank('AvgPool2d', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
+    return avgPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
+  }
+
+  override extraRepr(): string {
+    return `kernelSize=${JSON.stringify(this.kernelSize)}, stride=${JSON.stringify(this.stride)}, padding=${JSON.stringify(this.padding)}, ceilMode=${this.ceilMode}, countIncludePad=${this.countIncludePad}`;
+  }
+}
+
+/** Options of {@link AdaptiveAvgPool2d}. */
+export interface AdaptiveAvgPool2dOptions {
+  /** Output `[h, w]`, or one number for both. */
+  readonly outputSize: number | readonly [number, number];
+}
+
+/**
+ * Adaptive average pooling to a fixed `outputSize` whatever the input size, with PyTorch's bins
+ * (`AdaptiveAvgPool2d`); `outputSize: 1` is global average pooling.
+ *
+ * @throws TensorError `INVALID_ARGUMENT` for non-positive sizes; at `forward`, `SHAPE_MISMATCH`
+ *   for a wrong rank.
+ * @example
+ * ```ts
+ * new AdaptiveAvgPool2d({ outputSize: 1 }).forward(ones([2, 64, 7, 7])).shape; // [2, 64, 1, 1]
+ * ```
+ */
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: [number, number];
+
+  constructor(options: AdaptiveAvgPool2dOptions) {
+    super();
+    const o = requireOptions('AdaptiveAvgPool2d', options);
+    this.outputSize = pair('AdaptiveAvgPool2d', 'outputSize', o.outputSize, 1);
+  }
+
+  forward(x: Tensor): Tensor {
+    requireInput('AdaptiveAvgPool2d', x);
+    requireRank('AdaptiveAvgPool2d', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `outputSize=${JSON.stringify(this.outputSize)}`;
+  }
+}
+
+/** Options of {@link Flatten}. */
+export interface FlattenOptions {
+  /** First axis to flatten (default 1, keeping the batch axis). */
+  readonly startDim?: number;
+  /** Last axis to flatten (default -1). */
+  readonly endDim?: number;
+}
+
+/**
+ * Flattens axes `startDim..endDim` into one (PyTorch's `Flatten`; free, a view).
+ *
+ * @throws TensorError `INVALID_ARGUMENT` for non-integer axes; at `forward`,
+ *   `AXIS_OUT_OF_RANGE` for axes outside the input.
+ * @example
+ * ```ts
+ * new Flatten().forward(ones([8, 3, 4, 4])).shape; // [8, 48]
+ * ```
+ */
+export class Flatten extends Module {
+  readonly startDim: number;
+  readonly endDim: number;
+
+  constructor(options: FlattenOptions = {}) {
+    super();
+    this.startDim = int('Flatten', 'startDim', options.startDim ?? 1, -Infinity);
+    this.endDim = int('Flatten', 'endDim', options.endDim ?? -1, -Infinity);
+  }
+
+  forward(x: Tensor): Tensor {
+    requireInput('Flatten', x);
+    return x.flatten(this.startDim, this.endDim);
+  }
+
+  override extraRepr(): string {
+    return `startDim=${this.startDim}, endDim=${this.endDim}`;
+  }
+}
