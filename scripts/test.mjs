@@ -2,9 +2,14 @@
 // Runs every test runner of the repository (vitest for now) and ends with the totals line
 // `N passed, N failed` so a run that executed no test is visible.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// WebGPU tests run on SwiftShader's Vulkan driver where Debian's Chromium ships it (see
+// docs/webgpu.md); elsewhere they skip with a reason, unless TESSERA_REQUIRE_WEBGPU=1.
+const swiftShader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (!process.env.VK_ICD_FILENAMES && existsSync(swiftShader)) process.env.VK_ICD_FILENAMES = swiftShader;
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
 const report = join(dir, 'vitest.json');

@@ -163,6 +163,9 @@ export function swapStorage(v: Variable, storage: Storage): void {
 
 /** @internal Allocates storage on `backend`. */
 export function allocateStorage(backend: Backend, size: number, dtype: DType): Storage {
+  if (!backend.capabilities.dtypes.includes(dtype)) {
+    throw new TensorError('UNSUPPORTED', 'allocate', `backend '${backend.name}' does not support dtype ${dtype} (it supports ${backend.capabilities.dtypes.join(', ')})`);
+  }
   const bytes = size * bytesPerElement(dtype);
   const handle = backend.allocate(size, dtype);
   const c = engine.counts.get(backend);

@@ -16,7 +16,10 @@ export type TensorErrorCode =
   | 'UNSUPPORTED'
   | 'SYNC_READ_UNSUPPORTED'
   | 'SPEC_VERSION_MISMATCH'
-  | 'GRADIENT_ERROR';
+  | 'GRADIENT_ERROR'
+  | 'DEVICE_LOST'
+  | 'OUT_OF_MEMORY'
+  | 'BACKEND_ERROR';
 
 const BRAND = Symbol.for('@tessera/tensor-error');
 
