@@ -7,6 +7,14 @@ import { TensorError } from '@tessera/tensor-core';
 import { checkLabels, checkNonEmpty, checkRank1, checkSameLength, type HostArray, type MetricInput } from './input.js';
 import { numClassesOf, predictedLabels, thresholdOf, type LabelOptions } from './labels.js';
 import { ACCUMULATE, BaseMetric, RESULT, checkMergeable, noData, oneShot } from './metric.js';
+import { renderConfusionMatrix, withPlot, type ConfusionMatrixPlotOptions, type Plottable } from './plot.js';
+
+/**
+ * A confusion matrix (`matrix[t][p]`: samples of true class t predicted as p) that can draw itself:
+ * `toSvg(options)` and `plot(path, options)` (non-enumerable; the value is otherwise a plain
+ * `number[][]`). See `confusionMatrixSvg`.
+ */
+export type ConfusionMatrixResult = number[][] & Plottable<ConfusionMatrixPlotOptions>;
 
 /**
  * How per-class scores are combined, as scikit-learn's `average`:
@@ -222,7 +230,8 @@ function nanAverage(values: number[], weights?: number[]): number {
 
 type Score = 'precision' | 'recall' | 'fbeta';
 
-interface ScoreSettings {
+/** @internal */
+export interface ScoreSettings {
   score: Score;
   average: Average;
   zeroDivision: number;
@@ -261,6 +270,18 @@ function averagedScore(counts: ConfusionCounts, settings: ScoreSettings): number
       return nanAverage(values, weights);
     }
   }
+}
+
+/**
+ * @internal `createMetric`'s precision, recall and F1: the score of class 1 when at most 2 classes
+ * were seen, the macro mean otherwise (scikit-learn's default 'binary' throws for more classes).
+ */
+export function autoAveragedScore(counts: ConfusionCounts, settings: ScoreSettings): number {
+  if (counts.size > 2) return averagedScore(counts, { ...settings, average: 'macro' }) as number;
+  const binary = new ConfusionCounts(undefined);
+  binary.merge(counts);
+  binary.grow(2);
+  return averagedScore(binary, { ...settings, average: 'binary', posLabel: 1 }) as number;
 }
 
 function sum(values: number[]): number {
@@ -396,7 +417,7 @@ export class F1Score<A extends Average = 'binary'> extends ScoreMetric<A> {
  * m.compute(); // [[1, 0, 0], [0, 1, 1], [0, 0, 0]]
  * ```
  */
-export class ConfusionMatrix extends ConfusionMatrixMetric<number[][]> {
+export class ConfusionMatrix extends ConfusionMatrixMetric<ConfusionMatrixResult> {
   readonly name: string = 'confusionMatrix';
   protected readonly label: string = 'ConfusionMatrix';
   readonly #normalize: ConfusionMatrixOptions['normalize'];
@@ -416,7 +437,11 @@ export class ConfusionMatrix extends ConfusionMatrixMetric<number[][]> {
   }
 
   /** @internal */
-  [RESULT](op: string): number[][] {
+  [RESULT](op: string): ConfusionMatrixResult {
+    return withPlot(this.#matrix(op), renderConfusionMatrix, 'confusionMatrix');
+  }
+
+  #matrix(op: string): number[][] {
     const rows = this.nonEmptyCounts(op).rows();
     const n = rows.length;
     if (this.#normalize === 'true') return rows.map((row) => row.map((v) => divide(v, sum(row), 0)));
@@ -591,14 +616,19 @@ export async function f1Score<A extends Average = 'binary'>(pred: MetricInput, t
  * `confusion_matrix(target, pred, labels=range(numClasses))`. Without `numClasses` the size is
  * the largest label seen + 1 (or the number of score columns).
  *
+ * The result is a plain `number[][]` that also carries `toSvg(options)` and `plot(path, options)`
+ * (non-enumerable) to draw a heat map; see `confusionMatrixSvg` for the options.
+ *
  * @throws TensorError as `precision`, and `INVALID_ARGUMENT` for an unknown `normalize`.
  * @example
  * ```ts
  * await confusionMatrix([0, 1, 1], [0, 0, 1]);                       // [[1, 1], [0, 1]]
  * await confusionMatrix([0, 1, 1], [0, 0, 1], { normalize: 'true' }); // [[0.5, 0.5], [0, 1]]
+ * const cm = await confusionMatrix(logits, labels);
+ * await cm.plot('confusion.svg', { labels: ['cat', 'dog', 'bird'] }); // Node: writes the heat map
  * ```
  */
-export async function confusionMatrix(pred: MetricInput, target: MetricInput, options: ConfusionMatrixOptions = {}): Promise<number[][]> {
+export async function confusionMatrix(pred: MetricInput, target: MetricInput, options: ConfusionMatrixOptions = {}): Promise<ConfusionMatrixResult> {
   return oneShot(new ConfusionMatrix(options), pred, target, 'confusionMatrix');
 }
 

@@ -7,11 +7,13 @@
  *
  * @example
  * ```ts
- * import { accuracy, F1Score } from '@tessera/metrics';
+ * import { accuracy, confusionMatrix, createMetric, F1Score } from '@tessera/metrics';
  * await accuracy(logits, labels);            // logits [N, C] → argmax
  * const f1 = new F1Score({ average: 'macro' });
  * await f1.update(logits, labels);
  * console.log(f1.name, f1.compute());        // 'f1' 0.87
+ * await (await confusionMatrix(logits, labels)).plot('cm.svg'); // SVG heat map (Node)
+ * const metrics = ['accuracy', 'auc'].map(createMetric);         // for training loops
  * ```
  */
 export type { MetricInput } from './input.js';
@@ -39,6 +41,7 @@ export {
   type FBetaOptions,
   type ConfusionMatrixOptions,
   type CohenKappaOptions,
+  type ConfusionMatrixResult,
 } from './confusion.js';
 export {
   AUROC,
@@ -69,3 +72,14 @@ export {
   r2Score,
   type R2Options,
 } from './regression.js';
+export {
+  confusionMatrixSvg,
+  rocCurveSvg,
+  precisionRecallCurveSvg,
+  type Plottable,
+  type ConfusionMatrixPlotOptions,
+  type CurvePlotOptions,
+  type RocCurveData,
+  type PrecisionRecallCurveData,
+} from './plot.js';
+export { createMetric, metricNames } from './create-metric.js';

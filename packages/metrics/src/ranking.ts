@@ -7,6 +7,7 @@
 import { TensorError } from '@tessera/tensor-core';
 import { GrowableBuffer, checkFinite, checkLabels, checkNonEmpty, checkRank1, checkSameLength, readInput, shapeOf, type HostArray, type MetricInput } from './input.js';
 import { ACCUMULATE, BaseMetric, RESULT, checkMergeable, noData, oneShot } from './metric.js';
+import { renderPrecisionRecallCurve, renderRocCurve, withPlot, type CurvePlotOptions, type Plottable } from './plot.js';
 
 /**
  * How one-vs-rest scores are combined over classes for `[N, C]` scores, as scikit-learn's
@@ -199,6 +200,8 @@ function readBinary(scores: HostArray, target: HostArray, op: string): void {
 /**
  * The ROC curve of binary scores. scikit-learn: `roc_curve(target, scores, drop_intermediate=...)`.
  * When `target` has a single class, the rate it cannot define is all NaN (scikit-learn warns).
+ * The result also carries `toSvg(options)` and `plot(path, options)` (non-enumerable); see
+ * `rocCurveSvg`.
  *
  * @param pred Scores `[N]`: probabilities, logits or any real value; higher means class 1.
  * @param target Labels `[N]`, 0 or 1.
@@ -208,20 +211,24 @@ function readBinary(scores: HostArray, target: HostArray, op: string): void {
  * ```ts
  * const { fpr, tpr, thresholds } = await rocCurve([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]);
  * // fpr [0, 0, 0.5, 0.5, 1], tpr [0, 0.5, 0.5, 1, 1], thresholds [1.8, 0.8, 0.4, 0.35, 0.1]
+ * const roc = await rocCurve(scores, labels);
+ * await roc.plot('roc.svg');        // Node: writes the curve, AUC in the legend
  * ```
  */
-export async function rocCurve(pred: MetricInput, target: MetricInput, options: RocCurveOptions = {}): Promise<RocCurve> {
+export async function rocCurve(pred: MetricInput, target: MetricInput, options: RocCurveOptions = {}): Promise<RocCurve & Plottable<CurvePlotOptions>> {
   const [s, t] = await Promise.all([readInput(pred, 'rocCurve', 'pred'), readInput(target, 'rocCurve', 'target')]);
   readBinary(s, t, 'rocCurve');
-  return rocFromCurve(
+  const curve = rocFromCurve(
     clfCurve(s.rows, (i) => s.values[i]!, (i) => t.values[i] === 1),
     options.dropIntermediate ?? true,
   );
+  return withPlot(curve, renderRocCurve, 'rocCurve');
 }
 
 /**
  * The precision-recall curve of binary scores. scikit-learn: `precision_recall_curve(target, scores)`.
- * With no positive sample recall is 1 at every threshold, as scikit-learn.
+ * With no positive sample recall is 1 at every threshold, as scikit-learn. The result also carries
+ * `toSvg(options)` and `plot(path, options)` (non-enumerable); see `precisionRecallCurveSvg`.
  *
  * @throws TensorError as `rocCurve`.
  * @example
@@ -230,10 +237,10 @@ export async function rocCurve(pred: MetricInput, target: MetricInput, options: 
  * // precision [0.5, 0.667, 0.5, 1, 1], recall [1, 1, 0.5, 0.5, 0], thresholds [0.1, 0.35, 0.4, 0.8]
  * ```
  */
-export async function precisionRecallCurve(pred: MetricInput, target: MetricInput): Promise<PrecisionRecallCurve> {
+export async function precisionRecallCurve(pred: MetricInput, target: MetricInput): Promise<PrecisionRecallCurve & Plottable<CurvePlotOptions>> {
   const [s, t] = await Promise.all([readInput(pred, 'precisionRecallCurve', 'pred'), readInput(target, 'precisionRecallCurve', 'target')]);
   readBinary(s, t, 'precisionRecallCurve');
-  return prFromCurve(clfCurve(s.rows, (i) => s.values[i]!, (i) => t.values[i] === 1));
+  return withPlot(prFromCurve(clfCurve(s.rows, (i) => s.values[i]!, (i) => t.values[i] === 1)), renderPrecisionRecallCurve, 'precisionRecallCurve');
 }
 
 const RANKING_AVERAGES: readonly RankingAverage[] = ['macro', 'weighted', 'micro', 'none'];
