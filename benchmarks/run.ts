@@ -72,7 +72,10 @@ function parseArgs(argv: readonly string[]): Cli {
   return { only, quick, out, verbose };
 }
 
-const SHORT: Record<FrameworkId, string> = { tessera: 'Tessera', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm' };
+const SHORT: Record<FrameworkId, string> = { tessera: 'Tessera', 'tfjs-cpu': 'tfjs-cpu', 'tfjs-wasm': 'tfjs-wasm', 'ort-1t': 'ORT 1t', 'ort-2t': 'ORT 2t' };
+
+/** The onnxruntime-web columns, shown only in suites that have ORT cells. */
+const ORT: readonly FrameworkId[] = ['ort-1t', 'ort-2t'];
 
 /** other / tessera: above 1 Tessera is faster. */
 function speedup(r: CaseResult, other: FrameworkId): number | undefined {
@@ -114,14 +117,19 @@ function memCell(r: CaseResult): string {
 
 function suiteTable(results: readonly CaseResult[]): string {
   const withFlops = results.some((r) => r.flops !== undefined);
+  const ort = ORT.filter((fw) => results.some((r) => r.cells[fw]?.medianMs !== undefined || r.cells[fw]?.error !== undefined));
+  const shown: FrameworkId[] = ['tessera', 'tfjs-cpu', 'tfjs-wasm', ...ort];
+  const flopsTitle = ['T', 'cpu', 'wasm', ...ort.map((fw) => SHORT[fw].replace('ORT ', 'ort'))].join(' / ');
   const columns = [
     { title: 'benchmark', align: 'left' as const },
     { title: 'Tessera ms' },
     { title: 'tfjs-cpu ms' },
     { title: 'tfjs-wasm ms' },
+    ...ort.map((fw) => ({ title: `${SHORT[fw]} ms` })),
     { title: 'Tessera vs tfjs-cpu' },
     { title: 'Tessera vs tfjs-wasm' },
-    ...(withFlops ? [{ title: 'GFLOP/s T / cpu / wasm' }] : []),
+    ...ort.map((fw) => ({ title: `Tessera vs ${SHORT[fw]}` })),
+    ...(withFlops ? [{ title: `GFLOP/s ${flopsTitle}` }] : []),
     { title: 'check', align: 'left' as const },
     { title: 'memory', align: 'left' as const },
   ];
@@ -130,9 +138,11 @@ function suiteTable(results: readonly CaseResult[]): string {
     cellMs(r, 'tessera'),
     cellMs(r, 'tfjs-cpu'),
     cellMs(r, 'tfjs-wasm'),
+    ...ort.map((fw) => cellMs(r, fw)),
     fmtRatio(speedup(r, 'tfjs-cpu')),
     fmtRatio(speedup(r, 'tfjs-wasm')),
-    ...(withFlops ? [FRAMEWORKS.map((fw) => fmtNum(r.cells[fw]?.gflops, r.cells[fw]?.gflops !== undefined && r.cells[fw]!.gflops! < 10 ? 2 : 1)).join(' / ')] : []),
+    ...ort.map((fw) => fmtRatio(speedup(r, fw))),
+    ...(withFlops ? [shown.map((fw) => fmtNum(r.cells[fw]?.gflops, r.cells[fw]?.gflops !== undefined && r.cells[fw]!.gflops! < 10 ? 2 : 1)).join(' / ')] : []),
     checkCell(r),
     memCell(r),
   ]);
@@ -180,7 +190,7 @@ async function main(): Promise<void> {
   const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const loadStart = load();
   print(`load average at start: ${loadStart} (other processes on this machine add noise)`);
-  print('All contenders run single-threaded (tfjs-wasm: SIMD build, no threads).');
+  print('All contenders run single-threaded (tfjs-wasm: SIMD build, no threads), except "ORT 2t": onnxruntime-web on two threads.');
   print(
     `Timing: ${timer.warmupMin}+ warm-up runs, then ≥${timer.minReps} runs and ≥${timer.minTimeMs} ms (cap ${timer.maxTimeMs} ms once ${timer.floorReps} runs), median. ` +
       'Frameworks are timed interleaved (one run each in turn). Each run includes reading the result back and disposing ' +
@@ -246,6 +256,8 @@ async function main(): Promise<void> {
       ...r,
       speedupVsTfjsCpu: speedup(r, 'tfjs-cpu'),
       speedupVsTfjsWasm: speedup(r, 'tfjs-wasm'),
+      speedupVsOrt1t: speedup(r, 'ort-1t'),
+      speedupVsOrt2t: speedup(r, 'ort-2t'),
     })),
   };
   writeFileSync(cli.out, JSON.stringify(json, null, 2) + '\n');
@@ -253,7 +265,11 @@ async function main(): Promise<void> {
   console.log(`Wrote ${path.relative(process.cwd(), cli.out)} (and .txt).`);
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+main().then(
+  // Exit explicitly: onnxruntime-web's worker threads would keep the process alive.
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

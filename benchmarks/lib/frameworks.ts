@@ -1,7 +1,8 @@
 /**
- * Setting up the three contenders in one process: Tessera's CPU backend, TensorFlow.js on
+ * Setting up the contenders in one process: Tessera's CPU backend, TensorFlow.js on
  * `@tensorflow/tfjs-backend-cpu` (plain JavaScript kernels) and on `@tensorflow/tfjs-backend-wasm`
- * (WebAssembly + SIMD, loaded from node_modules: no network).
+ * (WebAssembly + SIMD, loaded from node_modules: no network), and onnxruntime-web's WebAssembly
+ * backend on one and two threads (see ort.ts).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -9,10 +10,21 @@ import * as tc from '@tessera/tensor-core';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { startOrt, type OrtRuntime } from './ort.js';
 import { registerTfjsGradients } from './tfjs-gradients.js';
 
-export type FrameworkId = 'tessera' | 'tfjs-cpu' | 'tfjs-wasm';
-export const FRAMEWORKS: readonly FrameworkId[] = ['tessera', 'tfjs-cpu', 'tfjs-wasm'];
+export type FrameworkId = 'tessera' | 'tfjs-cpu' | 'tfjs-wasm' | 'ort-1t' | 'ort-2t';
+export const FRAMEWORKS: readonly FrameworkId[] = ['tessera', 'tfjs-cpu', 'tfjs-wasm', 'ort-1t', 'ort-2t'];
+
+/** onnxruntime-web on one and two threads (only suites with an ONNX model have ORT cells). */
+const ortRuntimes: Partial<Record<'ort-1t' | 'ort-2t', OrtRuntime>> = {};
+
+/** The ORT contender `fw` (started by {@link initFrameworks}). */
+export function ortRuntime(fw: 'ort-1t' | 'ort-2t'): OrtRuntime {
+  const r = ortRuntimes[fw];
+  if (!r) throw new Error(`${fw} is not available`);
+  return r;
+}
 
 /** What the run found out about each framework (printed, and written to the JSON). */
 export interface FrameworkInfo {
@@ -33,10 +45,12 @@ export async function initFrameworks(): Promise<FrameworkInfos> {
   // instead of aborting the whole run.
   try {
     const { cpu } = await import('@tessera/backend-cpu');
-    const backend = await tc.setBackend(cpu());
+    // TESSERA_CPU_THREADS=2 measures the worker pool (default: one thread, like the others).
+    const backend = await tc.setBackend(cpu({ threads: Number(process.env.TESSERA_CPU_THREADS ?? 1) }));
+    const { wasm, threads } = backend as unknown as { wasm?: string | false; threads?: number };
     infos.tessera = {
       ok: true,
-      details: { backend: backend.name, specVersion: backend.specVersion, threads: 1, dtypes: backend.capabilities.dtypes },
+      details: { backend: backend.name, specVersion: backend.specVersion, wasm: wasm ?? false, threads: threads ?? 1, dtypes: backend.capabilities.dtypes },
     };
   } catch (e) {
     infos.tessera = { ok: false, error: errorText(e), details: {} };
@@ -83,11 +97,23 @@ export async function initFrameworks(): Promise<FrameworkInfos> {
   } catch (e) {
     infos['tfjs-wasm'] = { ok: false, error: errorText(e), details: {} };
   }
+
+  for (const [fw, threads] of [['ort-1t', 1], ['ort-2t', 2]] as const) {
+    try {
+      const runtime = await startOrt(threads);
+      ortRuntimes[fw] = runtime;
+      infos[fw] = { ok: true, details: runtime.details };
+    } catch (e) {
+      infos[fw] = { ok: false, error: errorText(e), details: {} };
+    }
+  }
   return infos;
 }
 
 /** Live tensors and bytes, per framework (tfjs counts over all its backends). */
 export function memoryOf(fw: FrameworkId): { tensors: number; bytes: number } {
+  // ORT output tensors are disposed by every run; sessions are released by each cell's dispose.
+  if (fw === 'ort-1t' || fw === 'ort-2t') return { tensors: 0, bytes: 0 };
   if (fw === 'tessera') {
     const m = tc.memory();
     return { tensors: m.tensors, bytes: m.bytes };

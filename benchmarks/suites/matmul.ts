@@ -5,6 +5,8 @@ import type { CaseDef } from '../lib/runner.js';
 import type { Suite } from '../lib/suite.js';
 import { readAndDispose, tesseraOp, tesseraTensor } from '../lib/tessera.js';
 import { tf, tfRun, tfTensor } from '../lib/tfjs.js';
+import { ortRuntime } from '../lib/frameworks.js';
+import { matmulModel } from '../lib/ort.js';
 
 function matmulCase(n: number): CaseDef {
   const aData = normalArray(n * n, 11 + n);
@@ -16,6 +18,10 @@ function matmulCase(n: number): CaseDef {
       run: () => tfRun(() => tf.matMul(a, b)),
       dispose: () => tf.dispose([a, b]),
     };
+  };
+  const ortSetup = (fw: 'ort-1t' | 'ort-2t') => async () => {
+    const session = await ortRuntime(fw).session(matmulModel(n, n, n), { A: { data: aData, shape: [n, n] }, B: { data: bData, shape: [n, n] } });
+    return { run: () => session.run(), dispose: () => void session.dispose() };
   };
   return {
     suite: 'matmul',
@@ -37,6 +43,8 @@ function matmulCase(n: number): CaseDef {
       },
       'tfjs-cpu': tfSetup,
       'tfjs-wasm': tfSetup,
+      'ort-1t': ortSetup('ort-1t'),
+      'ort-2t': ortSetup('ort-2t'),
     },
   };
 }
@@ -44,6 +52,9 @@ function matmulCase(n: number): CaseDef {
 export const matmulSuite: Suite = {
   name: 'matmul',
   title: 'Matrix multiply (float32, square)',
-  notes: ['FLOPs counted as 2·n³; the timed region includes reading C back.'],
+  notes: [
+    'FLOPs counted as 2·n³; the timed region includes reading C back.',
+    'ORT: onnxruntime-web, WebAssembly backend, a one-node MatMul model; "1t" runs in a worker thread (a message round trip per run), "2t" on the main thread with numThreads = 2.',
+  ],
   cases: ({ quick }) => (quick ? [128, 256, 512] : [128, 256, 512, 1024]).map(matmulCase),
 };
