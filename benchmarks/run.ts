@@ -5,7 +5,7 @@
  *
  *   pnpm bench                          # everything (~3-4 min on 2 cores)
  *   pnpm bench:quick                    # a ~30 s subset with fewer repetitions
- *   pnpm bench -- --only matmul,mlp     # some suites (matmul, conv, elementwise, reduce, mlp, augment)
+ *   pnpm bench -- --only matmul,mlp     # some suites (matmul, conv, elementwise, reduce, mlp, augment, training)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -22,8 +22,9 @@ import { matmulSuite } from './suites/matmul.js';
 import { mlpSuite } from './suites/mlp.js';
 import { reduceSuite } from './suites/reduce.js';
 import { augmentSuite } from './suites/augment.js';
+import { trainingSuite } from './suites/training.js';
 
-const SUITES: readonly Suite[] = [matmulSuite, convSuite, elementwiseSuite, reduceSuite, mlpSuite, augmentSuite];
+const SUITES: readonly Suite[] = [matmulSuite, convSuite, elementwiseSuite, reduceSuite, mlpSuite, augmentSuite, trainingSuite];
 
 interface Cli {
   readonly only: readonly string[] | undefined;

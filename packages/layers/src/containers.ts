@@ -21,7 +21,8 @@ function normIndex(op: string, index: number, length: number): number {
 /**
  * Layers applied one after another (PyTorch's `Sequential`): `forward(x)` feeds each layer's
  * output to the next and frees the intermediate results. Children are named `'0'`, `'1'`, ...
- * (so state-dict keys are `0.weight`, as PyTorch), or by the keys of a record.
+ * (so state-dict keys are `0.weight`, as PyTorch), or by the keys of a record. Layers may be
+ * passed as arguments (PyTorch) or as one array (Keras).
  *
  * @throws TensorError `INVALID_ARGUMENT` when an element is not a Module.
  * @example
@@ -36,10 +37,13 @@ function normIndex(op: string, index: number, length: number): number {
  * ```
  */
 export class Sequential extends Module {
-  constructor(...layers: Layer[] | [Readonly<Record<string, Layer>>]) {
+  constructor(...layers: Layer[] | [readonly Layer[]] | [Readonly<Record<string, Layer>>]) {
     super();
     const first = layers[0];
-    if (layers.length === 1 && first !== undefined && !(first instanceof Module) && typeof first === 'object' && first !== null) {
+    if (layers.length === 1 && Array.isArray(first)) {
+      // `new Sequential([a, b, c])`, as Keras writes it.
+      (first as unknown[]).forEach((m) => this.append(m as Layer));
+    } else if (layers.length === 1 && first !== undefined && !(first instanceof Module) && typeof first === 'object' && first !== null) {
       for (const [name, m] of Object.entries(first)) {
         requireModule('Sequential', m, `layer '${name}'`);
         this.registerModule(name, m);

@@ -398,6 +398,16 @@ describe('summary and printing', () => {
 });
 
 describe('containers', () => {
+  it('Sequential also takes its layers as one array (Keras style)', () => {
+    const model = new Sequential([new Linear({ inFeatures: 3, outFeatures: 4, seed: 1 }), new ReLU(), new Linear({ inFeatures: 4, outFeatures: 2, seed: 2 })]);
+    expect(model.length).toBe(3);
+    expect(model.namedParameters().map(([name]) => name)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    const y = model.forward(ones([5, 3]));
+    expect(y.shape).toEqual([5, 2]);
+    y.dispose();
+    expectTensorErrorSync(() => new Sequential([new ReLU(), 3 as unknown as ReLU]), 'INVALID_ARGUMENT', /must be a Module/);
+    model.dispose();
+  });
   it('Sequential chains layers, names them 0..n, supports records, at, append and iteration', async () => {
     manualSeed(5);
     const seq = new Sequential(new Linear({ inFeatures: 3, outFeatures: 4 }), new ReLU(), new Linear({ inFeatures: 4, outFeatures: 2 }));

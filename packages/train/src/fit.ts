@@ -1,0 +1,369 @@
+/** `fit`: the training loop, Keras style. */
+import { Tensor, TensorError, stack, tidy, type Variable } from '@tessera/tensor-core';
+import { backward, noGrad, releaseUnusedRecords } from '@tessera/autograd';
+import { clipGradNorm } from '@tessera/optim';
+import { History } from './callbacks/history.js';
+import { ProgressBar, progressBar } from './callbacks/progress-bar.js';
+import { batchSource, isTensorPair, splitTensors, type BatchSource } from './data.js';
+import { checkScalarLoss, remember, runEvaluation } from './evaluate.js';
+import { computeMetrics, resetMetrics, resolveMetrics, updateMetrics } from './metrics.js';
+import type { Callback, DataSource, FitOptimizer, Logs, LossFn, MetricSpec, TrainableModel, TrainingContext } from './types.js';
+import { boolean, describe, integer, number, rejectUnknown, requireModel, requireObject } from './validate.js';
+
+/**
+ * Options of {@link fit}.
+ * @example
+ * ```ts
+ * const options: FitOptions = { data: train, epochs: 10, batchSize: 32, optimizer, loss: crossEntropy };
+ * ```
+ */
+export interface FitOptions {
+  /** Training data: `{ x, y }` tensors, a `DataLoader` (or any iterable of batches), or a `Dataset`. */
+  readonly data: DataSource;
+  /** Validation data, evaluated at the end of every epoch (logged as `val_loss`, `val_<metric>`). */
+  readonly validation?: DataSource;
+  /**
+   * With `{ x, y }` data and no `validation`: the fraction of samples (the last ones, before
+   * shuffling, as Keras) held out for validation.
+   */
+  readonly validationSplit?: number;
+  /** Number of epochs (passes over the data). */
+  readonly epochs: number;
+  /** Samples per batch for tensor data and datasets (default 32; a DataLoader batches itself). */
+  readonly batchSize?: number;
+  /** Batch size for validation (default: `batchSize`). */
+  readonly validationBatchSize?: number;
+  /** The optimizer, built over the model's parameters: `new Adam(model.parameters(), { lr: 1e-3 })`. */
+  readonly optimizer: FitOptimizer;
+  /** The loss: `(prediction, target) => scalar` (`crossEntropy`, `mseLoss`, ...). */
+  readonly loss: LossFn;
+  /** Metrics, by name (`'accuracy'`, `'mse'`, ...) or as `Metric` objects; logged per epoch. */
+  readonly metrics?: readonly MetricSpec[];
+  /**
+   * Whether training metrics are computed (default true). Each needs the batch's predictions on
+   * the host; turn it off to keep every read of the training loop down to the loss.
+   */
+  readonly trainMetrics?: boolean;
+  /** Callbacks, called in order. A `History` is always recorded and returned. */
+  readonly callbacks?: readonly Callback[];
+  /** Reshuffle tensor data and datasets every epoch (default true). */
+  readonly shuffle?: boolean;
+  /** Seed of the shuffle (default: random). The same seed gives the same batches. */
+  readonly seed?: number;
+  /** The first epoch (to resume a run; default 0). */
+  readonly initialEpoch?: number;
+  /**
+   * 0: silent; 1 (default): a progress bar (a live bar in a terminal, one line per epoch
+   * elsewhere); 2: one line per epoch. Ignored when `callbacks` has a `ProgressBar`.
+   */
+  readonly verbose?: 0 | 1 | 2;
+  /**
+   * Read the loss every this many steps (default 1). Reads are what make an asynchronous
+   * backend (WebGPU) wait: raise it there (e.g. 20) and the loop reads a batch of losses at once.
+   * With 1 on a backend that reads synchronously (CPU), the loss is checked for NaN before the
+   * optimizer step, so a NaN never reaches the weights.
+   */
+  readonly lossReadInterval?: number;
+  /** Clip the gradients' global L2 norm to this value before each step. */
+  readonly clipGradNorm?: number;
+  /**
+   * Yield to the event loop at least this often, in milliseconds (default 50), so that a
+   * browser page stays responsive and timers (progress bars) run.
+   */
+  readonly yieldEvery?: number;
+}
+
+const KNOWN = [
+  'data',
+  'validation',
+  'validationSplit',
+  'epochs',
+  'batchSize',
+  'validationBatchSize',
+  'optimizer',
+  'loss',
+  'metrics',
+  'trainMetrics',
+  'callbacks',
+  'shuffle',
+  'seed',
+  'initialEpoch',
+  'verbose',
+  'lossReadInterval',
+  'clipGradNorm',
+  'yieldEvery',
+] as const;
+
+const nextTick: () => Promise<void> =
+  typeof setImmediate === 'function' ? () => new Promise((resolve) => setImmediate(resolve)) : () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** A loss read from the device later: the step it belongs to and its batch size. */
+interface PendingLoss {
+  readonly value: Tensor;
+  readonly step: number;
+  readonly size: number;
+}
+
+/**
+ * Trains `model` on `data` for `epochs` epochs, as Keras's `model.fit`: shuffled batches, one
+ * optimizer step per batch, validation and callbacks after every epoch. Returns the
+ * {@link History} of epoch logs (`loss`, metrics, `val_loss`, `val_<metric>`, `lr`).
+ *
+ * Memory is managed here: each step runs in its own `tidy` scope (forward, loss, `backward`,
+ * optimizer step), so a caller never needs `tidy` and memory stays flat over any number of
+ * steps. Validation runs in evaluation mode under `noGrad`; the model is left in the mode it was
+ * in before `fit`.
+ *
+ * Each step computes gradients of the parameters that require them (`model.parameters()` with
+ * `requiresGrad`; frozen ones are left alone) and hands them to `optimizer.step`.
+ *
+ * @returns The {@link History}; `fit` also remembers the loss, metrics and batch size so that
+ *   `evaluate(model, data)` needs no options.
+ * @throws TensorError `INVALID_ARGUMENT` for bad options, data or model, or when the loss
+ *   becomes NaN or infinite (the message names the epoch and the batch; on CPU the weights are
+ *   those before that batch); `SHAPE_MISMATCH` for a non-scalar loss or x/y of different lengths;
+ *   errors of the model, loss, optimizer and callbacks pass through, after every callback's
+ *   `onTrainError`.
+ * @example
+ * ```ts
+ * const model = new Sequential([
+ *   new Linear({ inFeatures: 784, outFeatures: 128 }), new ReLU(),
+ *   new Linear({ inFeatures: 128, outFeatures: 64 }), new ReLU(),
+ *   new Linear({ inFeatures: 64, outFeatures: 10 }),
+ * ]);
+ * const history = await fit(model, {
+ *   data: train, validation: test, epochs: 10, batchSize: 32,
+ *   optimizer: new Adam(model.parameters(), { lr: 1e-3 }), loss: crossEntropy, metrics: ['accuracy'],
+ *   callbacks: [earlyStopping({ monitor: 'val_loss', patience: 3, restoreBestWeights: true })],
+ * });
+ * const { loss, accuracy } = await evaluate(model, test);
+ * ```
+ */
+export async function fit(model: TrainableModel, options: FitOptions): Promise<History> {
+  const op = 'fit';
+  requireModel(op, model);
+  requireObject(op, 'options', options);
+  rejectUnknown(op, options as unknown as Record<string, unknown>, KNOWN);
+  const epochs = integer(op, 'epochs', options.epochs, 1);
+  const initialEpoch = integer(op, 'initialEpoch', options.initialEpoch ?? 0, 0, epochs - 1);
+  const batchSize = integer(op, 'batchSize', options.batchSize ?? 32, 1);
+  const validationBatchSize = integer(op, 'validationBatchSize', options.validationBatchSize ?? batchSize, 1);
+  const shuffle = boolean(op, 'shuffle', options.shuffle ?? true);
+  const seed = options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integer(op, 'seed', options.seed, 0, 2 ** 32 - 1);
+  const verbose = options.verbose ?? 1;
+  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new TensorError('INVALID_ARGUMENT', op, `verbose must be 0, 1 or 2, got ${describe(verbose)}`);
+  const lossReadInterval = integer(op, 'lossReadInterval', options.lossReadInterval ?? 1, 1);
+  const maxNorm = options.clipGradNorm === undefined ? undefined : number(op, 'clipGradNorm', options.clipGradNorm, 0, Infinity, true);
+  const yieldEvery = number(op, 'yieldEvery', options.yieldEvery ?? 50, 0);
+  const trainMetrics = boolean(op, 'trainMetrics', options.trainMetrics ?? true);
+  const lossFn = options.loss;
+  if (typeof lossFn !== 'function') throw new TensorError('INVALID_ARGUMENT', op, `loss must be a function (prediction, target) => scalar Tensor, got ${describe(lossFn)}`);
+  const optimizer = options.optimizer;
+  if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function' || !Array.isArray(optimizer.paramGroups)) {
+    throw new TensorError('INVALID_ARGUMENT', op, `optimizer must be an optimizer of @tessera/optim (new Adam(model.parameters(), { lr })), got ${describe(optimizer)}`);
+  }
+  const callbacks = options.callbacks ?? [];
+  if (!Array.isArray(callbacks)) throw new TensorError('INVALID_ARGUMENT', op, `callbacks must be an array, got ${describe(callbacks)}`);
+  callbacks.forEach((c, i) => {
+    if (typeof c !== 'object' || c === null) throw new TensorError('INVALID_ARGUMENT', op, `callbacks[${i}] must be a callback object, got ${describe(c)}`);
+  });
+  const metrics = resolveMetrics(options.metrics, op);
+
+  const params: Variable[] = model.parameters();
+  const trainable = params.filter((p) => p.requiresGrad);
+  if (trainable.length === 0) {
+    throw new TensorError('INVALID_ARGUMENT', op, `the model has no trainable parameters (${params.length} parameters, all frozen); unfreeze some or use evaluate`);
+  }
+  const inOptimizer = new Set<Tensor>(optimizer.paramGroups.flatMap((g) => g.params));
+  if (!trainable.some((p) => inOptimizer.has(p))) {
+    throw new TensorError('INVALID_ARGUMENT', op, "the optimizer holds none of the model's trainable parameters; build it with model.parameters()");
+  }
+
+  // Data.
+  let data = options.data;
+  let validation = options.validation;
+  let owned: Tensor[] = [];
+  if (options.validationSplit !== undefined) {
+    const fraction = number(op, 'validationSplit', options.validationSplit, 0, 1, true, true);
+    if (validation !== undefined) throw new TensorError('INVALID_ARGUMENT', op, 'pass either validation or validationSplit, not both');
+    if (!isTensorPair(data)) throw new TensorError('INVALID_ARGUMENT', op, 'validationSplit needs { x, y } tensor data; split a Dataset or DataLoader yourself and pass validation');
+    const parts = splitTensors(data.x, data.y, fraction, op);
+    owned = [parts.train.x, parts.train.y, parts.validation.x, parts.validation.y];
+    data = parts.train;
+    validation = parts.validation;
+  }
+  try {
+    const train = batchSource(data, { batchSize, shuffle, seed, op, what: 'data' });
+    const val = validation === undefined ? undefined : batchSource(validation, { batchSize: validationBatchSize, shuffle: false, seed: 0, op, what: 'validation' });
+    remember(model, { loss: lossFn, metrics: options.metrics, batchSize });
+
+    const history = new History();
+    const all: Callback[] = [history, ...callbacks];
+    if (verbose > 0 && !callbacks.some((c) => c instanceof ProgressBar)) all.push(progressBar({ mode: verbose === 2 ? 'epoch' : 'auto' }));
+    const context: TrainingContext = {
+      model,
+      optimizer,
+      epochs,
+      stepsPerEpoch: train.numBatches,
+      samplesPerEpoch: train.numSamples,
+      batchSize,
+      hasValidation: val !== undefined,
+      metricNames: metrics.map((m) => m.key),
+      stopTraining: false,
+    };
+    const wasTraining = model.training;
+    try {
+      await runLoop({ model, optimizer, lossFn, metrics: trainMetrics ? metrics : [], allMetrics: metrics, train, val, trainable, maxNorm, lossReadInterval, yieldEvery, epochs, initialEpoch, callbacks: all, context });
+    } catch (error) {
+      // A forward pass that never reached backward (a NaN, a throwing loss) left tape records.
+      releaseUnusedRecords();
+      for (const c of all) {
+        try {
+          await c.onTrainError?.(error, context);
+        } catch {
+          // The original error matters more than a failure while cleaning up.
+        }
+      }
+      throw error;
+    } finally {
+      model.train(wasTraining);
+    }
+    return history;
+  } finally {
+    for (const t of owned) t.dispose();
+  }
+}
+
+interface LoopArgs {
+  readonly model: TrainableModel;
+  readonly optimizer: FitOptimizer;
+  readonly lossFn: LossFn;
+  /** Metrics computed on training batches (empty with `trainMetrics: false`). */
+  readonly metrics: ReturnType<typeof resolveMetrics>;
+  /** Metrics computed on validation data. */
+  readonly allMetrics: ReturnType<typeof resolveMetrics>;
+  readonly train: BatchSource;
+  readonly val: BatchSource | undefined;
+  readonly trainable: readonly Variable[];
+  readonly maxNorm: number | undefined;
+  readonly lossReadInterval: number;
+  readonly yieldEvery: number;
+  readonly epochs: number;
+  readonly initialEpoch: number;
+  readonly callbacks: readonly Callback[];
+  readonly context: TrainingContext;
+}
+
+function nonFinite(value: number, epoch: number, step: number, args: LoopArgs): TensorError {
+  const steps = args.train.numBatches;
+  return new TensorError(
+    'INVALID_ARGUMENT',
+    'fit',
+    `loss is ${value} at epoch ${epoch + 1} of ${args.epochs}, batch ${step + 1}${steps === undefined ? '' : ` of ${steps}`}: training stopped. ` +
+      'Lower the learning rate, clip gradients (clipGradNorm), or check the data and the loss for NaN or infinite values.',
+  );
+}
+
+async function runLoop(args: LoopArgs): Promise<void> {
+  const { model, optimizer, lossFn, metrics, train, val, trainable, maxNorm, lossReadInterval, yieldEvery, callbacks, context } = args;
+  const wrt = [...trainable];
+  let lastLogs: Logs = {};
+  for (const c of callbacks) await c.onTrainBegin?.(context);
+  let lastYield = performance.now();
+
+  for (let epoch = args.initialEpoch; epoch < args.epochs; epoch++) {
+    model.train(true);
+    resetMetrics(metrics);
+    for (const c of callbacks) await c.onEpochBegin?.(epoch, context);
+    let lossSum = 0;
+    let lossCount = 0;
+    let lastLoss = NaN;
+    let pending: PendingLoss[] = [];
+    let step = 0;
+
+    /** Reads the pending losses (one read for all of them) and checks them. */
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      let values: ArrayLike<number>;
+      try {
+        if (batch.length === 1) values = (await batch[0]!.value.data()) as ArrayLike<number>;
+        else {
+          const all = noGrad(() => tidy(() => stack(batch.map((p) => p.value), 0)));
+          try {
+            values = (await all.data()) as ArrayLike<number>;
+          } finally {
+            all.dispose();
+          }
+        }
+      } finally {
+        for (const p of batch) p.value.dispose();
+      }
+      batch.forEach((p, i) => {
+        const v = values[i]!;
+        if (!Number.isFinite(v)) throw nonFinite(v, epoch, p.step, args);
+        lossSum += v * p.size;
+        lossCount += p.size;
+        lastLoss = v;
+      });
+    };
+
+    try {
+      for await (const batch of train.batches(epoch)) {
+        let prediction: Tensor | undefined;
+        try {
+          const syncCheck = lossReadInterval === 1;
+          const currentStep = step;
+          const out = tidy(() => {
+            const pred = model.forward(batch.x);
+            if (!(pred instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', 'fit', `model.forward must return a Tensor, got ${describe(pred)}`);
+            const loss = lossFn(pred, batch.y);
+            checkScalarLoss(loss, 'fit');
+            if (syncCheck && loss.backend.capabilities.syncRead) {
+              // Cheap on a synchronous backend, and it keeps a NaN out of the weights.
+              const v = loss.dataSync()[0] as number;
+              if (!Number.isFinite(v)) throw nonFinite(v, epoch, currentStep, args);
+            }
+            const grads = backward(loss, { wrt });
+            const clipped = maxNorm === undefined ? grads : clipGradNorm(grads, maxNorm).grads;
+            optimizer.step(clipped, { allowUnknown: true });
+            // Not recorded: a record made after backward would outlive the step.
+            const value = noGrad(() => loss.reshape([]));
+            return metrics.length > 0 ? { loss: value, pred } : { loss: value };
+          });
+          prediction = out.pred;
+          pending.push({ value: out.loss, step, size: batch.size });
+          if (prediction) await updateMetrics(metrics, prediction, batch.y);
+        } finally {
+          prediction?.dispose();
+          batch.release();
+        }
+        if (pending.length >= lossReadInterval) await flush();
+        const batchLogs: Logs = { loss: lossCount > 0 ? lossSum / lossCount : NaN, batch_loss: lastLoss, size: batch.size };
+        if (metrics.length > 0) Object.assign(batchLogs, computeMetrics(metrics));
+        for (const c of callbacks) await c.onBatchEnd?.(step, batchLogs, context);
+        step++;
+        if (context.stopTraining) break;
+        if (performance.now() - lastYield >= yieldEvery) {
+          await nextTick();
+          lastYield = performance.now();
+        }
+      }
+      await flush();
+    } finally {
+      for (const p of pending) p.value.dispose();
+    }
+
+    const logs: Logs = { loss: lossSum / lossCount };
+    Object.assign(logs, computeMetrics(metrics));
+    resetMetrics(metrics);
+    if (val) Object.assign(logs, await runEvaluation(model, val, lossFn, args.allMetrics, 'fit', 'val_'));
+    const lr = optimizer.paramGroups[0]?.lr;
+    if (lr !== undefined) logs.lr = lr;
+    lastLogs = logs;
+    for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, context);
+    if (context.stopTraining) break;
+  }
+  for (const c of callbacks) await c.onTrainEnd?.(lastLogs, context);
+}
