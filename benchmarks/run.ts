@@ -5,7 +5,7 @@
  *
  *   pnpm bench                          # everything (~3-4 min on 2 cores)
  *   pnpm bench:quick                    # a ~30 s subset with fewer repetitions
- *   pnpm bench -- --only matmul,mlp     # some suites (matmul, conv, elementwise, reduce, mlp, augment, training)
+ *   pnpm bench -- --only matmul,mlp     # some suites (matmul, conv, elementwise, reduce, mlp, augment, training, webgpu)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -23,8 +23,9 @@ import { mlpSuite } from './suites/mlp.js';
 import { reduceSuite } from './suites/reduce.js';
 import { augmentSuite } from './suites/augment.js';
 import { trainingSuite } from './suites/training.js';
+import { webgpuSuite } from './suites/webgpu.js';
 
-const SUITES: readonly Suite[] = [matmulSuite, convSuite, elementwiseSuite, reduceSuite, mlpSuite, augmentSuite, trainingSuite];
+const SUITES: readonly Suite[] = [matmulSuite, convSuite, elementwiseSuite, reduceSuite, mlpSuite, augmentSuite, trainingSuite, webgpuSuite];
 
 interface Cli {
   readonly only: readonly string[] | undefined;
@@ -200,7 +201,9 @@ async function main(): Promise<void> {
 
   const memStart = Object.fromEntries(FRAMEWORKS.map((fw) => [fw, memoryOf(fw)]));
   const results: CaseResult[] = [];
-  const selected = SUITES.filter((s) => !cli.only || cli.only.includes(s.name));
+  // WebGPU on a software adapter takes minutes and its times mean nothing: run it on request.
+  const OPT_IN = new Set(['webgpu']);
+  const selected = SUITES.filter((s) => (cli.only ? cli.only.includes(s.name) : !OPT_IN.has(s.name)));
   for (const suite of selected) {
     console.log(`\n… ${suite.name}`);
     const cases = await suite.cases({ quick: cli.quick });
@@ -216,7 +219,7 @@ async function main(): Promise<void> {
     results.push(...suiteResults);
     print('');
     print(`## ${suite.title}`);
-    print(suiteTable(suiteResults));
+    if (suiteResults.length > 0) print(suiteTable(suiteResults));
     for (const n of suite.notes) print(`  * ${n}`);
     const extra = suite.summary?.(suiteResults);
     if (extra) {

@@ -77,16 +77,27 @@ interface DawnModule {
   create(options: string[]): GPU;
 }
 
+/**
+ * The one Dawn instance of this process, created on first use and kept: Dawn (webgpu 0.6.2)
+ * aborts the whole process when the garbage collector frees an instance whose device had
+ * allocated buffers (a `std::system_error` or a futex assertion from its destructor), so
+ * `webgpu()` called again after `dispose()` reuses it instead of creating a new one. A live
+ * instance without live devices does not keep Node from exiting.
+ */
+let dawnInstance: GPU | undefined;
+
 async function defaultGpu(): Promise<GPU | undefined> {
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu !== undefined) return nav.gpu;
   const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
   if (!isNode) return undefined;
+  if (dawnInstance !== undefined) return dawnInstance;
   // A variable specifier keeps bundlers from pulling Dawn into browser builds.
   const specifier = 'webgpu';
   try {
     const dawn = (await import(/* @vite-ignore */ specifier)) as DawnModule;
-    return dawn.create(['backend=vulkan']);
+    dawnInstance = dawn.create(['backend=vulkan']);
+    return dawnInstance;
   } catch (e) {
     throw gpuError('UNSUPPORTED', 'webgpu', `no navigator.gpu, and the optional 'webgpu' package (Dawn for Node) could not be loaded: ${(e as Error).message}`);
   }

@@ -1,9 +1,11 @@
 /**
  * The conformance suite on the WebGPU backend (Dawn for Node; in CI on SwiftShader's Vulkan, see
  * docs/webgpu.md). Without an adapter the suite is skipped with the reason, unless
- * TESSERA_REQUIRE_WEBGPU=1, which turns the skip into a failure.
+ * TESSERA_REQUIRE_WEBGPU=1, which turns the skip into a failure. WebGPU has no float64, so the
+ * gradient cases compare with the CPU backend (`reference`) instead of finite differences.
  */
 import { afterAll, describe, it } from 'vitest';
+import { cpu } from '@tessera/backend-cpu';
 import { webgpu, type WebGpuBackend } from '@tessera/backend-webgpu';
 import { runConformance } from './index.js';
 
@@ -20,7 +22,7 @@ const probed = await probe();
 if ('backend' in probed) {
   const { backend } = probed;
   afterAll(() => backend.dispose());
-  runConformance(() => backend);
+  runConformance(() => backend, { reference: () => cpu() });
 } else if (process.env['TESSERA_REQUIRE_WEBGPU'] === '1') {
   describe('webgpu conformance', () => {
     it('needs a WebGPU adapter (TESSERA_REQUIRE_WEBGPU=1)', () => {

@@ -8,6 +8,8 @@
  * import { runConformance } from '@tessera/conformance';
  * import { myBackend } from './index.js';
  * runConformance(() => myBackend());
+ * // without float64: compare gradients with the CPU backend instead of finite differences
+ * runConformance(() => myBackend(), { reference: () => cpu() });
  * ```
  */
 import { beforeAll, describe } from 'vitest';
@@ -26,6 +28,13 @@ export { expectTensor, expectTensorError, expectNoLeaks, TOLERANCE } from './hel
 export interface ConformanceOptions {
   /** Case groups to skip, by name: `creation`, `elementwise`, `reduce`, `movement`, `nn`, `engine`, `gradients`. */
   readonly skip?: readonly string[];
+  /**
+   * A reference backend (usually the CPU backend) for backends without float64: the gradient
+   * cases then compare each op's forward values and gradients on the backend under test with the
+   * reference's, from the same float32 inputs, within float32 tolerance (see `cases/gradients.ts`).
+   * Without it, those cases are skipped on such backends. Created once, on first use.
+   */
+  readonly reference?: () => Backend | Promise<Backend>;
 }
 
 /** What each case group receives. */
@@ -34,14 +43,19 @@ export interface ConformanceContext {
   backend(): Backend;
   /** Whether the backend stores float64. */
   readonly float64: () => boolean;
+  /** The reference backend of {@link ConformanceOptions.reference} (created on first call), or undefined. */
+  readonly reference: (() => Promise<Backend>) | undefined;
 }
 
 /** Registers the conformance suite (vitest `describe` blocks) against `makeBackend()`. */
 export function runConformance(makeBackend: () => Backend | Promise<Backend>, options: ConformanceOptions = {}): void {
   let backend: Backend | undefined;
+  let reference: Promise<Backend> | undefined;
+  const makeReference = options.reference;
   const ctx: ConformanceContext = {
     backend: () => backend!,
     float64: () => backend!.capabilities.dtypes.includes('float64'),
+    reference: makeReference === undefined ? undefined : () => (reference ??= Promise.resolve(makeReference())),
   };
   const groups: Record<string, (ctx: ConformanceContext) => void> = {
     creation: creationCases,

@@ -33,6 +33,9 @@ import {
   tile,
   where,
   atan2,
+  setBackend,
+  tidy,
+  type Backend,
   type Tensor,
 } from '@tessera/tensor-core';
 import { checkGradients, grad, releaseUnusedRecords, type CheckGradientsOptions } from '@tessera/autograd';
@@ -45,43 +48,182 @@ async function expectNoLeaks(fn: () => unknown | Promise<unknown>): Promise<void
   await expectNoLeaksNow(fn);
 }
 
-/** Deterministic float64 inputs: uniform in [lo, hi], or of magnitude in [lo, hi] with random sign (`signed`). */
-function values(shape: readonly number[], seed: number, lo = -1, hi = 1, signed = false): Tensor {
+/**
+ * Where `values`, `ints` and `f64` create their tensors: float64 on the active backend (finite
+ * differences), or float32 on a given backend (comparison with the reference backend, and the
+ * literal cases on backends without float64). Set only while one case runs.
+ */
+let inputs: { dtype: 'float32' | 'float64'; backend?: Backend } = { dtype: 'float64' };
+
+/** Runs `fn` with `values`/`ints`/`f64` creating float32 tensors on `backend` (which is active meanwhile). */
+async function withFloat32Inputs<T>(backend: Backend, fn: () => Promise<T>): Promise<T> {
+  const previous = inputs;
+  inputs = { dtype: 'float32', backend };
+  await setBackend(backend);
+  try {
+    return await fn();
+  } finally {
+    inputs = previous;
+  }
+}
+
+/** Deterministic numbers: uniform in [lo, hi], or of magnitude in [lo, hi] with random sign (`signed`). */
+function numbers(size: number, seed: number, lo = -1, hi = 1, signed = false): Float64Array {
   let s = (seed * 2654435761 + 1) >>> 0;
   const next = (): number => {
     s = (Math.imul(s ^ (s >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
     s = Math.imul(s ^ (s >>> 13), 3266489909) >>> 0;
     return ((s ^ (s >>> 16)) >>> 0) / 4294967296;
   };
-  const size = shape.reduce((a, b) => a * b, 1);
-  const data = Float64Array.from({ length: size }, () => {
+  return Float64Array.from({ length: size }, () => {
     const v = lo + (hi - lo) * next();
     return signed && next() < 0.5 ? -v : v;
   });
-  return tensor(data, shape, { dtype: 'float64' });
 }
 
-const ints = (data: number[], shape: number[]): Tensor => tensor(data, shape, { dtype: 'int32' });
-const f64 = (data: number[], shape: number[]): Tensor => tensor(data, shape, { dtype: 'float64' });
+/** Deterministic float inputs (float64, or float32 in comparison mode): see {@link numbers}. */
+function values(shape: readonly number[], seed: number, lo = -1, hi = 1, signed = false): Tensor {
+  const data = numbers(shape.reduce((a, b) => a * b, 1), seed, lo, hi, signed);
+  return tensor(data, shape, { dtype: inputs.dtype, backend: inputs.backend });
+}
+
+const ints = (data: number[], shape: number[]): Tensor => tensor(data, shape, { dtype: 'int32', backend: inputs.backend });
+const f64 = (data: number[], shape: number[]): Tensor => tensor(data, shape, { dtype: inputs.dtype, backend: inputs.backend });
+
+/**
+ * Tolerances of the comparison with the reference backend (float32 on both): an element passes
+ * when |got - want| <= rtol·|want| + atol·max(1, max|want|) — atol is relative to the largest
+ * value of the same tensor, so values that cancel to near zero are judged against the tensor's
+ * scale. Elementwise and movement rules run a few float32 ops per element (and the backend's own
+ * transcendental functions, accurate to ~1e-5 relative): 1e-5 relative, as the forward
+ * conformance tolerance. Reductions, matmul, convolutions, softmax/layerNorm, pooling and the
+ * second-order cases sum in another order than the reference (tiled GEMMs, tree reductions):
+ * 1e-4 relative and 1e-5 of the tensor's scale. On Dawn + SwiftShader the worst case measured
+ * needs 2.5e-6 (second-order softmax/logSoftmax/layerNorm), elementwise ones under 2e-7.
+ * A case may override its group's tolerance (`compare`).
+ */
+export const GRADIENT_TOLERANCE = {
+  elementwise: { rtol: 1e-5, atol: 1e-6 },
+  reduction: { rtol: 1e-4, atol: 1e-5 },
+} as const;
+
+/** Comparison tolerance of one case. */
+export interface CompareTolerance {
+  readonly rtol: number;
+  readonly atol: number;
+}
+
+/** Options of one gradient case: those of `checkGradients` (float64 path) plus the comparison's. */
+interface CaseOptions extends CheckGradientsOptions {
+  /** Tolerance of the comparison with the reference backend (default: the group's). */
+  readonly compare?: CompareTolerance;
+  /** The case itself needs float64 (it casts to it): skipped on backends without it. */
+  readonly float64Only?: boolean;
+}
+
+/** A fixed cotangent (weights of the output's elements), so non-scalar outputs get a vector-Jacobian product that mixes every element. */
+function cotangent(shape: readonly number[], backend: Backend): Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tensor(numbers(size, 977, 0.5, 1.5, true), shape, { dtype: 'float32', backend });
+}
+
+/** The forward values and the gradients (one per input) of `fn` on `backend`, from float32 inputs made there by `make`. */
+async function forwardAndGradients(backend: Backend, make: () => Tensor[], fn: (...xs: Tensor[]) => Tensor): Promise<{ values: Float32Array[]; shapes: number[][] }> {
+  return withFloat32Inputs(backend, async () => {
+    const xs = make();
+    const made: Tensor[] = [...xs];
+    try {
+      const y = tidy(() => fn(...xs)); // fn's intermediates (and index tensors) are freed
+      if (!xs.includes(y)) made.push(y);
+      const cot = cotangent(y.shape, backend);
+      made.push(cot);
+      const gs = grad((...as: Tensor[]) => fn(...as).mul(cot).sum())(...xs);
+      made.push(...gs);
+      releaseUnusedRecords(); // outputs fn computed but the loss did not use (chunk's other pieces) stay on the tape until swept
+      const outs = [y, ...gs];
+      const values = await Promise.all(outs.map(async (t) => Float32Array.from(await t.data())));
+      return { values, shapes: outs.map((t) => [...t.shape]) };
+    } finally {
+      dispose(made);
+    }
+  });
+}
+
+/** Compares `got` with `want` element by element (see {@link GRADIENT_TOLERANCE}); fails naming the worst element. */
+function compareArrays(label: string, got: Float32Array, want: Float32Array, tol: CompareTolerance): void {
+  expect(got.length, `${label}: element count`).toBe(want.length);
+  let scale = 1;
+  for (const w of want) scale = Math.max(scale, Math.abs(w));
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const g = got[i]!;
+    const excess = Math.abs(g - w) - (tol.rtol * Math.abs(w) + tol.atol * scale);
+    if (!(excess <= 0) || Number.isNaN(g) !== Number.isNaN(w)) {
+      if (Number.isNaN(w) && Number.isNaN(g)) continue;
+      if (at < 0 || !(excess <= worst)) {
+        worst = excess;
+        at = i;
+      }
+    }
+  }
+  if (at >= 0) {
+    expect.fail(
+      `${label}: element ${at}: reference ${want[at]}, got ${got[at]} (rtol ${tol.rtol}, atol ${tol.atol} × scale ${scale}); ` +
+        `reference ${JSON.stringify(Array.from(want.slice(0, 16)))}, got ${JSON.stringify(Array.from(got.slice(0, 16)))}`,
+    );
+  }
+}
 
 /**
  * Conformance cases: gradients. Every differentiable op's gradient rule against float64 central
  * finite differences (`checkGradients`: random directions, and the full Jacobian for small
  * inputs), second-order checks (the gradient of a gradient), and literal values at kinks and ties.
- * Backends without float64 skip these for now (to come: compare their gradients with the CPU
- * backend's).
+ *
+ * Backends without float64 (WebGPU) cannot be checked by finite differences at useful accuracy.
+ * With a reference backend (`runConformance(make, { reference: () => cpu() })`) each case instead
+ * runs on both backends from the same float32 inputs and compares the forward values and the
+ * gradients (a vector-Jacobian product with a fixed cotangent) within {@link GRADIENT_TOLERANCE};
+ * the rules themselves are verified by the float64 path on the reference. The literal cases run
+ * in float32 on such backends. Without a reference they are skipped.
  */
 export function gradientCases(ctx: ConformanceContext): void {
-  const check = (name: string, make: () => Tensor[], fn: (...xs: Tensor[]) => Tensor, options: CheckGradientsOptions = {}): void => {
+  /** The comparison tolerance of the cases registered next (set at the top of each group). */
+  let groupTolerance: CompareTolerance = GRADIENT_TOLERANCE.elementwise;
+  const check = (name: string, make: () => Tensor[], fn: (...xs: Tensor[]) => Tensor, options: CaseOptions = {}): void => {
+    const { compare = groupTolerance, float64Only = false, ...checkOptions } = options;
     it(name, async (t) => {
       if (!ctx.float64()) {
-        t.skip('gradient checks need float64 (comparison with the CPU backend is not written yet)');
+        if (ctx.reference === undefined) {
+          t.skip('gradient checks need float64, or a reference backend to compare with (runConformance option `reference`)');
+          return;
+        }
+        if (float64Only) {
+          t.skip('the case itself needs float64');
+          return;
+        }
+        const reference = await ctx.reference();
+        const backend = ctx.backend();
+        await expectNoLeaks(async () => {
+          try {
+            const want = await forwardAndGradients(reference, make, fn);
+            const got = await forwardAndGradients(backend, make, fn);
+            want.values.forEach((w, i) => {
+              const label = i === 0 ? `${name}: forward` : `${name}: gradient of input ${i - 1}`;
+              expect(got.shapes[i], `${label}: shape`).toEqual(want.shapes[i]);
+              compareArrays(label, got.values[i]!, w, compare);
+            });
+          } finally {
+            await setBackend(backend);
+          }
+        });
         return;
       }
       await expectNoLeaks(async () => {
         const inputs = make();
         try {
-          await checkGradients(fn, inputs, { name, ...options });
+          await checkGradients(fn, inputs, { name, ...checkOptions });
         } finally {
           dispose(inputs);
         }
@@ -99,6 +241,7 @@ export function gradientCases(ctx: ConformanceContext): void {
     });
 
   describe('unary', () => {
+    groupTolerance = GRADIENT_TOLERANCE.elementwise;
     const x = (): Tensor[] => [values([2, 3], 1)];
     const positive = (): Tensor[] => [values([2, 3], 2, 0.2, 2)];
     const awayFromZero = (): Tensor[] => [values([2, 3], 3, 0.1, 1, true)];
@@ -129,11 +272,12 @@ export function gradientCases(ctx: ConformanceContext): void {
     check('hardSwish', () => [values([2, 3], 5, 0.5, 2.5, true)], (a) => hardSwish(a.mul(2)));
     check('clamp', () => [values([3, 4], 6, -2, 2)], (a) => clamp(a, -0.9, 0.9), { jacobian: true });
     check('clone', x, (a) => a.clone());
-    check('cast float64 to float64', x, (a) => a.cast('float64'));
+    check('cast float64 to float64', x, (a) => a.cast('float64'), { float64Only: true });
     check('floor, ceil, round, sign (zero gradient)', x, (a) => a.floor().add(a.ceil()).add(a.mul(3.3).round()).add(a.sign()).add(a));
   });
 
   describe('binary (with broadcasting)', () => {
+    groupTolerance = GRADIENT_TOLERANCE.elementwise;
     const ab = (): Tensor[] => [values([2, 3], 7), values([3], 8)];
     const abColumn = (): Tensor[] => [values([2, 1], 9), values([2, 3], 10)];
     check('add', ab, (a, b) => a.add(b));
@@ -152,6 +296,7 @@ export function gradientCases(ctx: ConformanceContext): void {
   });
 
   describe('reductions', () => {
+    groupTolerance = GRADIENT_TOLERANCE.reduction;
     const x = (): Tensor[] => [values([2, 3, 4], 30)];
     check('sum all', x, (a) => a.sum());
     check('sum axis 1', x, (a) => a.sum(1));
@@ -172,6 +317,7 @@ export function gradientCases(ctx: ConformanceContext): void {
   });
 
   describe('movement', () => {
+    groupTolerance = GRADIENT_TOLERANCE.elementwise;
     const x = (): Tensor[] => [values([2, 3, 4], 40)];
     check('reshape', x, (a) => a.reshape([4, 6]).mul(a.reshape([4, 6])));
     check('flatten, squeeze, unsqueeze', x, (a) => a.flatten(1).unsqueeze(0).squeeze(0).exp());
@@ -203,6 +349,7 @@ export function gradientCases(ctx: ConformanceContext): void {
   });
 
   describe('nn', () => {
+    groupTolerance = GRADIENT_TOLERANCE.reduction;
     check('matmul', () => [values([3, 4], 60), values([4, 2], 61)], (a, b) => matmul(a, b));
     check('matmul batched with broadcasting', () => [values([2, 1, 3, 4], 62), values([3, 4, 2], 63)], (a, b) => matmul(a, b));
     check('matmul vector', () => [values([4], 64), values([2, 4, 3], 65)], (a, b) => matmul(a, b));
@@ -240,6 +387,7 @@ export function gradientCases(ctx: ConformanceContext): void {
   });
 
   describe('second order (the gradient of a gradient)', () => {
+    groupTolerance = GRADIENT_TOLERANCE.reduction;
     const x = (): Tensor[] => [values([2, 3], 110, 0.3, 1.5)];
     const ab = (): Tensor[] => [values([2, 3], 111), values([3], 112, 0.5, 1.5)];
     check2('exp, log, sqrt, rsqrt, reciprocal', x, (a) => a.exp().add(a.log()).add(a.sqrt()).add(a.rsqrt()).add(a.reciprocal()).sum());
@@ -264,10 +412,15 @@ export function gradientCases(ctx: ConformanceContext): void {
   });
 
   describe('kinks and ties (literal values)', () => {
-    const literal = (name: string, fn: () => Promise<void>): void => {
+    /** On backends without float64 the literal cases run in float32 (`f64` then makes float32 tensors); `float64Only` ones are skipped. */
+    const literal = (name: string, fn: () => Promise<void>, float64Only = false): void => {
       it(name, async (t) => {
         if (!ctx.float64()) {
-          t.skip('needs float64');
+          if (float64Only) {
+            t.skip('needs float64');
+            return;
+          }
+          await expectNoLeaks(() => withFloat32Inputs(ctx.backend(), fn));
           return;
         }
         await expectNoLeaks(fn);
@@ -335,6 +488,6 @@ export function gradientCases(ctx: ConformanceContext): void {
       expect(g.dtype).toBe('float32');
       await expectTensor(g, [2, 4]);
       dispose([x, g]);
-    });
+    }, true);
   });
 }
