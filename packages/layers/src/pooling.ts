@@ -1,35 +1,22 @@
 /** Pooling and reshaping layers: `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Flatten`. */
-import { TensorError, adaptiveAvgPool2d, avgPool2d, fmtShape, maxPool2d, type Tensor } from '@tessera/tensor-core';
+import {
+  TensorError,
+  adaptiveAvgPool2d,
+  avgPool2d,
+  fmtShape,
+  maxPool2d,
+  type AvgPool2dOptions as CoreAvgPool2dOptions,
+  type MaxPool2dOptions as CoreMaxPool2dOptions,
+  type Tensor,
+} from '@tessera/tensor-core';
 import { Module } from './module.js';
 import { bool, int, pair, requireInput, requireOptions, requireRank } from './validate.js';
 
-/** Options of {@link MaxPool2d}. */
-export interface MaxPool2dOptions {
-  /** Window size, a number or `[h, w]`. */
-  readonly kernelSize: number | readonly [number, number];
-  /** Step (default: the kernel size). */
-  readonly stride?: number | readonly [number, number];
-  /** Implicit `-Infinity` padding, at most half the kernel (default 0). */
-  readonly padding?: number | readonly [number, number];
-  /** Spacing of the window taps (default 1). */
-  readonly dilation?: number | readonly [number, number];
-  /** Round the output size up (default false). */
-  readonly ceilMode?: boolean;
-}
+/** Options of {@link MaxPool2d}: the same as tensor-core's `maxPool2d`. */
+export type MaxPool2dOptions = CoreMaxPool2dOptions;
 
-/** Options of {@link AvgPool2d}. */
-export interface AvgPool2dOptions {
-  /** Window size, a number or `[h, w]`. */
-  readonly kernelSize: number | readonly [number, number];
-  /** Step (default: the kernel size). */
-  readonly stride?: number | readonly [number, number];
-  /** Implicit zero padding, at most half the kernel (default 0). */
-  readonly padding?: number | readonly [number, number];
-  /** Round the output size up (default false). */
-  readonly ceilMode?: boolean;
-  /** Count padded cells in the divisor (default true). */
-  readonly countIncludePad?: boolean;
-}
+/** Options of {@link AvgPool2d}: the same as tensor-core's `avgPool2d`. */
+export type AvgPool2dOptions = CoreAvgPool2dOptions;
 
 function checkHalfKernel(layer: string, padding: readonly number[], kernel: readonly number[], dilation: readonly number[] = [1, 1]): void {
   for (let i = 0; i < 2; i++) {

@@ -16,6 +16,7 @@ export * from './dtype.js';
 export * from './errors.js';
 export * from './rng.js';
 export * from './shape.js';
+export * from './backend-utils.js';
 export { Tensor, Variable, variable, type NestedArray } from './tensor.js';
 export {
   setBackend,

@@ -11,30 +11,12 @@
  * a depthwise convolution (`groups == C`, one input channel per group) runs a direct loop, since
  * its per-group GEMM would have a single row.
  */
-import type { Conv2dParams, TensorInfo } from '@tessera/tensor-core';
+import { convGeometry, type Conv2dParams, type ConvGeometry, type TensorInfo } from '@tessera/tensor-core';
 import { dataOf } from '../storage.js';
 import { gemm, type GemmWorkspace } from './matmul.js';
 
 type Float = Float32Array | Float64Array;
 
-/** Sizes of one convolution, read from the operand shapes. */
-interface ConvGeometry {
-  n: number; c: number; h: number; w: number;
-  o: number; cg: number; kh: number; kw: number;
-  oh: number; ow: number; g: number; og: number;
-  sh: number; sw: number; pt: number; pl: number; dh: number; dw: number;
-}
-
-function geometry(xShape: readonly number[], wShape: readonly number[], yShape: readonly number[], p: Conv2dParams): ConvGeometry {
-  const [n = 0, c = 0, h = 0, w = 0] = xShape;
-  const [o = 0, cg = 0, kh = 0, kw = 0] = wShape;
-  const [, , oh = 0, ow = 0] = yShape;
-  const g = p.groups;
-  return {
-    n, c, h, w, o, cg, kh, kw, oh, ow, g, og: o / g,
-    sh: p.stride[0], sw: p.stride[1], pt: p.padding[0], pl: p.padding[2], dh: p.dilation[0], dw: p.dilation[1],
-  };
-}
 
 /** Whether the input is its own column matrix: 1×1 kernel, stride 1, no padding. */
 function isPointwise(q: ConvGeometry): boolean {
@@ -131,7 +113,7 @@ function col2im(col: Float64Array, q: ConvGeometry, p0: number, p1: number, dx: 
 }
 
 export function conv2d(xInfo: TensorInfo, wInfo: TensorInfo, params: Conv2dParams, outInfo: TensorInfo, ws: GemmWorkspace): void {
-  const q = geometry(xInfo.shape, wInfo.shape, outInfo.shape, params);
+  const q = convGeometry(xInfo.shape, wInfo.shape, outInfo.shape, params);
   const x = dataOf(xInfo) as Float;
   const wt = dataOf(wInfo) as Float;
   const y = dataOf(outInfo) as Float;
@@ -199,7 +181,7 @@ export function conv2dBackpropInput(
   outInfo: TensorInfo,
   ws: GemmWorkspace,
 ): void {
-  const q = geometry(outInfo.shape, wInfo.shape, dyInfo.shape, params);
+  const q = convGeometry(outInfo.shape, wInfo.shape, dyInfo.shape, params);
   const dy = dataOf(dyInfo) as Float;
   const wt = dataOf(wInfo) as Float;
   const dx = dataOf(outInfo) as Float;
@@ -237,7 +219,7 @@ export function conv2dBackpropFilter(
   outInfo: TensorInfo,
   ws: GemmWorkspace,
 ): void {
-  const q = geometry(xInfo.shape, outInfo.shape, dyInfo.shape, params);
+  const q = convGeometry(xInfo.shape, outInfo.shape, dyInfo.shape, params);
   const x = dataOf(xInfo) as Float;
   const dy = dataOf(dyInfo) as Float;
   const dw = dataOf(outInfo) as Float;

@@ -3,25 +3,11 @@
  * max; they count toward an average's divisor only with `countIncludePad`. The max gradient goes
  * to the first maximal cell of each window in row-major order (as PyTorch); NaN wins a max.
  */
-import type { Pool2dParams, TensorInfo } from '@tessera/tensor-core';
+import { poolGeometry, type Pool2dParams, type PoolGeometry, type TensorInfo } from '@tessera/tensor-core';
 import { dataOf } from '../storage.js';
 
 type Float = Float32Array | Float64Array;
 
-interface PoolGeometry {
-  planes: number; h: number; w: number; oh: number; ow: number;
-  kh: number; kw: number; sh: number; sw: number; pt: number; pb: number; pl: number; pr: number; dh: number; dw: number;
-}
-
-function geometry(xShape: readonly number[], yShape: readonly number[], p: Pool2dParams): PoolGeometry {
-  const [n = 0, c = 0, h = 0, w = 0] = xShape;
-  const [, , oh = 0, ow = 0] = yShape;
-  return {
-    planes: n * c, h, w, oh, ow,
-    kh: p.kernelSize[0], kw: p.kernelSize[1], sh: p.stride[0], sw: p.stride[1],
-    pt: p.padding[0], pb: p.padding[1], pl: p.padding[2], pr: p.padding[3], dh: p.dilation[0], dw: p.dilation[1],
-  };
-}
 
 /** Flat index (within its plane) of the first maximal cell of window (r, t), or -1 if none is inside. */
 function argmaxWindow(x: Float, xOff: number, q: PoolGeometry, r: number, t: number): number {
@@ -47,7 +33,7 @@ function argmaxWindow(x: Float, xOff: number, q: PoolGeometry, r: number, t: num
 }
 
 export function maxPool2d(xInfo: TensorInfo, params: Pool2dParams, outInfo: TensorInfo): void {
-  const q = geometry(xInfo.shape, outInfo.shape, params);
+  const q = poolGeometry(xInfo.shape, outInfo.shape, params);
   const x = dataOf(xInfo) as Float;
   const y = dataOf(outInfo) as Float;
   const hw = q.h * q.w;
@@ -64,7 +50,7 @@ export function maxPool2d(xInfo: TensorInfo, params: Pool2dParams, outInfo: Tens
 }
 
 export function maxPool2dBackward(dyInfo: TensorInfo, xInfo: TensorInfo, params: Pool2dParams, outInfo: TensorInfo): void {
-  const q = geometry(xInfo.shape, dyInfo.shape, params);
+  const q = poolGeometry(xInfo.shape, dyInfo.shape, params);
   const x = dataOf(xInfo) as Float;
   const dy = dataOf(dyInfo) as Float;
   const dx = dataOf(outInfo) as Float;
@@ -102,7 +88,7 @@ function divisor(q: PoolGeometry, r: number, t: number, countIncludePad: boolean
 }
 
 export function avgPool2d(xInfo: TensorInfo, params: Pool2dParams, outInfo: TensorInfo): void {
-  const q = geometry(xInfo.shape, outInfo.shape, params);
+  const q = poolGeometry(xInfo.shape, outInfo.shape, params);
   const x = dataOf(xInfo) as Float;
   const y = dataOf(outInfo) as Float;
   const hw = q.h * q.w;
@@ -127,7 +113,7 @@ export function avgPool2d(xInfo: TensorInfo, params: Pool2dParams, outInfo: Tens
 }
 
 export function avgPool2dBackward(dyInfo: TensorInfo, params: Pool2dParams, outInfo: TensorInfo): void {
-  const q = geometry(outInfo.shape, dyInfo.shape, params);
+  const q = poolGeometry(outInfo.shape, dyInfo.shape, params);
   const dy = dataOf(dyInfo) as Float;
   const dx = dataOf(outInfo) as Float;
   dx.fill(0);

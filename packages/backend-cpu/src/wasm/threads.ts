@@ -100,7 +100,6 @@ export class ThreadPool {
   /** Threads including the caller's. */
   readonly size: number;
   private readonly workers: WorkerLike[] = [];
-  private readonly slots: Int32Array[] = [];
   private readonly slotPtrs: number[] = [];
   private seq = 0;
   /** Jobs handed to workers so far (diagnostics and tests). */

@@ -17,7 +17,7 @@
  *
  * with the group in the z dimension of the grid.
  */
-import type { Backend, Conv2dParams, TensorInfo } from '@tessera/tensor-core';
+import { convGeometry, type Backend, type Conv2dParams, type ConvGeometry, type TensorInfo } from '@tessera/tensor-core';
 import type { Kernels, Operand } from '../context.js';
 import { bindings, u32, wgslType, type Scalar } from '../wgsl.js';
 
@@ -128,27 +128,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   }
 }
 
-/** Sizes of one convolution, read from the operand shapes. */
-interface Conv {
-  n: number; c: number; h: number; w: number;
-  o: number; cg: number; kh: number; kw: number;
-  oh: number; ow: number; g: number; og: number;
-  sh: number; sw: number; pt: number; pl: number; dh: number; dw: number;
-}
-
-function conv(xShape: readonly number[], wShape: readonly number[], yShape: readonly number[], p: Conv2dParams): Conv {
-  const [n = 0, c = 0, h = 0, w = 0] = xShape;
-  const [o = 0, cg = 0, kh = 0, kw = 0] = wShape;
-  const [, , oh = 0, ow = 0] = yShape;
-  const g = p.groups;
-  return {
-    n, c, h, w, o, cg, kh, kw, oh, ow, g, og: o / g,
-    sh: p.stride[0], sw: p.stride[1], pt: p.padding[0], pl: p.padding[2], dh: p.dilation[0], dw: p.dilation[1],
-  };
-}
 
 /** WGSL: the signed input coordinate `iy`/`ix` (as i32) of patch offset (i, j) at output (oy, ox). */
-function patchCoords(q: Conv): string {
+function patchCoords(q: ConvGeometry): string {
   return `  let iy = i32(oy * ${u32(q.sh)} + i * ${u32(q.dh)}) - ${q.pt}i;
   let ix = i32(ox * ${u32(q.sw)} + j * ${u32(q.dw)}) - ${q.pl}i;`;
 }
@@ -181,7 +163,7 @@ export function gemmKernels(k: Kernels): Pick<Backend, 'matmul' | 'conv2d' | 'co
     },
 
     conv2d(x: TensorInfo, w: TensorInfo, params: Conv2dParams, out: TensorInfo): void {
-      const q = conv(x.shape, w.shape, out.shape, params);
+      const q = convGeometry(x.shape, w.shape, out.shape, params);
       const t = wgslType(out.dtype);
       const kk = q.cg * q.kh * q.kw;
       const ohw = q.oh * q.ow;
@@ -211,7 +193,7 @@ ${patchCoords(q)}
     },
 
     conv2dBackpropInput(dy: TensorInfo, w: TensorInfo, params: Conv2dParams, out: TensorInfo): void {
-      const q = conv(out.shape, w.shape, dy.shape, params);
+      const q = convGeometry(out.shape, w.shape, dy.shape, params);
       const t = wgslType(out.dtype);
       const khw = q.kh * q.kw;
       const hw = q.h * q.w;
@@ -249,7 +231,7 @@ ${patchCoords(q)}
     },
 
     conv2dBackpropFilter(x: TensorInfo, dy: TensorInfo, params: Conv2dParams, out: TensorInfo): void {
-      const q = conv(x.shape, out.shape, dy.shape, params);
+      const q = convGeometry(x.shape, out.shape, dy.shape, params);
       const t = wgslType(out.dtype);
       const khw = q.kh * q.kw;
       const ohw = q.oh * q.ow;

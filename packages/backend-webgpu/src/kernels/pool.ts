@@ -7,27 +7,13 @@
  * Padded cells never win a max; the first maximal cell (row-major) wins ties, NaN wins.
  */
 import type { Backend, Pool2dParams, TensorInfo } from '@tessera/tensor-core';
-import { sizeOf } from '@tessera/tensor-core';
+import { poolGeometry, sizeOf, type PoolGeometry } from '@tessera/tensor-core';
 import type { Kernels } from '../context.js';
 import { MATH, bindings, grid, main1d, u32, wgslType } from '../wgsl.js';
 
-interface Geometry {
-  planes: number; h: number; w: number; oh: number; ow: number;
-  kh: number; kw: number; sh: number; sw: number; pt: number; pb: number; pl: number; pr: number; dh: number; dw: number;
-}
-
-function geometry(xShape: readonly number[], yShape: readonly number[], p: Pool2dParams): Geometry {
-  const [n = 0, c = 0, h = 0, w = 0] = xShape;
-  const [, , oh = 0, ow = 0] = yShape;
-  return {
-    planes: n * c, h, w, oh, ow,
-    kh: p.kernelSize[0], kw: p.kernelSize[1], sh: p.stride[0], sw: p.stride[1],
-    pt: p.padding[0], pb: p.padding[1], pl: p.padding[2], pr: p.padding[3], dh: p.dilation[0], dw: p.dilation[1],
-  };
-}
 
 /** WGSL: `fn win(plane, r, t) -> i32`, the in-plane index of the first maximal cell of window (r, t), or -1. */
-function argmaxWindow(q: Geometry, t: string): string {
+function argmaxWindow(q: PoolGeometry, t: string): string {
   const nanTest = t === 'f32' ? '(t_isnan(v) && !t_isnan(m))' : 'false';
   return `fn win(xoff: u32, r: u32, t: u32) -> i32 {
   var best = -1i;
@@ -50,7 +36,7 @@ function argmaxWindow(q: Geometry, t: string): string {
 }
 
 /** WGSL: `fn divisor(r, t) -> f32` of avg pooling. */
-function divisor(q: Geometry, countIncludePad: boolean): string {
+function divisor(q: PoolGeometry, countIncludePad: boolean): string {
   const loH = countIncludePad ? -q.pt : 0;
   const hiH = countIncludePad ? q.h + q.pb : q.h;
   const loW = countIncludePad ? -q.pl : 0;
@@ -74,7 +60,7 @@ function divisor(q: Geometry, countIncludePad: boolean): string {
  * WGSL loop over the windows (r, t) that contain input cell (ih, iw) through patch offset (i, j):
  * `body` runs with `r`, `t` (u32) in scope.
  */
-function forEachWindow(q: Geometry, body: string): string {
+function forEachWindow(q: PoolGeometry, body: string): string {
   return `  for (var i = 0i; i < ${q.kh}i; i++) {
     let ty = ih + ${q.pt}i - i * ${q.dh}i;
     if (ty < 0i || ty % ${q.sh}i != 0i || ty / ${q.sh}i >= ${q.oh}i) { continue; }
@@ -91,7 +77,7 @@ ${body}
 export function poolKernels(k: Kernels): Pick<Backend, 'maxPool2d' | 'maxPool2dBackward' | 'avgPool2d' | 'avgPool2dBackward'> {
   return {
     maxPool2d(x: TensorInfo, params: Pool2dParams, out: TensorInfo): void {
-      const q = geometry(x.shape, out.shape, params);
+      const q = poolGeometry(x.shape, out.shape, params);
       const t = wgslType(out.dtype);
       const n = sizeOf(out.shape);
       const neg = t === 'f32' ? '-t_inf()' : 'bitcast<i32>(0x80000000u)';
@@ -107,7 +93,7 @@ ${main1d(n, `  let plane = i / ${u32(q.oh * q.ow)};
     },
 
     maxPool2dBackward(dy: TensorInfo, x: TensorInfo, params: Pool2dParams, out: TensorInfo): void {
-      const q = geometry(x.shape, dy.shape, params);
+      const q = poolGeometry(x.shape, dy.shape, params);
       const t = wgslType(out.dtype);
       const windows = sizeOf(dy.shape);
       const cells = sizeOf(out.shape);
@@ -134,7 +120,7 @@ ${windows > 0 ? forEachWindow(q, `      let wi = base + r * ${u32(q.ow)} + t;
     },
 
     avgPool2d(x: TensorInfo, params: Pool2dParams, out: TensorInfo): void {
-      const q = geometry(x.shape, out.shape, params);
+      const q = poolGeometry(x.shape, out.shape, params);
       const n = sizeOf(out.shape);
       const code = `${bindings([['x', 'f32', 'read'], ['o', 'f32', 'read_write']])}
 ${divisor(q, params.countIncludePad)}
@@ -157,7 +143,7 @@ ${main1d(n, `  let plane = i / ${u32(q.oh * q.ow)};
     },
 
     avgPool2dBackward(dy: TensorInfo, params: Pool2dParams, out: TensorInfo): void {
-      const q = geometry(out.shape, dy.shape, params);
+      const q = poolGeometry(out.shape, dy.shape, params);
       const cells = sizeOf(out.shape);
       const code = `${bindings([['dy', 'f32', 'read'], ['o', 'f32', 'read_write']])}
 ${divisor(q, params.countIncludePad)}

@@ -2,7 +2,7 @@
  * Noise, blur and erasing: gaussianNoise (seeded `randn`), gaussianBlur (a separable depthwise
  * convolution with reflect padding, as torchvision) and randomErasing (cutout).
  */
-import { Tensor, TensorError, arange, conv2d, fmtShape, pad, randn, reshape, tensor, where } from '@tessera/tensor-core';
+import { TensorError, arange, conv2d, fmtShape, pad, randn, reshape, tensor, where } from '@tessera/tensor-core';
 import { keyedUniform, resolveGenerator, type RandomSource } from '../random.js';
 import { checkImages, checkLayout, checkProbability, checkRange, defineTransform, fillValue, inNchw, roundHalfEven, type ImageTransform, type LayoutOptions } from './layout.js';
 import { perSample } from './sample.js';
