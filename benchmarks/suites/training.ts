@@ -113,8 +113,10 @@ async function tfjsSetup(d: TrainingData): Promise<Prepared> {
     model.add(tfl.layers.dense({ units: 10 }));
   }
   // Logits out, softmax inside the loss: the same computation as Tessera's crossEntropy.
+  // Kept to dispose: tfjs optimizers own their moment variables, model.dispose() leaves them.
+  const optimizer = tf.train.adam(1e-3);
   model.compile({
-    optimizer: tf.train.adam(1e-3),
+    optimizer,
     loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred),
   });
   const x = d.kind === 'mlp' ? tf.tensor2d(d.x, [d.samples, 784]) : tf.tensor4d(nchwToNhwc(d.x, [d.samples, 1, 28, 28]), [d.samples, 28, 28, 1]);
@@ -126,6 +128,7 @@ async function tfjsSetup(d: TrainingData): Promise<Prepared> {
     },
     dispose: () => {
       model.dispose();
+      optimizer.dispose();
       tf.dispose([x, y]);
     },
   };
