@@ -10,7 +10,7 @@ import { cpu } from '@tessera/backend-cpu';
 
 const root = new URL('..', import.meta.url).pathname;
 const opsDir = join(root, 'packages/tensor-core/src/ops');
-const moduleOrder = ['creation', 'elementwise', 'reduce', 'movement', 'nn'];
+const moduleOrder = ['creation', 'elementwise', 'reduce', 'movement', 'nn', 'optim'];
 
 function summaries(file: string): Map<string, string> {
   const text = readFileSync(file, 'utf8');
@@ -56,7 +56,7 @@ for (const file of readdirSync(opsDir)) {
   for (const m of text.matchAll(/(?:runKernel|viewOf|asOneOp)\(\s*'(\w+)'/g)) recorded.add(m[1]!);
 }
 for (const op of core.REDUCE_OPS) recorded.add(op);
-const noGradient = new Set(['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot', 'isNaN', 'isFinite', 'argmax', 'argmin', 'any', 'all', 'fill']);
+const noGradient = new Set(['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot', 'isNaN', 'isFinite', 'argmax', 'argmin', 'any', 'all', 'fill', 'adamStep']);
 lines.push('## Recorded primitives and their gradient rules', '', '| primitive | autograd rule |', '|---|---|');
 for (const name of [...recorded].sort()) {
   const rule = name in gradientRules ? 'yes' : noGradient.has(name) ? 'not differentiable' : '**missing**';
@@ -64,7 +64,7 @@ for (const name of [...recorded].sort()) {
 }
 lines.push('');
 
-const fused = ['softmax', 'logSoftmax', 'gelu', 'layerNorm'] as const;
+const fused = ['softmax', 'logSoftmax', 'gelu', 'layerNorm', 'batchNorm', 'adamUpdate'] as const;
 const backend = cpu() as unknown as Record<string, unknown>;
 lines.push('## Optional fused kernels', '', '| kernel | backend-cpu | backend-webgpu |', '|---|---|---|');
 for (const k of fused) lines.push(`| \`${k}\` | ${typeof backend[k] === 'function' ? 'yes' : 'fallback'} | yes |`);

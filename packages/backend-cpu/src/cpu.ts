@@ -2,6 +2,7 @@
  * The CPU backend object: storage on typed arrays and the kernel table.
  */
 import type {
+  AdamHyperparameters,
   Backend,
   BackendMemory,
   Conv2dParams,
@@ -14,7 +15,7 @@ import type {
 import { BACKEND_SPEC_VERSION, bytesPerElement, makeTypedArray } from '@tessera/tensor-core';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv2d.js';
 import { binary, cast, fill, range, unary, where } from './kernels/elementwise.js';
-import { gelu, layerNorm, logSoftmax, softmax } from './kernels/fused.js';
+import { adamUpdate, batchNorm, gelu, layerNorm, logSoftmax, softmax } from './kernels/fused.js';
 import { DEFAULT_TILES, GemmWorkspace, matmul, type GemmTiles } from './kernels/matmul.js';
 import { concat, gather, pad, scatterAdd, slice, transpose } from './kernels/movement.js';
 import { avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './kernels/pool.js';
@@ -66,6 +67,8 @@ export interface CpuBackend extends Backend {
   logSoftmax(x: TensorInfo, out: TensorInfo): void;
   gelu(x: TensorInfo, approximate: 'none' | 'tanh', out: TensorInfo): void;
   layerNorm(x: TensorInfo, normSize: number, epsilon: number, out: TensorInfo): void;
+  batchNorm(x: TensorInfo, mean: TensorInfo, variance: TensorInfo, weight: TensorInfo | undefined, bias: TensorInfo | undefined, epsilon: number, out: TensorInfo): void;
+  adamUpdate(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, hyper: AdamHyperparameters, paramOut: TensorInfo, mOut: TensorInfo, vOut: TensorInfo): void;
   dispose(): void;
 }
 
@@ -192,6 +195,8 @@ export function cpu(options: CpuBackendOptions = {}): CpuBackend {
     logSoftmax,
     gelu,
     layerNorm,
+    batchNorm,
+    adamUpdate,
 
     dispose(): void {
       workspace = undefined;

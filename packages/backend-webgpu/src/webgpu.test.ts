@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cpu } from '@tessera/backend-cpu';
 import { grad, valueAndGrad } from '@tessera/autograd';
 import {
-  TensorError, argmax, avgPool2d, conv2d, cumsum, dispose, layerNorm, logSoftmax, matmul, max, maxPool2d, randint, randn,
+  TensorError, adamStep, argmax, avgPool2d, batchNorm, conv2d, cumsum, dispose, layerNorm, logSoftmax, matmul, max, maxPool2d, randint, randn,
   registerBackend, setBackend, softmax, sum, tensor, tidy, topk, type Backend, type Tensor,
 } from '@tessera/tensor-core';
 import { describeWebGpu, probeWebGpu } from './test-utils/probe.js';
@@ -138,6 +138,60 @@ describeWebGpu('webgpu backend', probe, (gpu) => {
       await against((x) => logSoftmax(x!.mul(3)), [rnd(shape, 81)], { rtol: 1e-5, atol: 2e-5 });
       await against((x) => layerNorm(x!, shape[1]!), [rnd(shape, 82)], { rtol: 1e-4, atol: 1e-4 });
     }
+  });
+
+  it('batchNorm and adamStep against the CPU kernels', async () => {
+    for (const shape of [[4, 3], [2, 3, 5], [2, 3, 17, 9]]) {
+      const pos = (t: Tensor): Tensor => t.abs().add(0.5);
+      await against((x, m, v, w, b) => batchNorm(x!, m!, pos(v!), { weight: w!, bias: b!, eps: 1e-3 }), [rnd(shape, 83), rnd([3], 84), rnd([3], 85), rnd([3], 86), rnd([3], 87)], { rtol: 1e-5, atol: 1e-5 });
+      await against((x, m, v) => batchNorm(x!, m!, pos(v!)), [rnd(shape, 88), rnd([3], 89), rnd([3], 90)], { rtol: 1e-5, atol: 1e-5 });
+    }
+    for (const [decoupled, maximize, weightDecay] of [[false, false, 0], [false, true, 0.1], [true, false, 0.05]] as const) {
+      const h = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, maximize, step: 4 };
+      await against((p, g, m, v) => {
+        const r = adamStep(p!, g!, m!, v!.square(), h);
+        return [r.param, r.expAvg, r.expAvgSq];
+      }, [rnd([1000], 91), rnd([1000], 92), rnd([1000], 93).mul(0.1), rnd([1000], 94).mul(0.1)], { rtol: 1e-5, atol: 1e-6 });
+    }
+  });
+
+  it('fused kernels cut dispatches: one per adamStep and per batchNorm', async () => {
+    // The same backend without the two kernels runs tensor-core's composites.
+    const composite = Object.create(gpu, { name: { value: 'webgpu-unfused' }, adamUpdate: { value: undefined }, batchNorm: { value: undefined } }) as Backend;
+    const count = async (backend: Backend): Promise<{ adam: number; adamFirst: number; bn: number; values: Float32Array[] }> => {
+      await setBackend(backend);
+      try {
+        const p = randn([64, 32], { seed: 1 });
+        const g = randn([64, 32], { seed: 2 });
+        const x = randn([8, 16, 4, 4], { seed: 3 });
+        const [m, v, w, b] = [randn([16], { seed: 4 }), randn([16], { seed: 5 }).abs(), randn([16], { seed: 6 }), randn([16], { seed: 7 })];
+        const h = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, decoupled: true };
+        const d0 = gpu.stats().dispatches;
+        const r1 = adamStep(p, g, undefined, undefined, { ...h, step: 1 });
+        const d1 = gpu.stats().dispatches;
+        const r2 = adamStep(r1.param, g, r1.expAvg, r1.expAvgSq, { ...h, step: 2 });
+        const d2 = gpu.stats().dispatches;
+        const y = batchNorm(x, m, v, { weight: w, bias: b });
+        const d3 = gpu.stats().dispatches;
+        const values = [await r2.param.data(), await r2.expAvg.data(), await r2.expAvgSq.data(), await y.data()] as Float32Array[];
+        dispose([p, g, x, m, v, w, b, r1.param, r1.expAvg, r1.expAvgSq, r2.param, r2.expAvg, r2.expAvgSq, y]);
+        return { adamFirst: d1 - d0, adam: d2 - d1, bn: d3 - d2, values };
+      } finally {
+        await setBackend(reference);
+      }
+    };
+    const fused = await count(gpu);
+    const unfused = await count(composite);
+    console.info(`[webgpu] dispatches per Adam step per parameter: ${unfused.adam} composite -> ${fused.adam} fused (first step ${unfused.adamFirst} -> ${fused.adamFirst}); batchNorm ${unfused.bn} -> ${fused.bn}`);
+    expect(fused.adam).toBe(1);
+    expect(fused.adamFirst).toBe(2); // the zero moments, then the update
+    expect(fused.bn).toBe(1);
+    expect(unfused.adam).toBeGreaterThan(10);
+    expect(unfused.bn).toBeGreaterThan(4);
+    fused.values.forEach((got, k) => {
+      const want = unfused.values[k]!;
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(want[i]!));
+    });
   });
 
   it('pooling and pooling gradients', async () => {

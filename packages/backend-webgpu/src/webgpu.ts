@@ -3,7 +3,7 @@
  * The WebGPU backend object: device acquisition, storage on pooled GPU buffers, and the kernel
  * table assembled from `kernels/`.
  */
-import type { Backend, BackendCapabilities, DataHandle, DType, TensorInfo, TypedArray } from '@tessera/tensor-core';
+import type { AdamHyperparameters, Backend, BackendCapabilities, DataHandle, DType, TensorInfo, TypedArray } from '@tessera/tensor-core';
 import { BACKEND_SPEC_VERSION } from '@tessera/tensor-core';
 import { GpuHandle, makeKernels } from './context.js';
 import { gpuError } from './errors.js';
@@ -63,6 +63,8 @@ export interface WebGpuBackend extends Backend {
   logSoftmax(x: TensorInfo, out: TensorInfo): void;
   gelu(x: TensorInfo, approximate: 'none' | 'tanh', out: TensorInfo): void;
   layerNorm(x: TensorInfo, normSize: number, epsilon: number, out: TensorInfo): void;
+  batchNorm(x: TensorInfo, mean: TensorInfo, variance: TensorInfo, weight: TensorInfo | undefined, bias: TensorInfo | undefined, epsilon: number, out: TensorInfo): void;
+  adamUpdate(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, hyper: AdamHyperparameters, paramOut: TensorInfo, mOut: TensorInfo, vOut: TensorInfo): void;
   memory(): WebGpuMemory;
   /** Dispatch, submit, pipeline and pool counters since creation. */
   stats(): WebGpuStats & PoolStats;

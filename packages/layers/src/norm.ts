@@ -1,5 +1,5 @@
 /** Normalization layers: `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm`. */
-import { TensorError, fmtShape, layerNorm, ones, tidy, unobserved, zeros, type Tensor, type Variable } from '@tessera/tensor-core';
+import { TensorError, batchNorm, fmtShape, layerNorm, ones, tidy, unobserved, zeros, type Tensor, type Variable } from '@tessera/tensor-core';
 import { Module, parameter, type Parameter } from './module.js';
 import { bool, int, num, requireDim, requireInput, requireOptions, requireRank } from './validate.js';
 
@@ -75,21 +75,25 @@ abstract class BatchNormBase extends Module {
     if (this.training && count <= 1) {
       throw new TensorError('SHAPE_MISMATCH', layer, `expected more than 1 value per channel when training, got input shape ${fmtShape(x.shape)}`);
     }
-    const statShape = x.shape.map((d, i) => (i === 1 ? d : 1));
+    const c = this.numFeatures;
     return tidy(() => {
       let mean: Tensor;
       let variance: Tensor;
       if (useBatch) {
-        mean = x.mean(axes, true);
-        variance = x.sub(mean).square().mean(axes, true);
+        // Batch statistics with differentiable ops: gradients flow through them into x.
+        const m = x.mean(axes, true);
+        mean = m.reshape([c]);
+        variance = x.sub(m).square().mean(axes);
         if (this.training && this.trackRunningStats) this.#updateRunningStats(mean, variance, count);
       } else {
-        mean = this.runningMean!.reshape(statShape);
-        variance = this.runningVar!.reshape(statShape);
+        mean = this.runningMean!;
+        variance = this.runningVar!;
       }
-      let y = x.sub(mean).mul(variance.add(this.eps).rsqrt());
-      if (this.weight && this.bias) y = y.mul(this.weight.reshape(statShape)).add(this.bias.reshape(statShape));
-      return y;
+      // One op (tensor-core's fused batchNorm kernel where the backend has one).
+      return batchNorm(x, mean, variance, {
+        eps: this.eps,
+        ...(this.weight && this.bias ? { weight: this.weight, bias: this.bias } : {}),
+      });
     });
   }
 
@@ -101,8 +105,8 @@ abstract class BatchNormBase extends Module {
         tracked.assign(nextTracked);
         // momentum null: the cumulative average, factor 1/numBatchesTracked (a tensor: no sync read).
         const factor: Tensor | number = this.momentum ?? nextTracked.cast('float32').reciprocal();
-        const batchMean = mean.reshape([this.numFeatures]);
-        const unbiased = variance.reshape([this.numFeatures]).mul(count / (count - 1));
+        const batchMean = mean;
+        const unbiased = variance.mul(count / (count - 1));
         const rm = this.runningMean!;
         const rv = this.runningVar!;
         rm.assign(rm.add(batchMean.sub(rm).mul(factor)));

@@ -1,5 +1,5 @@
 /** Adam and AdamW (with AMSGrad). */
-import type { Tensor, Variable } from '@tessera/tensor-core';
+import { adamStep, type Tensor, type Variable } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 import { checkBetas, checkBoolean, checkNumber } from './validate.js';
 
@@ -39,8 +39,10 @@ function validate(name: string, o: AdamOptions, where: string): void {
 }
 
 /**
- * One Adam/AdamW update, in the order of PyTorch's single-tensor implementation (so float32
- * rounding matches): scalars are computed in float64 and rounded once when they meet a tensor.
+ * One Adam/AdamW update with tensor-core's `adamStep`: the backend's fused `adamUpdate` kernel
+ * when it has one (one dispatch per parameter on WebGPU), else a composite in the order of
+ * PyTorch's single-tensor implementation (so float32 rounding matches): scalars are computed in
+ * float64 and rounded once when they meet a tensor. AMSGrad always takes the composite.
  */
 function adamUpdate(
   param: Variable,
@@ -51,31 +53,23 @@ function adamUpdate(
   setBuffer: (state: ParamState, name: string, value: Tensor) => void,
 ): void {
   const [beta1, beta2] = group.betas;
-  const { lr, weightDecay, eps } = group;
-  let g = group.maximize ? grad.neg() : grad;
-  let p: Tensor = param;
-  if (weightDecay !== 0) {
-    if (decoupled) p = p.mul(1 - lr * weightDecay);
-    else g = g.add(p.mul(weightDecay));
-  }
-  const m0 = state.buffers.get('expAvg');
-  const v0 = state.buffers.get('expAvgSq');
-  const m = m0 === undefined ? g.mul(1 - beta1) : m0.mul(beta1).add(g.mul(1 - beta1));
-  const gg = g.mul(1 - beta2).mul(g);
-  const v = v0 === undefined ? gg : v0.mul(beta2).add(gg);
-  setBuffer(state, 'expAvg', m);
-  setBuffer(state, 'expAvgSq', v);
-  const biasCorrection1 = 1 - beta1 ** state.step;
-  const biasCorrection2 = 1 - beta2 ** state.step;
-  const stepSize = lr / biasCorrection1;
-  let second = v;
-  if (group.amsgrad) {
-    const previousMax = state.buffers.get('maxExpAvgSq');
-    second = previousMax === undefined ? v : previousMax.maximum(v);
-    setBuffer(state, 'maxExpAvgSq', second);
-  }
-  const denom = second.sqrt().div(Math.sqrt(biasCorrection2)).add(eps);
-  param.assign(p.add(m.mul(-stepSize).div(denom)));
+  const previousMax = state.buffers.get('maxExpAvgSq');
+  const r = adamStep(param, grad, state.buffers.get('expAvg'), state.buffers.get('expAvgSq'), {
+    lr: group.lr,
+    beta1,
+    beta2,
+    eps: group.eps,
+    weightDecay: group.weightDecay,
+    decoupled,
+    maximize: group.maximize,
+    amsgrad: group.amsgrad,
+    step: state.step,
+    ...(previousMax ? { maxExpAvgSq: previousMax } : {}),
+  });
+  setBuffer(state, 'expAvg', r.expAvg);
+  setBuffer(state, 'expAvgSq', r.expAvgSq);
+  if (r.maxExpAvgSq) setBuffer(state, 'maxExpAvgSq', r.maxExpAvgSq);
+  param.assign(r.param);
 }
 
 /**

@@ -8,7 +8,7 @@
  * kernels (about one ulp, 6e-8 relative, per op), which compounds over a few ops and steps.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setBackend, tensor, variable, type Tensor, type Variable } from '@tessera/tensor-core';
+import { getBackend, randn, setBackend, tensor, variable, type Backend, type Tensor, type Variable } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
 import { Adagrad, Adam, AdamW, Lion, RMSprop, SGD, type Optimizer, type BaseOptimizerOptions } from './index.js';
 import { expectClose, fixtures, type OptimizerCase } from './test-utils/fixtures.js';
@@ -57,6 +57,47 @@ describe('optimizers match torch.optim trajectories', () => {
       }
       opt.dispose();
       for (const p of params) p.dispose();
+    });
+  }
+});
+
+describe("Adam's fused kernel", () => {
+  /** Runs `steps` updates of a fresh optimizer on `backend` and returns every parameter after each step. */
+  async function trajectory(backend: Backend, Ctor: AnyCtor, options: object, steps = 5): Promise<number[][]> {
+    const previous = getBackend();
+    await setBackend(backend);
+    try {
+      const params = [variable(randn([7], { seed: 1 })), variable(randn([3, 4], { seed: 2 }))];
+      const opt = new Ctor(params, options);
+      const out: number[][] = [];
+      for (let step = 0; step < steps; step++) {
+        const grads = new Map<Tensor, Tensor>(params.map((p, i) => [p, randn([...p.shape], { seed: 10 * step + i + 3 })]));
+        opt.step(grads);
+        for (const g of grads.values()) g.dispose();
+        out.push(...params.map((p) => Array.from(p.dataSync())));
+      }
+      opt.dispose();
+      for (const p of params) p.dispose();
+      return out;
+    } finally {
+      await setBackend(previous);
+    }
+  }
+
+  const cases: Array<[string, AnyCtor, object]> = [
+    ['Adam', Adam, { lr: 0.01 }],
+    ['Adam weightDecay, maximize', Adam, { lr: 0.02, betas: [0.8, 0.95], eps: 1e-6, weightDecay: 0.1, maximize: true }],
+    ['AdamW', AdamW, { lr: 0.03, weightDecay: 0.2 }],
+    ['AdamW amsgrad (composite on both)', AdamW, { lr: 0.03, weightDecay: 0.2, amsgrad: true }],
+  ];
+  for (const [name, Ctor, options] of cases) {
+    it(`${name}: the backend kernel and the composite agree bit for bit (float32 on CPU)`, async () => {
+      const fused = cpu();
+      expect(typeof fused.adamUpdate).toBe('function');
+      const composite = Object.create(fused, { name: { value: 'cpu-unfused' }, adamUpdate: { value: undefined } }) as Backend;
+      const a = await trajectory(fused, Ctor, options);
+      const b = await trajectory(composite, Ctor, options);
+      expect(a).toEqual(b);
     });
   }
 });

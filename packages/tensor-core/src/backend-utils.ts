@@ -2,7 +2,7 @@
  * Helpers for backend authors: the sizes of a convolution or pooling window read from the shapes
  * tensor-core passes to a kernel, so every backend derives them the same way.
  */
-import type { Conv2dParams, Pool2dParams } from './backend.js';
+import type { AdamHyperparameters, Conv2dParams, Pool2dParams } from './backend.js';
 
 /**
  * Sizes of one 2-D convolution: input `n, c, h, w`; weights `o, cg` (channels per group), `kh, kw`;
@@ -48,5 +48,46 @@ export function poolGeometry(xShape: readonly number[], yShape: readonly number[
     planes: n * c, h, w, oh, ow,
     kh: p.kernelSize[0], kw: p.kernelSize[1], sh: p.stride[0], sw: p.stride[1],
     pt: p.padding[0], pb: p.padding[1], pl: p.padding[2], pr: p.padding[3], dh: p.dilation[0], dw: p.dilation[1],
+  };
+}
+
+/** The constants of one Adam/AdamW update (see {@link adamScalars}). */
+export interface AdamScalars {
+  /** Decoupled decay factor `1 − lr·λ` (1 without decoupled decay). */
+  readonly decay: number;
+  /** L2 coefficient `λ` added to the gradient as `λ·p` (0 without L2 decay). */
+  readonly l2: number;
+  readonly beta1: number;
+  readonly oneMinusBeta1: number;
+  readonly beta2: number;
+  readonly oneMinusBeta2: number;
+  /** `√(1 − β₂ᵗ)`. */
+  readonly sqrtBiasCorrection2: number;
+  readonly eps: number;
+  /** `−lr / (1 − β₁ᵗ)`. */
+  readonly negStepSize: number;
+}
+
+/**
+ * The constants of one Adam/AdamW update, computed in float64 (PyTorch's order) so that every
+ * backend and tensor-core's composite round the same numbers once to the tensor dtype.
+ * @example
+ * ```ts
+ * adamScalars({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, maximize: false, step: 1 }).negStepSize; // -0.01
+ * ```
+ */
+export function adamScalars(h: AdamHyperparameters): AdamScalars {
+  const biasCorrection1 = 1 - h.beta1 ** h.step;
+  const biasCorrection2 = 1 - h.beta2 ** h.step;
+  return {
+    decay: h.weightDecay !== 0 && h.decoupled ? 1 - h.lr * h.weightDecay : 1,
+    l2: h.weightDecay !== 0 && !h.decoupled ? h.weightDecay : 0,
+    beta1: h.beta1,
+    oneMinusBeta1: 1 - h.beta1,
+    beta2: h.beta2,
+    oneMinusBeta2: 1 - h.beta2,
+    sqrtBiasCorrection2: Math.sqrt(biasCorrection2),
+    eps: h.eps,
+    negStepSize: -(h.lr / biasCorrection1),
   };
 }

@@ -8,8 +8,8 @@
  * the kernel's documentation says otherwise (tensor-core casts first).
  *
  * A backend object must `satisfies Backend`: a missing required kernel is a compile error.
- * Optional kernels (`softmax`, `logSoftmax`, `layerNorm`, `gelu`, ...) have composite fallbacks
- * in tensor-core; a backend overrides them for speed.
+ * Optional kernels (`softmax`, `logSoftmax`, `layerNorm`, `batchNorm`, `gelu`, `adamUpdate`) have
+ * composite fallbacks in tensor-core; a backend overrides them for speed.
  *
  * @example
  * ```ts
@@ -113,6 +113,25 @@ export type RandomDistribution =
   | { readonly kind: 'bernoulli'; readonly p: number }
   | { readonly kind: 'randint'; readonly low: number; readonly high: number };
 
+/**
+ * Hyperparameters of one fused Adam/AdamW update ({@link Backend.adamUpdate}); `adamScalars`
+ * turns them into the constants the update multiplies by.
+ */
+export interface AdamHyperparameters {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  /** L2 penalty (Adam) or decoupled decay (AdamW); 0 for none. */
+  readonly weightDecay: number;
+  /** AdamW's decoupled weight decay `p ← p·(1 − lr·λ)` instead of Adam's `g ← g + λ·p`. */
+  readonly decoupled: boolean;
+  /** Negate the gradient (maximize the objective). */
+  readonly maximize: boolean;
+  /** The step count of this update, from 1 (bias corrections). */
+  readonly step: number;
+}
+
 /** Memory held by a backend. */
 export interface BackendMemory {
   readonly bytes: number;
@@ -210,6 +229,27 @@ export interface Backend {
   gelu?(x: TensorInfo, approximate: 'none' | 'tanh', out: TensorInfo): void;
   /** Layer normalization over the innermost `normSize` elements, without affine parameters. */
   layerNorm?(x: TensorInfo, normSize: number, epsilon: number, out: TensorInfo): void;
+  /**
+   * Batch normalization with given per-channel statistics: `x` is `[N, C, ...]` (`out` alike),
+   * `mean` and `variance` are `[C]`, `weight` and `bias` are `[C]` or absent, and
+   * `out = (x − mean) / √(variance + epsilon) · weight + bias` along axis 1.
+   */
+  batchNorm?(x: TensorInfo, mean: TensorInfo, variance: TensorInfo, weight: TensorInfo | undefined, bias: TensorInfo | undefined, epsilon: number, out: TensorInfo): void;
+  /**
+   * One Adam/AdamW update (without AMSGrad) of `param` from `grad` and the moment estimates `m`
+   * and `v` (all one shape and float dtype), writing the new parameter and moments into
+   * `paramOut`, `mOut` and `vOut`. With the constants `c = adamScalars(hyper)` it computes, each
+   * operation rounded to the dtype in this order (as tensor-core's composite does):
+   *
+   * ```
+   * g = maximize ? −grad : grad
+   * p = param · c.decay (decoupled);   g = g + param · c.l2 (L2)   [only when weightDecay ≠ 0]
+   * m' = m · c.beta1 + g · c.oneMinusBeta1
+   * v' = v · c.beta2 + (g · c.oneMinusBeta2) · g
+   * p' = p + (m' · c.negStepSize) / (√v' / c.sqrtBiasCorrection2 + c.eps)
+   * ```
+   */
+  adamUpdate?(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, hyper: AdamHyperparameters, paramOut: TensorInfo, mOut: TensorInfo, vOut: TensorInfo): void;
 
   /** Releases everything (pools, devices). */
   dispose?(): void;

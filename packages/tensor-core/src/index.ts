@@ -46,3 +46,4 @@ export * from './ops/elementwise.js';
 export * from './ops/reduce.js';
 export * from './ops/movement.js';
 export * from './ops/nn.js';
+export * from './ops/optim.js';

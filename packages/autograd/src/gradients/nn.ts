@@ -53,6 +53,27 @@ export const nnRules: Record<string, GradRule> = {
     const rstd = centered.square().mean(axes, true).add(attrs.eps as number).rsqrt();
     return [rstd.mul(dy.sub(dy.mean(axes, true)).sub(y!.mul(dy.mul(y!).mean(axes, true))))];
   },
+  // y = (x − mean)·rstd·w + b per channel (axis 1), rstd = (var + eps)^−½, xhat = (x − mean)·rstd:
+  // dx = dy·w·rstd, dmean = −Σ dy·w·rstd, dvar = −½ Σ dy·w·xhat·rstd², dw = Σ dy·xhat, db = Σ dy.
+  batchNorm: (dy, { inputs, attrs, needs }) => {
+    const [x, mean, variance] = inputs as [Tensor, Tensor, Tensor];
+    const w = attrs.weight ? inputs[3] : undefined;
+    const statShape = x.shape.map((d, i) => (i === 1 ? d : 1));
+    const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
+    const rstd = variance.add(attrs.eps as number).rsqrt();
+    const rstdB = rstd.reshape(statShape);
+    const dyw = w ? dy.mul(w.reshape(statShape)) : dy;
+    const needXhat = needs[2] || (w !== undefined && needs[3]);
+    const xhat = needXhat ? x.sub(mean.reshape(statShape)).mul(rstdB) : undefined;
+    const grads: (Tensor | undefined)[] = [
+      needs[0] ? dyw.mul(rstdB) : undefined,
+      needs[1] ? dyw.sum(axes).mul(rstd).neg() : undefined,
+      needs[2] ? dyw.mul(xhat!).sum(axes).mul(rstd.square()).mul(-0.5) : undefined,
+    ];
+    if (w) grads.push(needs[3] ? dy.mul(xhat!).sum(axes) : undefined);
+    if (attrs.bias) grads.push(needs[grads.length] ? dy.sum(axes) : undefined);
+    return grads;
+  },
   conv2d: (dy, { inputs: [x, w], attrs, needs }) => {
     const p = attrs.params as Conv2dParams;
     return [

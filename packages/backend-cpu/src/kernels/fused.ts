@@ -1,9 +1,10 @@
 /**
  * Fused kernels that tensor-core would otherwise compose from primitives: softmax and
  * log-softmax over the last axis (max-subtracted, so exp never overflows), GELU in both forms,
- * and layer normalization without affine parameters. Row statistics accumulate in float64.
+ * layer normalization without affine parameters, batch normalization with given statistics,
+ * and the Adam/AdamW update. Row statistics accumulate in float64.
  */
-import type { TensorInfo } from '@tessera/tensor-core';
+import { adamScalars, type AdamHyperparameters, type TensorInfo } from '@tessera/tensor-core';
 import { floatDataOf } from '../storage.js';
 import { erf, erfFast } from './math.js';
 
@@ -98,5 +99,82 @@ export function layerNorm(xInfo: TensorInfo, normSize: number, epsilon: number, 
     }
     const inv = 1 / Math.sqrt(v / n + epsilon);
     for (let j = 0; j < n; j++) o[base + j] = (x[base + j]! - mean) * inv;
+  }
+}
+
+/** Per channel (axis 1): `(x − mean) / √(var + eps) · w + b`, in float64, rounded once. */
+export function batchNorm(
+  xInfo: TensorInfo,
+  meanInfo: TensorInfo,
+  varInfo: TensorInfo,
+  weightInfo: TensorInfo | undefined,
+  biasInfo: TensorInfo | undefined,
+  epsilon: number,
+  outInfo: TensorInfo,
+): void {
+  const x = floatDataOf(xInfo);
+  const o = floatDataOf(outInfo);
+  const mean = floatDataOf(meanInfo);
+  const variance = floatDataOf(varInfo);
+  const w = weightInfo ? floatDataOf(weightInfo) : undefined;
+  const b = biasInfo ? floatDataOf(biasInfo) : undefined;
+  const c = xInfo.shape[1] ?? 1;
+  const inner = c === 0 ? 0 : x.length / ((xInfo.shape[0] ?? 1) * c);
+  for (let base = 0, ch = 0; base < x.length; base += inner, ch = ch + 1 === c ? 0 : ch + 1) {
+    const m = mean[ch]!;
+    const scale = (w ? w[ch]! : 1) / Math.sqrt(variance[ch]! + epsilon);
+    const shift = b ? b[ch]! : 0;
+    for (let j = base; j < base + inner; j++) o[j] = (x[j]! - m) * scale + shift;
+  }
+}
+
+/**
+ * One Adam/AdamW step (see `Backend.adamUpdate`). Each operation is rounded to the dtype in the
+ * composite's order, so the result equals tensor-core's composite bit for bit.
+ */
+export function adamUpdate(
+  paramInfo: TensorInfo,
+  gradInfo: TensorInfo,
+  mInfo: TensorInfo,
+  vInfo: TensorInfo,
+  hyper: AdamHyperparameters,
+  paramOutInfo: TensorInfo,
+  mOutInfo: TensorInfo,
+  vOutInfo: TensorInfo,
+): void {
+  const p = floatDataOf(paramInfo);
+  const g = floatDataOf(gradInfo);
+  const m = floatDataOf(mInfo);
+  const v = floatDataOf(vInfo);
+  const po = floatDataOf(paramOutInfo);
+  const mo = floatDataOf(mOutInfo);
+  const vo = floatDataOf(vOutInfo);
+  const f32 = po instanceof Float32Array;
+  const r = f32 ? Math.fround : (a: number): number => a;
+  const c = adamScalars(hyper);
+  // The constants meet the tensors as the dtype's values (as scalar operands of the composite).
+  const decay = r(c.decay);
+  const l2 = r(c.l2);
+  const beta1 = r(c.beta1);
+  const omb1 = r(c.oneMinusBeta1);
+  const beta2 = r(c.beta2);
+  const omb2 = r(c.oneMinusBeta2);
+  const bc2 = r(c.sqrtBiasCorrection2);
+  const eps = r(c.eps);
+  const step = r(c.negStepSize);
+  const decoupled = hyper.weightDecay !== 0 && hyper.decoupled;
+  const coupled = hyper.weightDecay !== 0 && !hyper.decoupled;
+  const sign = hyper.maximize ? -1 : 1;
+  for (let i = 0; i < po.length; i++) {
+    let gi = sign * g[i]!;
+    let pi = p[i]!;
+    if (decoupled) pi = r(pi * decay);
+    else if (coupled) gi = r(gi + r(pi * l2));
+    const mi = r(r(m[i]! * beta1) + r(gi * omb1));
+    const vi = r(r(v[i]! * beta2) + r(r(gi * omb2) * gi));
+    const denom = r(r(r(Math.sqrt(vi)) / bc2) + eps);
+    mo[i] = mi;
+    vo[i] = vi;
+    po[i] = pi + r(r(mi * step) / denom);
   }
 }

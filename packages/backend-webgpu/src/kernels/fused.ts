@@ -1,11 +1,12 @@
 /**
  * Fused kernels: softmax, log-softmax and layer normalization over the last axis (one workgroup
- * per row, shared-memory tree reductions for the row max and sums), and GELU (elementwise).
+ * per row, shared-memory tree reductions for the row max and sums), GELU, batch normalization
+ * with given statistics and the Adam/AdamW update (elementwise).
  */
-import type { Backend, TensorInfo } from '@tessera/tensor-core';
-import { sizeOf } from '@tessera/tensor-core';
+import type { AdamHyperparameters, Backend, TensorInfo } from '@tessera/tensor-core';
+import { adamScalars, sizeOf } from '@tessera/tensor-core';
 import type { Kernels } from '../context.js';
-import { GROUP_INDEX, MATH, bindings, grid, main1d, u32 } from '../wgsl.js';
+import { GROUP_INDEX, MATH, bindings, f32, grid, main1d, u32 } from '../wgsl.js';
 
 /** A row kernel: `body` runs for row `row` (base offset `base`) with `wg_sum`/`wg_max` available. */
 function rowKernel(n: number, wg: number, body: string): string {
@@ -58,7 +59,7 @@ const ROW_MAX = (n: number, wg: number): string => `  var m = -t_inf();
   }
   m = wg_max(m, lid);`;
 
-export function fusedKernels(k: Kernels): Required<Pick<Backend, 'softmax' | 'logSoftmax' | 'layerNorm' | 'gelu'>> {
+export function fusedKernels(k: Kernels): Required<Pick<Backend, 'softmax' | 'logSoftmax' | 'layerNorm' | 'gelu' | 'batchNorm' | 'adamUpdate'>> {
   const rows = (x: TensorInfo, n: number): number => (n === 0 ? 0 : sizeOf(x.shape) / n);
   // A row index past the grid is uniform across the workgroup, so the early return keeps barriers uniform.
   const guard = (count: number): string => `  if (row >= ${u32(count)}) { return; }`;
@@ -117,6 +118,54 @@ ${ROW_MAX(n, wg)}
 ${bindings([['x', 'f32', 'read'], ['o', 'f32', 'read_write']])}
 ${main1d(n, `  let v = x[i];\n  o[i] = ${expr};`)}`;
       k.run(code, [x, out], grid(n));
+    },
+
+    batchNorm(x: TensorInfo, mean: TensorInfo, variance: TensorInfo, weight: TensorInfo | undefined, bias: TensorInfo | undefined, epsilon: number, out: TensorInfo): void {
+      const n = sizeOf(out.shape);
+      const c = x.shape[1] ?? 1;
+      const inner = n / ((x.shape[0] ?? 1) * c);
+      const decls: Array<[string, 'f32', 'read' | 'read_write']> = [['x', 'f32', 'read'], ['mean', 'f32', 'read'], ['vr', 'f32', 'read']];
+      const operands: TensorInfo[] = [x, mean, variance];
+      if (weight) {
+        decls.push(['w', 'f32', 'read']);
+        operands.push(weight);
+      }
+      if (bias) {
+        decls.push(['b', 'f32', 'read']);
+        operands.push(bias);
+      }
+      decls.push(['o', 'f32', 'read_write']);
+      operands.push(out);
+      // As the composite: (x − mean) · (1 / √(var + eps)), then · w, then + b.
+      const code = `${MATH}
+${bindings(decls)}
+${main1d(n, `  let ch = (i / ${u32(inner)}) % ${u32(c)};
+  let v = vr[ch] + ${f32(epsilon)};
+  var y = (x[i] - mean[ch]) * select(1.0f / sqrt(v), t_nan(), v < 0.0f);${weight ? '\n  y = y * w[ch];' : ''}${bias ? '\n  y = y + b[ch];' : ''}
+  o[i] = y;`)}`;
+      k.run(code, operands, grid(n));
+    },
+
+    adamUpdate(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, hyper: AdamHyperparameters, paramOut: TensorInfo, mOut: TensorInfo, vOut: TensorInfo): void {
+      const n = sizeOf(paramOut.shape);
+      const c = adamScalars(hyper);
+      const decoupled = hyper.weightDecay !== 0 && hyper.decoupled;
+      const coupled = hyper.weightDecay !== 0 && !hyper.decoupled;
+      // The scalars travel in a uniform (lr and the step change every update; nothing recompiles).
+      const code = `struct P { decay: f32, l2: f32, beta1: f32, omb1: f32, beta2: f32, omb2: f32, bc2: f32, eps: f32, step: f32 }
+${bindings([['p', 'f32', 'read'], ['g', 'f32', 'read'], ['m', 'f32', 'read'], ['v', 'f32', 'read'], ['po', 'f32', 'read_write'], ['mo', 'f32', 'read_write'], ['vo', 'f32', 'read_write']])}
+@group(0) @binding(7) var<uniform> u: P;
+${main1d(n, `  var gi = ${hyper.maximize ? '-g[i]' : 'g[i]'};
+  var pi = p[i];${decoupled ? '\n  pi = pi * u.decay;' : ''}${coupled ? '\n  gi = gi + pi * u.l2;' : ''}
+  let mi = m[i] * u.beta1 + gi * u.omb1;
+  let vi = v[i] * u.beta2 + (gi * u.omb2) * gi;
+  let denom = select(sqrt(vi), t_nan(), vi < 0.0f) / u.bc2 + u.eps;
+  mo[i] = mi;
+  vo[i] = vi;
+  po[i] = pi + (mi * u.step) / denom;`)}`;
+      const uniform = new Uint32Array(12);
+      new Float32Array(uniform.buffer).set([c.decay, c.l2, c.beta1, c.oneMinusBeta1, c.beta2, c.oneMinusBeta2, c.sqrtBiasCorrection2, c.eps, c.negStepSize]);
+      k.run(`${MATH}\n${code}`, [param, grad, m, v, paramOut, mOut, vOut], grid(n), uniform);
     },
   };
 }

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import {
   adaptiveAvgPool2d,
   avgPool2d,
+  batchNorm,
   chunk,
   clamp,
   concat,
@@ -361,6 +362,14 @@ export function gradientCases(ctx: ConformanceContext): void {
       layerNorm(a, [4], { weight: w, bias: b }),
     );
     check('layerNorm over two axes', () => [values([2, 3, 4], 73)], (a) => layerNorm(a, [3, 4]));
+    check('batchNorm with given statistics, weight and bias', () => [values([2, 3, 2, 2], 74), values([3], 75), values([3], 76, 0.5, 2), values([3], 77), values([3], 78)], (x, m, v, w, b) =>
+      batchNorm(x, m, v, { weight: w, bias: b, eps: 1e-3 }),
+    );
+    check('batchNorm with batch statistics (training)', () => [values([4, 3, 2], 79), values([3], 124)], (x, w) => {
+      const mean = x.mean([0, 2]);
+      const variance = x.sub(mean.reshape([1, 3, 1])).square().mean([0, 2]);
+      return batchNorm(x, mean, variance, { weight: w });
+    });
     check('conv2d', () => [values([2, 3, 5, 5], 80), values([4, 3, 3, 3], 81), values([4], 82)], (x, w, b) => conv2d(x, w, { bias: b }));
     check('conv2d stride, padding, dilation', () => [values([1, 2, 7, 6], 83), values([3, 2, 3, 2], 84)], (x, w) =>
       conv2d(x, w, { stride: [2, 1], padding: [1, 0, 2, 1], dilation: [1, 2] }),
@@ -404,6 +413,9 @@ export function gradientCases(ctx: ConformanceContext): void {
     check2('batched matmul with broadcasting', () => [values([2, 3, 4], 118), values([4, 2], 119)], (a, b) => matmul(a, b).square().sum());
     check2('softmax, logSoftmax, layerNorm', () => [values([2, 5], 120)], (a) =>
       a.softmax().mul(a).sum().add(a.logSoftmax(0).square().sum()).add(layerNorm(a, [5]).sin().sum()),
+    );
+    check2('batchNorm', () => [values([3, 2, 2], 125), values([2], 126, 0.5, 2), values([2], 127)], (x, v, w) =>
+      batchNorm(x, x.mean([0, 2]), v, { weight: w }).sin().sum(),
     );
     check2('movement: slice, pad, concat, transpose, where', () => [values([3, 4], 121)], (a) =>
       concat([pad(a.slice([1], [3]), [[1, 0], [0, 0]]), a.T.reshape([3, 4])], 0).square().mul(where(a.greater(0), a, a.mul(2)).sum()).sum(),

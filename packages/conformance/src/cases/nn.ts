@@ -10,12 +10,14 @@
  * `atol 1e-4, rtol 1e-5` for the reductions (conv, pooling, matmul, norms).
  *
  * Every case runs inside a leak check (see `movement.ts`). The fused kernels (softmax,
- * logSoftmax, layerNorm) are also checked against tensor-core's composite fallback by running
+ * logSoftmax, layerNorm, batchNorm, adamUpdate) are also checked against tensor-core's composite fallback by running
  * the same cases on a copy of the backend without them.
  */
 import {
+  adamStep,
   adaptiveAvgPool2d,
   avgPool2d,
+  batchNorm,
   avgPool2dBackward,
   conv1d,
   conv2d,
@@ -83,7 +85,9 @@ function unfused(backend: Backend): Backend {
     softmax: { value: undefined },
     logSoftmax: { value: undefined },
     layerNorm: { value: undefined },
+    batchNorm: { value: undefined },
     gelu: { value: undefined },
+    adamUpdate: { value: undefined },
   }) as Backend;
 }
 
@@ -160,6 +164,126 @@ export function nnCases(ctx: ConformanceContext): void {
     return async () => {
       await setBackend(original);
     };
+  });
+  // ---------------------------------------------------------------- batchNorm, adamStep
+  /** `seq`'s values on the host. */
+  const seqValues = (n: number, salt: number): number[] => Array.from({ length: n }, (_, i) => (((i * 37 + salt * 11) % 23) - 11) / 8);
+  /** batchNorm from its definition, in float64 on the host. */
+  const batchNormRef = (shape: number[], xs: number[], mean: number[], variance: number[], eps: number, w?: number[], b?: number[]): number[] => {
+    const c = shape[1]!;
+    const inner = shape.slice(2).reduce((a, d) => a * d, 1);
+    return xs.map((v, i) => {
+      const ch = Math.floor(i / inner) % c;
+      return ((v - mean[ch]!) / Math.sqrt(variance[ch]! + eps)) * (w ? w[ch]! : 1) + (b ? b[ch]! : 0);
+    });
+  };
+  const fusedCases = (label: string, prepare: () => Promise<() => Promise<void>>): void => {
+    leakFree(`batchNorm ${label}`, async (use) => {
+      const restore = await prepare();
+      try {
+        const shape = [2, 3, 2, 2];
+        const xs = seqValues(24, 50);
+        const mean = seqValues(3, 51);
+        const variance = [0.5, 1.25, 2];
+        const w = seqValues(3, 52);
+        const b = seqValues(3, 53);
+        const x = use(seq(shape, 50));
+        const y = use(batchNorm(x, use(seq([3], 51)), use(tensor(variance)), { weight: use(seq([3], 52)), bias: use(seq([3], 53)), eps: 1e-3 }));
+        await expectTensor(y, batchNormRef(shape, xs, mean, variance, 1e-3, w, b), { shape, ...REDUCTION_TOL });
+        // [N, C] and [N, C, L] without affine parameters; the default eps.
+        const x2 = seqValues(12, 54);
+        await expectTensor(use(batchNorm(use(seq([4, 3], 54)), use(seq([3], 51)), use(tensor(variance)))), batchNormRef([4, 3], x2, mean, variance, 1e-5), { shape: [4, 3], ...REDUCTION_TOL });
+        await expectTensor(use(batchNorm(use(seq([2, 3, 2], 54)), use(seq([3], 51)), use(tensor(variance)), { weight: use(seq([3], 52)) })), batchNormRef([2, 3, 2], x2, mean, variance, 1e-5, w), { shape: [2, 3, 2], ...REDUCTION_TOL });
+        await expectTensor(use(batchNorm(use(tensor([[1, 2], [3, 6]])), use(tensor([2, 4])), use(tensor([1, 4])), { eps: 1e-12 })), [[-1, -1], [1, 1]], { atol: 1e-5 });
+        await expectTensor(use(batchNorm(use(zeros([0, 3])), use(zeros([3])), use(ones([3])))), [], { shape: [0, 3] });
+      } finally {
+        await restore();
+      }
+    });
+    leakFree(`adamStep ${label}`, async (use) => {
+      const restore = await prepare();
+      try {
+        // Adam and AdamW from zero moments, then a second step from the returned moments, against
+        // the update written out on the host in float64.
+        const n = 10;
+        const p0 = seqValues(n, 60);
+        const g0 = seqValues(n, 61).map((v) => v + 0.0625);
+        const g1 = seqValues(n, 62);
+        for (const [decoupled, maximize, weightDecay] of [[false, false, 0], [false, true, 0.1], [true, false, 0.2]] as const) {
+          const h = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, maximize };
+          let p = p0.slice();
+          let m = new Array<number>(n).fill(0);
+          let v = new Array<number>(n).fill(0);
+          const host = (grads: number[], step: number): void => {
+            const next = p.map((pi, i) => {
+              let g = maximize ? -grads[i]! : grads[i]!;
+              let q = pi;
+              if (weightDecay !== 0) {
+                if (decoupled) q *= 1 - h.lr * weightDecay;
+                else g += weightDecay * pi;
+              }
+              m[i] = h.beta1 * m[i]! + (1 - h.beta1) * g;
+              v[i] = h.beta2 * v[i]! + (1 - h.beta2) * g * g;
+              const denom = Math.sqrt(v[i]!) / Math.sqrt(1 - h.beta2 ** step) + h.eps;
+              return q - (h.lr / (1 - h.beta1 ** step)) * (m[i]! / denom);
+            });
+            p = next;
+            m = m.slice();
+            v = v.slice();
+          };
+          const param = use(seq([2, 5], 60));
+          const grad0 = use(use(seq([2, 5], 61)).add(0.0625));
+          const r1 = adamStep(param, grad0, undefined, undefined, { ...h, step: 1 });
+          use(r1.param);
+          use(r1.expAvg);
+          use(r1.expAvgSq);
+          host(g0, 1);
+          const tol = { shape: [2, 5], rtol: 1e-5, atol: 1e-6 };
+          await expectTensor(r1.param, p, tol);
+          await expectTensor(r1.expAvg, m, tol);
+          await expectTensor(r1.expAvgSq, v, { ...tol, atol: 1e-9 });
+          const r2 = adamStep(r1.param, use(seq([2, 5], 62)), r1.expAvg, r1.expAvgSq, { ...h, step: 2 });
+          use(r2.param);
+          use(r2.expAvg);
+          use(r2.expAvgSq);
+          host(g1, 2);
+          await expectTensor(r2.param, p, tol);
+          await expectTensor(r2.expAvg, m, tol);
+        }
+        // AMSGrad (always the composite) returns the running maximum too.
+        const r = adamStep(use(ones([3])), use(tensor([1, -2, 0])), undefined, undefined, { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, step: 1, amsgrad: true });
+        use(r.param);
+        use(r.expAvg);
+        use(r.expAvgSq);
+        use(r.maxExpAvgSq!);
+        await expectTensor(r.param, [0.9, 1.1, 1], { atol: 1e-6 });
+        await expectTensor(r.maxExpAvgSq!, [0.01, 0.04, 0], { atol: 1e-8 });
+      } finally {
+        await restore();
+      }
+    });
+  };
+  fusedCases('(backend kernels where present)', () => Promise.resolve(() => Promise.resolve()));
+  fusedCases('(tensor-core composites)', async () => {
+    const original = ctx.backend();
+    await setBackend(unfused(original));
+    return async () => {
+      await setBackend(original);
+    };
+  });
+  leakFree('batchNorm, adamStep: errors', (use) => {
+    const x = use(zeros([2, 3, 4]));
+    const c = use(ones([3]));
+    expectTensorError(() => batchNorm(use(zeros([3])), c, c), 'SHAPE_MISMATCH', /batchNorm: input must be \[N, C, \.\.\.\]/);
+    expectTensorError(() => batchNorm(x, use(ones([4])), c), 'SHAPE_MISMATCH', /mean.shape=\[4\] must be \[3\]/);
+    expectTensorError(() => batchNorm(x, c, c, { weight: use(ones([3, 1])) }), 'SHAPE_MISMATCH', /weight/);
+    expectTensorError(() => batchNorm(x, c, use(ones([3], { dtype: 'int32' }))), 'DTYPE_MISMATCH', /variance/);
+    expectTensorError(() => batchNorm(x, c, c, { eps: 0 }), 'INVALID_ARGUMENT', /eps/);
+    expectTensorError(() => batchNorm(use(zeros([2, 3], { dtype: 'int32' })), c, c), 'DTYPE_MISMATCH');
+    const h = { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, step: 1 };
+    expectTensorError(() => adamStep(c, use(ones([4])), undefined, undefined, h), 'SHAPE_MISMATCH', /adamStep: grad.shape=\[4\]/);
+    expectTensorError(() => adamStep(c, c, undefined, undefined, { ...h, step: 0 }), 'INVALID_ARGUMENT', /step/);
+    expectTensorError(() => adamStep(c, c, undefined, undefined, { ...h, lr: NaN }), 'INVALID_ARGUMENT', /lr/);
   });
   leakFree('softmax, logSoftmax, layerNorm: errors', (use) => {
     const x = use(zeros([2, 3]));

@@ -1,15 +1,17 @@
 /**
- * Linear algebra and neural-network ops: matmul, softmax / logSoftmax / layerNorm (fused kernel
- * when the backend has one, a composite otherwise), convolutions, pooling, adaptive pooling and
- * resizing. Layouts are PyTorch's: NCHW activations, OIHW convolution weights.
+ * Linear algebra and neural-network ops: matmul, softmax / logSoftmax / layerNorm / batchNorm
+ * (fused kernel when the backend has one, a composite otherwise), convolutions, pooling,
+ * adaptive pooling and resizing. Layouts are PyTorch's: NCHW activations, OIHW convolution weights.
  *
  * Observed op names (what autograd sees): `matmul` (rank-3 operands, batch 1 or B each; attrs
  * `{ transposeA: false, transposeB: false }`), `softmax` / `logSoftmax` (`{ axis }`, one op
  * whichever path computed it), `layerNorm` (`{ normalizedShape, eps }`, without the affine
- * part, which is an ordinary `mul`/`add` after it), `conv2d` (`{ params }`),
- * `conv2dBackpropInput` (`{ params, xShape }`; convTranspose2d is this op),
- * `conv2dBackpropFilter` (`{ params, wShape }`), `maxPool2d`, `avgPool2d` (`{ params }`),
- * `maxPool2dBackward`, `avgPool2dBackward` (`{ params }`). Everything else is a composite.
+ * part, which is an ordinary `mul`/`add` after it), `batchNorm` (inputs `x, mean, variance`
+ * then `weight` and `bias` when given; `{ eps, weight: boolean, bias: boolean }`, one op
+ * whichever path computed it), `conv2d` (`{ params }`), `conv2dBackpropInput`
+ * (`{ params, xShape }`; convTranspose2d is this op), `conv2dBackpropFilter` (`{ params, wShape }`),
+ * `maxPool2d`, `avgPool2d` (`{ params }`), `maxPool2dBackward`, `avgPool2dBackward`
+ * (`{ params }`). Everything else is a composite.
  */
 import type { Conv2dParams, Pool2dParams } from '../backend.js';
 import { toTypedArray } from '../dtype.js';
@@ -302,6 +304,91 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
     y = shifted;
   }
   return y;
+}
+
+// ------------------------------------------------------------------------------------- batchNorm
+
+/** Options of {@link batchNorm}. */
+export interface BatchNormOptions {
+  /** Per-channel scale `[C]`. */
+  readonly weight?: Tensor;
+  /** Per-channel shift `[C]`. */
+  readonly bias?: Tensor;
+  /** Added to the variance (default 1e-5). */
+  readonly eps?: number;
+}
+
+/**
+ * Batch normalization of `x` `[N, C, ...]` with given per-channel statistics `mean` and
+ * `variance` (`[C]`): `(x - mean) / sqrt(variance + eps) * weight + bias` along axis 1. The
+ * statistics are the running ones in evaluation, or the batch's (computed from `x` with
+ * differentiable ops) in training; the layers keep the running averages.
+ *
+ * @throws TensorError `SHAPE_MISMATCH` when `x` has rank below 2 or `mean`, `variance`,
+ *   `weight`, `bias` are not `[C]`; `DTYPE_MISMATCH` for non-float or mixed dtypes;
+ *   `INVALID_ARGUMENT` for a non-positive `eps`.
+ * @example
+ * ```ts
+ * batchNorm(tensor([[1, 2], [3, 6]]), tensor([2, 4]), tensor([1, 4]), { eps: 0.001 }); // ≈ [[-1, -1], [1, 1]]
+ * ```
+ */
+export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, options: BatchNormOptions = {}): Tensor {
+  const op = 'batchNorm';
+  requireTensor(op, x);
+  requireFloat(op, x);
+  if (x.rank < 2) throw new TensorError('SHAPE_MISMATCH', op, `input must be [N, C, ...] (rank 2 or more), got shape ${fmtShape(x.shape)}`);
+  const c = x.shape[1]!;
+  const eps = options.eps ?? 1e-5;
+  if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
+    throw new TensorError('INVALID_ARGUMENT', op, `eps must be a positive finite number, got ${String(eps)}`);
+  }
+  const stats: Array<[string, Tensor | undefined]> = [['mean', mean], ['variance', variance], ['weight', options.weight], ['bias', options.bias]];
+  for (const [name, p] of stats) {
+    if (p === undefined && (name === 'weight' || name === 'bias')) continue;
+    requireTensor(op, p, name);
+    requireSameDtype(op, p, x, name, 'x');
+    if (p.rank !== 1 || p.shape[0] !== c) {
+      throw new TensorError('SHAPE_MISMATCH', op, `${name}.shape=${fmtShape(p.shape)} must be [${c}], the channels (axis 1) of x.shape=${fmtShape(x.shape)}`);
+    }
+  }
+  const { weight, bias } = options;
+  const inputs = [x, mean, variance, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  const attrs = { eps, weight: weight !== undefined, bias: bias !== undefined };
+  const spec = [{ shape: [...x.shape], dtype: x.dtype }];
+  if (x.size === 0 || x.backend.batchNorm) {
+    return runKernel('batchNorm', inputs, attrs, spec, (backend, infos, [out]) => {
+      const [xi, mi, vi] = infos;
+      const wi = weight ? infos[3] : undefined;
+      const bi = bias ? infos[weight ? 4 : 3] : undefined;
+      backend.batchNorm!(xi!, mi!, vi!, wi, bi, eps, out!);
+    })[0]!;
+  }
+  return asOneOp('batchNorm', inputs, attrs, () => [
+    withTemps((temps) => {
+      const statShape = x.shape.map((d, i) => (i === 1 ? d : 1));
+      const view = (t: Tensor): Tensor => {
+        const r = reshape(t, statShape);
+        temps.push(r);
+        return r;
+      };
+      const centered = x.sub(view(mean));
+      temps.push(centered);
+      const shifted = view(variance).add(eps);
+      temps.push(shifted);
+      const inv = shifted.rsqrt();
+      temps.push(inv);
+      let y = centered.mul(inv);
+      if (weight) {
+        temps.push(y);
+        y = y.mul(view(weight));
+      }
+      if (bias) {
+        temps.push(y);
+        y = y.add(view(bias));
+      }
+      return y;
+    }),
+  ])[0]!;
 }
 
 // ------------------------------------------------------------------------------------- convolution
