@@ -54,6 +54,8 @@ const recorded = new Set<string>([...core.UNARY_OPS, ...core.BINARY_OPS]);
 for (const file of readdirSync(opsDir)) {
   const text = readFileSync(join(opsDir, file), 'utf8');
   for (const m of text.matchAll(/(?:runKernel|viewOf|asOneOp)\(\s*'(\w+)'/g)) recorded.add(m[1]!);
+  // Ops that name themselves once (`const op = 'maxPool2dBackward'`) and pass the variable.
+  for (const m of text.matchAll(/const op = '(\w+)';(?:(?!const op =)[\s\S])*?(?:runKernel|viewOf|asOneOp)\(\s*op\b/g)) recorded.add(m[1]!);
 }
 for (const op of core.REDUCE_OPS) recorded.add(op);
 const noGradient = new Set(['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual', 'logicalAnd', 'logicalOr', 'logicalXor', 'logicalNot', 'isNaN', 'isFinite', 'argmax', 'argmin', 'any', 'all', 'fill', 'adamStep']);
