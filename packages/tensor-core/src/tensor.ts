@@ -228,7 +228,7 @@ export class Tensor {
   oneHot(numClasses: number, options?: mv.OneHotOptions): Tensor { return mv.oneHot(this, numClasses, options); }
 
   // ---- linear algebra and nn
-  matmul(b: Tensor): Tensor { return nn.matmul(this, b); }
+  matmul(b: Tensor, options?: nn.MatmulOptions): Tensor { return nn.matmul(this, b, options); }
   softmax(axis?: number): Tensor { return nn.softmax(this, axis); }
   logSoftmax(axis?: number): Tensor { return nn.logSoftmax(this, axis); }
 }

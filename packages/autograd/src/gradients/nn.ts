@@ -39,11 +39,17 @@ function normAxes(x: Tensor, attrs: Readonly<Record<string, unknown>>): number[]
 }
 
 export const nnRules: Record<string, GradRule> = {
-  // Recorded on rank-3 operands [Ba, M, K] @ [Bb, K, N], with Ba and Bb each 1 or B.
-  matmul: (dy, { inputs: [a, b], needs }) => [
-    needs[0] ? batchSum(matmul(dy, b!.transpose(1, 2)), a!.shape[0]!) : undefined,
-    needs[1] ? batchSum(matmul(a!.transpose(1, 2), dy), b!.shape[0]!) : undefined,
-  ],
+  // Recorded on rank-3 operands op(a) @ op(b) = [Ba, M, K] @ [Bb, K, N], Ba and Bb each 1 or B,
+  // where op transposes the last two axes when attrs.transposeA/B says so. The gradients use the
+  // kernel's transpose flags instead of materialising transposes.
+  matmul: (dy, { inputs: [a, b], needs, attrs }) => {
+    const tA = attrs.transposeA === true;
+    const tB = attrs.transposeB === true;
+    return [
+      needs[0] ? batchSum(tA ? matmul(b!, dy, { transposeA: tB, transposeB: true }) : matmul(dy, b!, { transposeB: !tB }), a!.shape[0]!) : undefined,
+      needs[1] ? batchSum(tB ? matmul(dy, a!, { transposeA: true, transposeB: tA }) : matmul(a!, dy, { transposeA: !tA }), b!.shape[0]!) : undefined,
+    ];
+  },
   softmax: (dy, { outputs: [y], attrs }) => [y!.mul(dy.sub(dy.mul(y!).sum(attrs.axis as number, true)))],
   logSoftmax: (dy, { outputs: [y], attrs }) => [dy.sub(y!.exp().mul(dy.sum(attrs.axis as number, true)))],
   // y = (x − mean)·rstd, so dx = rstd·(dy − mean(dy) − y·mean(dy·y)).

@@ -354,6 +354,9 @@ export function gradientCases(ctx: ConformanceContext): void {
     check('matmul', () => [values([3, 4], 60), values([4, 2], 61)], (a, b) => matmul(a, b));
     check('matmul batched with broadcasting', () => [values([2, 1, 3, 4], 62), values([3, 4, 2], 63)], (a, b) => matmul(a, b));
     check('matmul vector', () => [values([4], 64), values([2, 4, 3], 65)], (a, b) => matmul(a, b));
+    check('matmul transposeA', () => [values([4, 3], 66), values([4, 2], 67)], (a, b) => matmul(a, b, { transposeA: true }));
+    check('matmul transposeB, batched', () => [values([2, 3, 4], 68), values([2, 4], 69)], (a, b) => matmul(a, b, { transposeB: true }));
+    check('matmul transposeA and transposeB', () => [values([4, 3], 70), values([2, 4], 71)], (a, b) => matmul(a, b, { transposeA: true, transposeB: true }));
     check('softmax', () => [values([2, 5], 66, -2, 2)], (a) => a.softmax());
     check('softmax axis 0', () => [values([3, 4], 67, -2, 2)], (a) => a.softmax(0));
     check('logSoftmax', () => [values([2, 5], 68, -2, 2)], (a) => a.logSoftmax());
@@ -410,6 +413,7 @@ export function gradientCases(ctx: ConformanceContext): void {
       a.sum(0).mul(a.mean(0)).mul(a.prod(0)).add(a.max(1).mul(a.min(1)).sum()).sum(),
     );
     check2('matmul', () => [values([3, 4], 116), values([4, 2], 117)], (a, b) => matmul(a, b).tanh().sum());
+    check2('matmul with transpose flags', () => [values([4, 3], 120), values([2, 4], 121)], (a, b) => matmul(a, b, { transposeA: true, transposeB: true }).tanh().sum());
     check2('batched matmul with broadcasting', () => [values([2, 3, 4], 118), values([4, 2], 119)], (a, b) => matmul(a, b).square().sum());
     check2('softmax, logSoftmax, layerNorm', () => [values([2, 5], 120)], (a) =>
       a.softmax().mul(a).sum().add(a.logSoftmax(0).square().sum()).add(layerNorm(a, [5]).sin().sum()),

@@ -120,6 +120,26 @@ export function nnCases(ctx: ConformanceContext): void {
     await expectTensor(use(matmul(use(zeros([0, 2])), b)), [], { shape: [0, 2] });
     await expectTensor(use(matmul(use(zeros([0, 2, 2])), b)), [], { shape: [0, 2, 2] });
   });
+  leakFree('matmul with transpose flags equals matmul of transposed copies', async (use) => {
+    const a = use(tensor([[1, 2, 3], [4, 5, 6]])); // [2, 3]
+    const b = use(tensor([[1, 0], [2, 1], [0, 3]])); // [3, 2]
+    // aᵀ [3,2] · a [2,3] = [[17,22,27],[22,29,36],[27,36,45]]
+    await expectTensor(use(matmul(a, a, { transposeA: true })), [[17, 22, 27], [22, 29, 36], [27, 36, 45]]);
+    // a [2,3] · aᵀ [3,2] = [[14,32],[32,77]]
+    await expectTensor(use(matmul(a, a, { transposeB: true })), [[14, 32], [32, 77]]);
+    // bᵀ [2,3] · aᵀ [3,2] = (a·b)ᵀ, a·b = [[5,11],[14,23]]
+    await expectTensor(use(matmul(b, a, { transposeA: true, transposeB: true })), [[5, 14], [11, 23]]);
+    // Batched with a broadcast operand, against explicit transposes.
+    const x = use(seq([2, 4, 3], 71));
+    const w = use(seq([5, 3], 72));
+    const viaCopy = use(matmul(x, use(transpose(w))));
+    await expectTensor(use(matmul(x, w, { transposeB: true })), (await viaCopy.array()) as number[][][]);
+    const viaCopyA = use(matmul(use(x.transpose(1, 2)), use(seq([2, 4, 2], 73))));
+    await expectTensor(use(matmul(x, use(seq([2, 4, 2], 73)), { transposeA: true })), (await viaCopyA.array()) as number[][][]);
+    // Flags on a 1-D operand are ignored (a vector has no matrix axes to swap).
+    await expectTensor(use(matmul(use(tensor([1, 1])), a, { transposeA: true })), [5, 7, 9]);
+    expectTensorError(() => matmul(a, b, { transposeB: true }), 'SHAPE_MISMATCH', /transposeA=false, transposeB=true \(3 != 2\)/);
+  });
   leakFree('matmul: errors', (use) => {
     const a = use(zeros([2, 3]));
     expectTensorError(() => matmul(a, use(zeros([4, 5]))), 'SHAPE_MISMATCH', /matmul: inner dimensions must match: a.shape=\[2,3\], b.shape=\[4,5\] \(3 != 4\)/);

@@ -72,19 +72,31 @@ function batched(op: string, x: Tensor, fn: (x4: Tensor) => Tensor): Tensor {
 
 // ------------------------------------------------------------------------------------- matmul
 
+/** Options of {@link matmul}. */
+export interface MatmulOptions {
+  /** Multiply by the transpose of `a`'s last two axes (ignored for a 1-D `a`). */
+  readonly transposeA?: boolean;
+  /** Multiply by the transpose of `b`'s last two axes (ignored for a 1-D `b`). */
+  readonly transposeB?: boolean;
+}
+
 /**
  * Matrix product with numpy semantics: 1-D operands are promoted to a row (a) or a column (b)
  * and that axis is removed from the result; leading (batch) axes broadcast.
  * `[..., M, K] @ [..., K, N] → [..., M, N]`. Both operands share one numeric dtype.
+ *
+ * `transposeA`/`transposeB` multiply by the transpose of the last two axes of a rank ≥ 2
+ * operand without a copy (the backend kernel reads it transposed).
  *
  * @throws TensorError `SHAPE_MISMATCH` when inner dimensions differ, batch axes don't broadcast,
  *   or an operand is a scalar; `DTYPE_MISMATCH` for different or bool dtypes.
  * @example
  * ```ts
  * matmul(tensor([[1, 2], [3, 4]]), tensor([5, 6])); // [17, 39]
+ * matmul(x, w, { transposeB: true });               // x · wᵀ
  * ```
  */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   requireTensor('matmul', a, 'a');
   requireTensor('matmul', b, 'b');
   if (a.rank === 0 || b.rank === 0) {
@@ -92,14 +104,20 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   requireSameDtype('matmul', a, b, 'a', 'b');
   if (a.dtype === 'bool') throw new TensorError('DTYPE_MISMATCH', 'matmul', 'operands must be numeric, got dtype bool');
+  const transposeA = a.rank >= 2 && options.transposeA === true;
+  const transposeB = b.rank >= 2 && options.transposeB === true;
   const aShape = a.rank === 1 ? [1, a.shape[0]!] : [...a.shape];
   const bShape = b.rank === 1 ? [b.shape[0]!, 1] : [...b.shape];
-  const m = aShape[aShape.length - 2]!;
-  const k = aShape[aShape.length - 1]!;
-  const k2 = bShape[bShape.length - 2]!;
-  const n = bShape[bShape.length - 1]!;
+  // Stored (rows, cols) of each operand; the logical matrix is their transpose when flagged.
+  const aRows = aShape[aShape.length - 2]!;
+  const aCols = aShape[aShape.length - 1]!;
+  const bRows = bShape[bShape.length - 2]!;
+  const bCols = bShape[bShape.length - 1]!;
+  const [m, k] = transposeA ? [aCols, aRows] : [aRows, aCols];
+  const [k2, n] = transposeB ? [bCols, bRows] : [bRows, bCols];
   if (k !== k2) {
-    throw new TensorError('SHAPE_MISMATCH', 'matmul', `inner dimensions must match: a.shape=${fmtShape(a.shape)}, b.shape=${fmtShape(b.shape)} (${k} != ${k2})`);
+    const flags = transposeA || transposeB ? ` with transposeA=${transposeA}, transposeB=${transposeB}` : '';
+    throw new TensorError('SHAPE_MISMATCH', 'matmul', `inner dimensions must match: a.shape=${fmtShape(a.shape)}, b.shape=${fmtShape(b.shape)}${flags} (${k} != ${k2})`);
   }
   const aBatch = aShape.slice(0, -2);
   const bBatch = bShape.slice(0, -2);
@@ -127,12 +145,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       temps.push(r);
       return r;
     };
-    const a3 = to3(a, aBatch, m, k);
-    const b3 = to3(b, bBatch, k, n);
-    const [out] = runKernel('matmul', [a3, b3], { transposeA: false, transposeB: false }, [{ shape: [size, m, n], dtype: a.dtype }], (backend, [ai, bi], [o]) => {
+    const a3 = to3(a, aBatch, aRows, aCols);
+    const b3 = to3(b, bBatch, bRows, bCols);
+    const [out] = runKernel('matmul', [a3, b3], { transposeA, transposeB }, [{ shape: [size, m, n], dtype: a.dtype }], (backend, [ai, bi], [o]) => {
       // Kernels never see an empty reduction: a sum over K = 0 is zero.
       if (k === 0) backend.fill(o!, 0);
-      else backend.matmul(ai!, bi!, false, false, o!);
+      else backend.matmul(ai!, bi!, transposeA, transposeB, o!);
     });
     temps.push(out!);
     return reshape(out!, outShape);
