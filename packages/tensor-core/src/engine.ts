@@ -161,11 +161,16 @@ export function swapStorage(v: Variable, storage: Storage): void {
   }
 }
 
-/** @internal Allocates storage on `backend`. */
-export function allocateStorage(backend: Backend, size: number, dtype: DType): Storage {
+/** @throws TensorError `UNSUPPORTED` when `backend` does not list `dtype` in its capabilities. */
+function requireSupportedDtype(backend: Backend, dtype: DType, op: string): void {
   if (!backend.capabilities.dtypes.includes(dtype)) {
-    throw new TensorError('UNSUPPORTED', 'allocate', `backend '${backend.name}' does not support dtype ${dtype} (it supports ${backend.capabilities.dtypes.join(', ')})`);
+    throw new TensorError('UNSUPPORTED', op, `backend '${backend.name}' does not support dtype ${dtype} (it supports ${backend.capabilities.dtypes.join(', ')})`);
   }
+}
+
+/** @internal Allocates storage on `backend`. */
+export function allocateStorage(backend: Backend, size: number, dtype: DType, op = 'allocate'): Storage {
+  requireSupportedDtype(backend, dtype, op);
   const bytes = size * bytesPerElement(dtype);
   const handle = backend.allocate(size, dtype);
   const c = engine.counts.get(backend);
@@ -236,12 +241,9 @@ export function runKernel(
   kernel: (backend: Backend, inputs: TensorInfo[], outputs: TensorInfo[]) => void,
 ): Tensor[] {
   const backend = commonBackend(name, inputs);
-  for (const spec of outputs) {
-    if (!backend.capabilities.dtypes.includes(spec.dtype)) {
-      throw new TensorError('UNSUPPORTED', name, `backend '${backend.name}' does not support dtype ${spec.dtype}`);
-    }
-  }
-  const storages = outputs.map((spec) => allocateStorage(backend, sizeOf(spec.shape), spec.dtype));
+  // Every output dtype is checked before the first allocation, so a refusal leaks nothing.
+  for (const spec of outputs) requireSupportedDtype(backend, spec.dtype, name);
+  const storages = outputs.map((spec) => allocateStorage(backend, sizeOf(spec.shape), spec.dtype, name));
   const outInfos: TensorInfo[] = outputs.map((spec, i) => ({ handle: storages[i]!.handle, shape: spec.shape, dtype: spec.dtype }));
   if (outputs.some((spec) => sizeOf(spec.shape) > 0)) {
     try {
@@ -270,10 +272,7 @@ export function viewOf(name: string, x: Tensor, shape: readonly number[], attrs:
 
 /** @internal Tensor from host values on a backend. */
 export function fromValues(values: import('./backend.js').TypedArray, shape: readonly number[], dtype: DType, backend: Backend = getBackend()): Tensor {
-  if (!backend.capabilities.dtypes.includes(dtype)) {
-    throw new TensorError('UNSUPPORTED', 'tensor', `backend '${backend.name}' does not support dtype ${dtype}`);
-  }
-  const storage = allocateStorage(backend, values.length, dtype);
+  const storage = allocateStorage(backend, values.length, dtype, 'tensor');
   if (values.length > 0) backend.write(storage.handle, values);
   return makeTensor(storage, shape, dtype);
 }

@@ -9,7 +9,7 @@
 import { it, expect } from 'vitest';
 import {
   BACKEND_SPEC_VERSION, Tensor, TensorError, add, arange, dispose, exp, getBackend, keep, memory, observe, ones,
-  registerBackend, tensor, tidy, zeros, type Backend, type OpRecord,
+  randn, registerBackend, tensor, tidy, zeros, type Backend, type OpRecord,
 } from '@tessera/tensor-core';
 import type { ConformanceContext } from '../index.js';
 import { expectNoLeaks, expectTensor, expectTensorError } from '../helpers.js';
@@ -37,6 +37,20 @@ async function expectRejection(promise: Promise<unknown>, code: string, message?
 /** Conformance cases: engine. */
 export function engineCases(ctx: ConformanceContext): void {
   // ------------------------------------------------------------------ tidy
+
+  it('a dtype the backend does not list is refused before anything is allocated', async () => {
+    const backend = ctx.backend();
+    const limited = Object.create(backend, {
+      name: { value: `${backend.name}-float32-only` },
+      capabilities: { value: { ...backend.capabilities, dtypes: ['float32', 'int32', 'bool'] } },
+    }) as Backend;
+    await expectNoLeaks(() => {
+      expectTensorError(() => zeros([2], { dtype: 'float64', backend: limited }), 'UNSUPPORTED', /full: backend '.*-float32-only' does not support dtype float64 \(it supports float32, int32, bool\)/);
+      expectTensorError(() => tensor([1, 2], undefined, { dtype: 'float64', backend: limited }), 'UNSUPPORTED', /tensor: .*does not support dtype float64/);
+      expectTensorError(() => randn([2], { seed: 1, dtype: 'float64', backend: limited }), 'UNSUPPORTED', /randn: .*float64/);
+      expectTensorError(() => arange(3, undefined, 1, { dtype: 'float64', backend: limited }), 'UNSUPPORTED', /arange: .*float64/);
+    });
+  });
 
   it('tidy disposes intermediates and keeps the returned tensor', async () => {
     const x = tensor([1, 2, 3]);

@@ -2,7 +2,7 @@
  * Creation: from values, constant fills, ranges, identity, and seeded random tensors from the
  * counter-based generator (same seed, same numbers on every backend).
  */
-import type { Backend, RandomDistribution } from '../backend.js';
+import type { Backend, RandomDistribution, TensorInfo } from '../backend.js';
 import { DTYPES, toTypedArray, type DType } from '../dtype.js';
 import { fromValues, getBackend, assertLive, allocateStorage, makeTensor } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
@@ -30,6 +30,14 @@ function checkDtype(op: string, dtype: DType | undefined): void {
   if (dtype !== undefined && !DTYPES.includes(dtype)) {
     throw new TensorError('INVALID_ARGUMENT', op, `unknown dtype ${String(dtype)} (expected one of ${DTYPES.join(', ')})`);
   }
+}
+
+/** Allocates a tensor of `shape` on the options' backend and lets one kernel fill it (skipped when empty). */
+function filledBy(op: string, shape: readonly number[], dtype: DType, options: CreationOptions | undefined, fill: (backend: Backend, out: TensorInfo) => void): Tensor {
+  const backend = options?.backend ?? getBackend();
+  const storage = allocateStorage(backend, sizeOf(shape), dtype, op);
+  if (sizeOf(shape) > 0) fill(backend, { handle: storage.handle, shape, dtype });
+  return finish(makeTensor(storage, shape, dtype), options);
 }
 
 function finish(t: Tensor, options: CreationOptions | undefined): Tensor {
@@ -124,11 +132,8 @@ export function full(shape: readonly number[], value: number | boolean, options:
   checkShape(shape, 'full');
   checkDtype('full', options.dtype);
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
-  const backend = options.backend ?? getBackend();
-  const storage = allocateStorage(backend, sizeOf(shape), dtype);
   const v = dtype === 'bool' ? (value ? 1 : 0) : dtype === 'int32' ? Math.trunc(Number(value)) : Number(value);
-  if (sizeOf(shape) > 0) backend.fill({ handle: storage.handle, shape, dtype }, v);
-  return finish(makeTensor(storage, shape, dtype), options);
+  return filledBy('full', shape, dtype, options, (backend, out) => backend.fill(out, v));
 }
 
 /** Zeros of `shape` (float32 by default). */
@@ -162,10 +167,7 @@ export function fullLike(x: Tensor, value: number | boolean, options: CreationOp
 }
 
 function rangeTensor(op: string, n: number, start: number, step: number, options: CreationOptions, dtype: DType): Tensor {
-  const backend = options.backend ?? getBackend();
-  const storage = allocateStorage(backend, n, dtype);
-  if (n > 0) backend.range({ handle: storage.handle, shape: [n], dtype }, start, step);
-  return finish(makeTensor(storage, [n], dtype), options);
+  return filledBy(op, [n], dtype, options, (backend, out) => backend.range(out, start, step));
 }
 
 /**
@@ -225,10 +227,7 @@ function randomTensor(op: string, shape: readonly number[], distribution: Random
   checkShape(shape, op);
   checkDtype(op, options?.dtype);
   const seed = checkSeed(op, options?.seed);
-  const backend = options?.backend ?? getBackend();
-  const storage = allocateStorage(backend, sizeOf(shape), dtype);
-  if (sizeOf(shape) > 0) backend.random({ handle: storage.handle, shape, dtype }, distribution, seed);
-  return finish(makeTensor(storage, shape, dtype), options ?? {});
+  return filledBy(op, shape, dtype, options, (backend, out) => backend.random(out, distribution, seed));
 }
 
 /**
