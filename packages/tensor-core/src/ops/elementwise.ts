@@ -411,7 +411,3 @@ export function heaviside(x: TensorLike, values: TensorLike): Tensor {
   return out;
 }
 
-/** Whether `x` holds integers (int32 or bool). */
-export function isIntegerTensor(x: Tensor): boolean {
-  return !isFloat(x.dtype);
-}

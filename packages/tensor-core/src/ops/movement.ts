@@ -11,20 +11,14 @@
  */
 import type { PadMode } from '../backend.js';
 import type { DType } from '../dtype.js';
-import { assertLive, fromValues, runKernel, viewOf } from '../engine.js';
+import { fromValues, runKernel, viewOf } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { disposeAll, requireDtype, requireInt, scalarTensor } from './util.js';
+import { disposeAll, requireDtype, requireInt, requireTensor, scalarTensor } from './util.js';
 
 // ------------------------------------------------------------------------------------- helpers
 
-function requireTensor(op: string, x: unknown, what = 'input'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `${what} must be a Tensor, got ${typeof x}`);
-  }
-  assertLive(x, op);
-}
 
 function requireIntList(op: string, name: string, values: readonly number[], min = -Infinity): void {
   if (!Array.isArray(values)) {

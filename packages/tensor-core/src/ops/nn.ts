@@ -15,19 +15,15 @@
  */
 import type { Conv2dParams, Pool2dParams } from '../backend.js';
 import { toTypedArray } from '../dtype.js';
-import { asOneOp, assertLive, fromValues, runKernel } from '../engine.js';
+import { asOneOp, fromValues, runKernel } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { broadcastShapes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expand, indexSelect, permute, reshape, squeeze, unsqueeze } from './movement.js';
-import { disposeAll, requireFloat } from './util.js';
+import { requireFloat, requireTensor, withTemps } from './util.js';
 
 // ------------------------------------------------------------------------------------- helpers
 
-function requireTensor(op: string, x: unknown, what = 'input'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `${what} must be a Tensor, got ${typeof x}`);
-  assertLive(x, op);
-}
 
 function requireSameDtype(op: string, a: Tensor, b: Tensor, aName: string, bName: string): void {
   if (a.dtype !== b.dtype) {
@@ -45,15 +41,6 @@ function pair(op: string, name: string, value: number | readonly number[] | unde
   return [p[0]!, p[1]!];
 }
 
-/** Dispose-on-exit helper: runs `fn` with a list that collects temporaries. */
-function withTemps<T>(fn: (temps: Tensor[]) => T): T {
-  const temps: Tensor[] = [];
-  try {
-    return fn(temps);
-  } finally {
-    disposeAll(temps);
-  }
-}
 
 /** Runs `fn` on a batched (rank-4) view of `x`, accepting unbatched rank-3 input like PyTorch. */
 function batched(op: string, x: Tensor, fn: (x4: Tensor) => Tensor): Tensor {

@@ -95,12 +95,13 @@ export function requireDtype(op: string, x: Tensor, dtypes: readonly DType[], wh
   }
 }
 
-/** @throws TensorError `SHAPE_MISMATCH` unless `x` has rank `rank`. */
-export function requireRank(op: string, x: Tensor, rank: number | readonly number[], what = 'input'): void {
-  const ranks = typeof rank === 'number' ? [rank] : rank;
-  if (!ranks.includes(x.rank)) {
-    throw new TensorError('SHAPE_MISMATCH', op, `${what} must have rank ${ranks.join(' or ')}, got shape ${fmtShape(x.shape)}`);
-  }
+/**
+ * @throws TensorError `INVALID_ARGUMENT` unless `x` is a Tensor (JavaScript callers can pass
+ *   anything); `TENSOR_DISPOSED` when it was disposed.
+ */
+export function requireTensor(op: string, x: unknown, what = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `${what} must be a Tensor, got ${typeof x}`);
+  assertLive(x, op);
 }
 
 /** @throws TensorError `INVALID_ARGUMENT` unless `value` is a (positive / non-negative) integer. */
@@ -120,4 +121,14 @@ export function requireFinite(op: string, name: string, value: number): void {
 /** Disposes temporaries created while coercing arguments. */
 export function disposeAll(temps: readonly Tensor[]): void {
   for (const t of temps) t.dispose();
+}
+
+/** Runs `fn` with a list that collects temporaries, and disposes them on the way out (also on a throw). */
+export function withTemps<T>(fn: (temps: Tensor[]) => T): T {
+  const temps: Tensor[] = [];
+  try {
+    return fn(temps);
+  } finally {
+    disposeAll(temps);
+  }
 }
