@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * What kernel files see of the backend: run a shader over tensors (or scratch buffers), copy,
  * and borrow scratch buffers from the pool.

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * A pool of GPU storage buffers in size classes. A freed tensor's buffer goes back to the pool
  * and the next allocation of the same class reuses it, so a training loop that repeats the same

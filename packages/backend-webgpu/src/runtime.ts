@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * The GPU side of the backend: the device, the buffer pool, the pipeline cache and the command
  * stream.

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * The WebGPU backend object: device acquisition, storage on pooled GPU buffers, and the kernel
  * table assembled from `kernels/`.
