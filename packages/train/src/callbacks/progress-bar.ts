@@ -1,9 +1,12 @@
 /**
  * `progressBar`: a live terminal bar in Node (cli-progress), one line per epoch where the output
- * is not a terminal (CI logs, files), and a plain `onProgress(info)` callback for browsers.
+ * is not a terminal (CI logs, files, browser consoles), and a plain `onProgress(info)` callback
+ * for pages. The bar comes from `#terminal-bar` (package.json `imports`): cli-progress under the
+ * `node` condition, nothing elsewhere, so browser bundles carry no Node code.
  */
 import { TensorError } from '@tessera/tensor-core';
-import type { SingleBar } from 'cli-progress';
+import { createTerminalBar } from '#terminal-bar';
+import type { TerminalBar } from './terminal-bar-types.js';
 import type { Callback, Logs, TrainingContext } from '../types.js';
 import { describe, oneOf, rejectUnknown, requireObject } from '../validate.js';
 
@@ -110,8 +113,7 @@ export class ProgressBar implements Callback {
   readonly #mode: 'auto' | 'bar' | 'epoch' | 'none';
   readonly #onProgress: ((info: ProgressInfo) => void) | undefined;
   readonly #stream: { write(text: string): unknown; isTTY?: boolean } | undefined;
-  #bar: SingleBar | undefined;
-  #useBar = false;
+  #bar: TerminalBar | undefined;
   #printLines = false;
   #epochStart = 0;
   #samples = 0;
@@ -141,23 +143,9 @@ export class ProgressBar implements Callback {
     const stream = this.#stream ?? (hasProcess() ? process.stderr : undefined);
     const tty = stream?.isTTY === true;
     const mode = this.#mode === 'auto' ? (this.#onProgress ? 'none' : tty ? 'bar' : 'epoch') : this.#mode;
-    this.#useBar = mode === 'bar' && stream !== undefined;
     this.#printLines = mode === 'epoch' || mode === 'bar';
-    if (this.#useBar) {
-      const { default: cli } = await import('cli-progress');
-      this.#bar = new cli.SingleBar(
-        {
-          format: '{epochLabel} {bar} {value}/{total} | {metrics} | {rate} samples/s | ETA {etaText}',
-          stream: stream as NodeJS.WritableStream,
-          barsize: 24,
-          hideCursor: true,
-          clearOnComplete: true,
-          fps: 10,
-          noTTYOutput: !tty,
-        },
-        cli.Presets.shades_classic,
-      );
-    }
+    // Outside Node.js there is no live bar: 'bar' prints the epoch lines.
+    this.#bar = mode === 'bar' && stream !== undefined ? await createTerminalBar(stream) : undefined;
   }
 
   onEpochBegin(epoch: number, context: TrainingContext): void {
