@@ -2,7 +2,7 @@
 // Runs every test runner of the repository (vitest for now) and ends with the totals line
 // `N passed, N failed` so a run that executed no test is visible.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,5 +28,16 @@ try {
   failed += 1; // no report: the runner itself failed
 }
 rmSync(dir, { recursive: true, force: true });
+// Test steps of .ci/run outside vitest (scripts/bundle-test.mjs: bundlers and headless Chromium)
+// leave their counts in $TESSERA_CI_RESULTS; they count in the totals.
+const ciResults = process.env.TESSERA_CI_RESULTS;
+if (ciResults && existsSync(ciResults)) {
+  for (const file of readdirSync(ciResults).filter((f) => f.endsWith('.json')).sort()) {
+    const counts = JSON.parse(readFileSync(join(ciResults, file), 'utf8'));
+    console.log(`${file}: ${counts.passed} passed, ${counts.failed} failed`);
+    passed += counts.passed;
+    failed += counts.failed;
+  }
+}
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(run.status === 0 && failed === 0 && passed > 0 ? 0 : 1);

@@ -97,7 +97,7 @@ async function defaultGpu(): Promise<GPU | undefined> {
   // A variable specifier keeps bundlers from pulling Dawn into browser builds.
   const specifier = 'webgpu';
   try {
-    const dawn = (await import(/* @vite-ignore */ specifier)) as DawnModule;
+    const dawn = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as DawnModule;
     dawnInstance = dawn.create(['backend=vulkan']);
     return dawnInstance;
   } catch (e) {

@@ -230,7 +230,7 @@ export function deserializeSafetensors(bytes: Uint8Array | ArrayBuffer, options:
 async function nodeFs(): Promise<typeof import('node:fs/promises')> {
   // A computed specifier keeps bundlers from pulling node:fs into browser builds.
   const specifier = 'node:fs/promises';
-  return (await import(/* @vite-ignore */ specifier)) as typeof import('node:fs/promises');
+  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as typeof import('node:fs/promises');
 }
 
 /**

@@ -502,7 +502,7 @@ async function nodeFs(op: string): Promise<Fs> {
   // A computed specifier keeps bundlers from pulling node:fs into browser builds.
   const specifier = 'node:fs/promises';
   try {
-    return (await import(/* @vite-ignore */ specifier)) as Fs;
+    return (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as Fs;
   } catch {
     throw new TensorError('UNSUPPORTED', op, 'writing a plot to a file needs Node.js (node:fs); in a browser call plot() without a path, or toSvg(), and use the string');
   }
