@@ -45,6 +45,13 @@ const FLAGS = [
   '--disable-component-update', '--disable-sync',
 ];
 
+/** FNV-1a, as the app computes it. */
+function fnv1a(bytes) {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
+}
+
 let passed = 0;
 let failed = 0;
 const failures = [];
@@ -172,6 +179,8 @@ try {
         page.on('console', (m) => { if (m.type() === 'error') errors.push(`console.error: ${m.text()}`); });
         page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
         page.on('response', (r) => { if (r.status() >= 400) errors.push(`HTTP ${r.status()}: ${r.url()}`); });
+        // The app offers its weights as a download; Playwright keeps the file.
+        const downloading = page.waitForEvent('download', { timeout: 240_000 }).catch((error) => error);
         try {
           await page.goto(`http://127.0.0.1:${server.address().port}/`);
           await page.waitForFunction(() => window.__tessera !== undefined, undefined, { timeout: 240_000 });
@@ -192,6 +201,14 @@ try {
             // Same weights, forward pass on WebGPU then on the CPU: float32 rounding only.
             check(`${bundler}: reloaded weights give the same predictions`, r.trained.length === r.restored.length && r.trained.length > 0 && diff <= 1e-4,
               `max |webgpu - reloaded cpu| = ${diff.toExponential(2)} over ${r.trained.length} logits, ${r.savedBytes} bytes saved`);
+            for (const [where, values] of Object.entries(r.restoredFrom)) {
+              check(`${bundler}: weights loaded from ${where === 'url' ? 'a fetched URL' : 'IndexedDB'} give the same predictions`, values.length === r.restored.length && values.every((v, i) => v === r.restored[i]));
+            }
+            const download = await downloading;
+            const file = download instanceof Error ? undefined : readFileSync(await download.path());
+            check(`${bundler}: the downloaded file holds the saved weights`,
+              file !== undefined && download.suggestedFilename() === 'bundle-test.safetensors' && file.length === r.savedBytes && fnv1a(file) === r.savedHash && r.downloadedHash === r.savedHash,
+              file === undefined ? String(download) : `${download.suggestedFilename()}, ${file.length} bytes`);
           }
         } finally {
           await page.close();

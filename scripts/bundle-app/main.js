@@ -2,12 +2,16 @@
 // tarballs: trains a small classifier on backend-cpu, moves the model and the optimizer to
 // backend-webgpu mid-training, finishes there, saves the weights (safetensors bytes), reloads them
 // into a fresh model on the CPU, and reports both models' predictions to the test runner through
-// `window.__tessera`. Plain JavaScript, so no bundler needs a TypeScript loader.
+// `window.__tessera`. The weights also go through IndexedDB, a file download and fetch of a URL.
+// Plain JavaScript, so no bundler needs a TypeScript loader.
 import { concat, dispose, randn, setBackend, tensor, tidy } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
 import { webgpu } from '@tessera/backend-webgpu';
 import { noGrad } from '@tessera/autograd';
-import { Linear, ReLU, Sequential, crossEntropy, manualSeed } from '@tessera/layers';
+import {
+  Linear, ReLU, Sequential, crossEntropy, downloadWeights, loadWeightsFromIndexedDB, loadWeightsFromUrl, manualSeed,
+  saveWeightsToIndexedDB,
+} from '@tessera/layers';
 import { Adam } from '@tessera/optim';
 import { StandardScaler } from '@tessera/data-augment';
 import { accuracy } from '@tessera/metrics';
@@ -42,6 +46,13 @@ async function predictions(model, x) {
   return values;
 }
 
+/** FNV-1a of bytes: compares the downloaded file with the saved bytes without shipping them. */
+function fnv1a(bytes) {
+  let h = 0x811c9dc5;
+  for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
+}
+
 async function main() {
   const log = [];
   await setBackend(cpu());
@@ -70,17 +81,26 @@ async function main() {
   const trainAccuracy = await accuracy(logits, yGpu);
   logits.dispose();
 
-  // Save (safetensors bytes, as a download or IndexedDB would store them) and reload on the CPU.
+  // Save (safetensors bytes) and reload on the CPU: from the bytes, from IndexedDB, from a URL.
   const bytes = await model.save();
+  await saveWeightsToIndexedDB(model, 'bundle-test');
+  const downloaded = await downloadWeights(model, 'bundle-test.safetensors');
   const cpuBackend = await setBackend(cpu());
+  const xCpu = await xGpu.to(cpuBackend);
   const reloaded = makeModel();
   await reloaded.load(bytes);
-  const xCpu = await xGpu.to(cpuBackend);
   const restored = await predictions(reloaded, xCpu);
+  const fromIndexedDB = makeModel();
+  await loadWeightsFromIndexedDB(fromIndexedDB, 'bundle-test');
+  const url = URL.createObjectURL(new Blob([bytes]));
+  const fromUrl = makeModel();
+  await loadWeightsFromUrl(fromUrl, url);
+  URL.revokeObjectURL(url);
+  const restoredFrom = { indexedDB: await predictions(fromIndexedDB, xCpu), url: await predictions(fromUrl, xCpu) };
 
   dispose([x, y, xGpu, yGpu, xCpu]);
   model.dispose();
-  reloaded.dispose();
+  for (const m of [reloaded, fromIndexedDB, fromUrl]) m.dispose();
   optimizer.dispose();
   return {
     packages: publicPackages,
@@ -89,6 +109,9 @@ async function main() {
     secondLoss: second.history.loss,
     trainAccuracy,
     savedBytes: bytes.byteLength,
+    savedHash: fnv1a(bytes),
+    downloadedHash: fnv1a(downloaded),
+    restoredFrom,
     trained,
     restored,
     log,

@@ -24,6 +24,7 @@ export * from './pooling.js';
 export * from './activation.js';
 export * from './penalty.js';
 export * from './safetensors.js';
+export * from './browser-weights.js';
 export * from './losses/index.js';
 export * from './recurrent/index.js';
 export * from './attention/index.js';
