@@ -10,3 +10,4 @@
  */
 export { cpu } from './cpu.js';
 export type { CpuBackend, CpuBackendOptions, GemmTiles } from './cpu.js';
+export type { WasmVariant } from './wasm/module.js';

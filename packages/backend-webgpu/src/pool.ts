@@ -26,7 +26,7 @@ export function sizeClass(bytes: number): number {
   return bytes <= mid && Number.isInteger(mid) && mid % 4 === 0 ? mid : p;
 }
 
-/** Bytes and buffers held by a {@link BufferPool}. */
+/** Bytes and buffers held by the backend's buffer pool. */
 export interface PoolStats {
   /** Bytes of buffers in use by live tensors (their size classes). */
   readonly liveBytes: number;

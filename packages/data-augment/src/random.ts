@@ -37,7 +37,7 @@ export class Generator {
     return uniformAt(this.seed, this.#counter++);
   }
 
-  /** A 32-bit seed for tensor-core's random ops, or for {@link keyedUniform}. */
+  /** A 32-bit seed for tensor-core's random ops, or for the keyed uniform draws of the transforms. */
   nextSeed(): number {
     return randomBits(this.seed, this.#counter++);
   }

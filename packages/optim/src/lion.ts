@@ -13,7 +13,7 @@ import { checkBetas, checkBoolean, checkNumber } from './validate.js';
 export interface LionOptions {
   /** Learning rate (typically 3–10× smaller than AdamW's). Default `1e-4`. */
   lr: number;
-  /** [β₁, β₂]: interpolation for the update direction and decay of the momentum, each in [0, 1). Default `[0.9, 0.99]`. */
+  /** `[β₁, β₂]`: interpolation for the update direction and decay of the momentum, each in [0, 1). Default `[0.9, 0.99]`. */
   betas: readonly [number, number];
   /** Decoupled weight decay λ: `p ← p·(1 − lr·λ)` (typically 3–10× larger than AdamW's). Default `0`. */
   weightDecay: number;

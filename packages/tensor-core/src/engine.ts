@@ -325,7 +325,8 @@ export function retain(t: Tensor): Tensor {
 
 // ---------------------------------------------------------------- scopes
 
-type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [key: string]: TensorContainer } | number | string | boolean | null | undefined | void;
+/** What {@link tidy} may return: tensors, possibly nested in arrays and objects, and plain values. */
+export type TensorContainer = Tensor | readonly TensorContainer[] | { readonly [key: string]: TensorContainer } | number | string | boolean | null | undefined | void;
 
 function collect(value: unknown, into: Set<Tensor>): void {
   if (value instanceof Tensor) into.add(value);

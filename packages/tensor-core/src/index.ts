@@ -39,6 +39,7 @@ export {
   type OpObserver,
   type OutputSpec,
   type MemoryInfo,
+  type TensorContainer,
 } from './engine.js';
 export type { TensorLike } from './ops/util.js';
 export * from './ops/creation.js';

@@ -36,5 +36,6 @@ export { History, type PlotOptions } from './callbacks/history.js';
 export { earlyStopping, type EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping.js';
 export { progressBar, ProgressBar, type ProgressBarOptions, type ProgressInfo } from './callbacks/progress-bar.js';
 export { modelCheckpoint, type ModelCheckpoint, type ModelCheckpointOptions } from './callbacks/model-checkpoint.js';
-export { learningRateScheduler, type LearningRateSchedule, type LearningRateSchedulerOptions } from './callbacks/lr-scheduler.js';
+export { learningRateScheduler, type LearningRateSchedule, type LearningRateSchedulerOptions, type Steppable } from './callbacks/lr-scheduler.js';
+export type { Drawing, Shape as DrawingShape } from './plot/chart.js';
 export { csvLogger, type CsvLogger, type CsvLoggerOptions } from './callbacks/csv-logger.js';

@@ -33,7 +33,7 @@ export interface LearningRateSchedulerOptions {
 }
 
 /** What a scheduler object must offer: `@tessera/optim`'s `LRScheduler` subclasses have it. */
-interface Steppable {
+export interface Steppable {
   step(): void;
 }
 
