@@ -17,10 +17,10 @@ const TILES: GemmTile[] = [4, 8].flatMap((rows) =>
 const reference = cpu();
 const probe = await probeWebGpu();
 
-it('the default tile is 8×8 once a product has 64 tiles of 128×128, else 4×4', () => {
-  expect(chooseGemmTile(1024, 1024, 1)).toEqual({ rows: 8, cols: 8, depth: 16 });
-  expect(chooseGemmTile(512, 512, 4)).toEqual({ rows: 8, cols: 8, depth: 16 });
-  expect(chooseGemmTile(512, 512, 1)).toEqual({ rows: 4, cols: 4, depth: 16 });
+it('the default tile is 8×8 once a product has 256 tiles of 128×128, else 4×4', () => {
+  expect(chooseGemmTile(2048, 2048, 1)).toEqual({ rows: 8, cols: 8, depth: 16 });
+  expect(chooseGemmTile(512, 512, 16)).toEqual({ rows: 8, cols: 8, depth: 16 });
+  expect(chooseGemmTile(1024, 1024, 1)).toEqual({ rows: 4, cols: 4, depth: 16 });
   expect(chooseGemmTile(32, 128, 1)).toEqual({ rows: 4, cols: 4, depth: 16 });
 });
 

@@ -8,7 +8,7 @@
  * C). The shared dimension advances `depth` at a time: the workgroup stages a slice of A and of B
  * in workgroup memory, then every thread reads rows + cols values per step for rows·cols
  * multiply-adds. Edge tiles load zeros. Large products use 8×8 blocks (128×128 tiles: 4 reads per
- * 16 multiply-adds instead of 2), small ones 4×4 (64×64 tiles keep enough workgroups in flight).
+ * 16 multiply-adds instead of 2), smaller ones 4×4 (64×64 tiles keep enough workgroups in flight).
  *
  * The GEMM reads its operands through `loadA(b, m, k)` and `loadB(b, k, n)` and writes through
  * `store(b, m, n, v)`, so the convolutions are implicit GEMMs: `loadB` computes the im2col
@@ -39,9 +39,14 @@ export interface GemmTile {
 const SMALL_TILE: GemmTile = { rows: 4, cols: 4, depth: 16 };
 const LARGE_TILE: GemmTile = { rows: 8, cols: 8, depth: 16 };
 
-/** The tile for an m×n product (per batch): 128×128 once there are enough of them to fill a GPU. */
+/**
+ * The tile for an m×n product (per batch): 128×128 once there are at least 256 of them (two
+ * waves on a 132-multiprocessor H200: below that, 64×64 tiles keep more of it busy; measured
+ * there with `benchmarks/gpu/matmul-tiles.ts`: at 1024² the 4×4 blocks ran 1.3× faster than the
+ * 8×8, at 2048² and 4096² the 8×8 blocks 1.4× faster than the 4×4).
+ */
 export function chooseGemmTile(m: number, n: number, batches: number): GemmTile {
-  return Math.ceil(m / 128) * Math.ceil(n / 128) * batches >= 64 ? LARGE_TILE : SMALL_TILE;
+  return Math.ceil(m / 128) * Math.ceil(n / 128) * batches >= 256 ? LARGE_TILE : SMALL_TILE;
 }
 
 interface GemmSpec {
