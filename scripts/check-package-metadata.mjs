@@ -30,6 +30,18 @@ function findDirs(dir, name, rel = 'src') {
   return out;
 }
 
+/** The non-test TypeScript files under `dir`. */
+function sourceFiles(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...sourceFiles(p));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
 /** Public packages: every packages/<dir>/package.json that is not private. */
 export function publicPackages() {
   const out = [];
@@ -103,6 +115,15 @@ function check() {
     for (const [name, range] of Object.entries(m.dependencies ?? {})) {
       if (name === '@tessera/tensor-core') bad('"@tessera/tensor-core" must be a peerDependency: two copies would mean two engines');
       if (String(range).startsWith('workspace:') && range !== 'workspace:^' && range !== 'workspace:0.x') bad(`dependency "${name}": "${range}" must be "workspace:^" or "workspace:0.x"`);
+    }
+
+    // TypeScript drops `/// <reference types>` from emitted .d.ts files without preserve="true",
+    // and a consumer then misses the globals (backend-webgpu's GPUBuffer, ...).
+    for (const file of sourceFiles(join(path, 'src'))) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(/^\/\/\/\s*<reference\s+types=[^>]*>/gm)) {
+        if (!/preserve="true"/.test(m[0])) bad(`${file.slice(path.length + 1)}: ${m[0]} needs preserve="true" to reach the published .d.ts`);
+      }
     }
 
     const readme = join(path, 'README.md');
