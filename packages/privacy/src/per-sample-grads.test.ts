@@ -1,0 +1,123 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cpu } from '@tessera/backend-cpu';
+import { Conv1d, Conv2d, Embedding, LayerNorm, Linear, Module, crossEntropy } from '@tessera/layers';
+import { TensorError, dispose, memory, randint, randn, setBackend, tidy, type Tensor } from '@tessera/tensor-core';
+import { perSampleGradients } from './per-sample-grads.js';
+
+beforeAll(async () => {
+  await setBackend(cpu());
+});
+
+/** Conv2d (stride 2, padding 1, groups 2) → Linear on [B, T, F] → LayerNorm → Linear. */
+class Vision extends Module<[Tensor]> {
+  conv = new Conv2d({ inChannels: 2, outChannels: 4, kernelSize: 3, stride: 2, padding: 1, groups: 2, seed: 1 });
+  proj = new Linear({ inFeatures: 3, outFeatures: 5, seed: 2 });
+  norm = new LayerNorm({ normalizedShape: 5 });
+  head = new Linear({ inFeatures: 4 * 3 * 5, outFeatures: 3, seed: 3 });
+  forward(x: Tensor): Tensor {
+    return tidy(() => {
+      const h = this.conv.forward(x).relu(); // [B, 4, 3, 3]
+      const t = this.norm.forward(this.proj.forward(h.reshape([x.shape[0]!, 12, 3]))); // [B, 12, 5]
+      return this.head.forward(t.tanh().reshape([x.shape[0]!, 60]));
+    });
+  }
+}
+
+/** Embedding (with padding) → Conv1d (fallback path) → Linear used twice (shared weight). */
+class Text extends Module<[Tensor]> {
+  emb = new Embedding({ numEmbeddings: 7, embeddingDim: 4, paddingIdx: 0, seed: 4 });
+  conv = new Conv1d({ inChannels: 4, outChannels: 4, kernelSize: 2, seed: 5 });
+  out = new Linear({ inFeatures: 4, outFeatures: 4, seed: 6 });
+  forward(idx: Tensor): Tensor {
+    return tidy(() => {
+      const e = this.emb.forward(idx); // [B, L, 4]
+      const c = this.conv.forward(e.transpose(1, 2)).mean(2); // [B, 4]
+      return this.out.forward(this.out.forward(c).tanh());
+    });
+  }
+}
+
+async function expectClose(a: Tensor, b: Tensor, tol = 1e-5): Promise<void> {
+  expect(a.shape).toEqual(b.shape);
+  const [x, y] = [await a.data(), await b.data()];
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!) / (1e-3 + Math.abs(y[i]!)));
+  expect(worst).toBeLessThan(tol);
+}
+
+describe('perSampleGradients', () => {
+
+  it('matches the per-example loop for Conv2d, Linear on 3-D input and LayerNorm', async () => {
+    const model = new Vision();
+    const x = randn([5, 2, 6, 6], { seed: 7 });
+    const y = randint(0, 3, [5], { seed: 8 });
+    const before = memory().tensors;
+    const lossFn = (xb: Tensor, yb: Tensor): Tensor => crossEntropy(model.forward(xb), yb, { reduction: 'none' });
+    const fast = perSampleGradients(model, lossFn, [x, y]);
+    const slow = perSampleGradients(model, lossFn, [x, y], { method: 'loop' });
+    expect([...fast.grads.keys()]).toEqual(model.parameters());
+    for (const [p, g] of fast.grads) {
+      expect(g.shape).toEqual([5, ...p.shape]);
+      await expectClose(g, slow.grads.get(p)!);
+    }
+    await expectClose(fast.losses, slow.losses);
+    dispose([[...fast.grads.values()], [...slow.grads.values()], fast.losses, slow.losses]);
+    // Nothing the computation made outlives it once the caller disposed what it got.
+    expect(memory().tensors).toBe(before);
+    dispose([x, y]);
+    model.dispose();
+  });
+
+  it('matches the loop for Embedding with padding, a fallback layer and a layer called twice', async () => {
+    const model = new Text();
+    const idx = tidy(() => randint(0, 7, [4, 6], { seed: 9 }));
+    const target = randn([4, 4], { seed: 10 });
+    const before = memory().tensors;
+    const lossFn = (i: Tensor, t: Tensor): Tensor => model.forward(i).sub(t).square().sum(1);
+    const fast = perSampleGradients(model, lossFn, [idx, target]);
+    const slow = perSampleGradients(model, lossFn, [idx, target], { method: 'loop' });
+    for (const [p, g] of fast.grads) await expectClose(g, slow.grads.get(p)!);
+    // The padding row never gets a gradient.
+    const emb = await fast.grads.get(model.emb.weight)!.array() as number[][][];
+    expect(emb.every((rows) => rows[0]!.every((v) => v === 0))).toBe(true);
+    dispose([[...fast.grads.values()], [...slow.grads.values()], fast.losses, slow.losses]);
+    expect(memory().tensors).toBe(before);
+    dispose([idx, target]);
+    model.dispose();
+  });
+
+  it('rejects bad input with coded errors', () => {
+    const model = new Linear({ inFeatures: 3, outFeatures: 2, seed: 0 });
+    const x = randn([4, 3], { seed: 0 });
+    const before = memory().tensors;
+    const good = (xb: Tensor): Tensor => model.forward(xb).sum(1);
+    const code = (fn: () => unknown): string | undefined => {
+      try {
+        fn();
+      } catch (e) {
+        if (TensorError.is(e)) return `${e.code}: ${e.message}`;
+        throw e;
+      }
+      return undefined;
+    };
+    expect(code(() => perSampleGradients(model, good, [x], { method: 'fast' as 'auto' }))).toMatch(/^INVALID_ARGUMENT.*method/);
+    expect(code(() => perSampleGradients(model, good, [x], { batchSize: 2 } as object))).toMatch(/^INVALID_ARGUMENT.*unknown option 'batchSize'/);
+    expect(code(() => perSampleGradients(model, good, []))).toMatch(/^INVALID_ARGUMENT.*non-empty/);
+    expect(code(() => perSampleGradients({} as Module, good, [x]))).toMatch(/^INVALID_ARGUMENT.*Module/);
+    expect(code(() => perSampleGradients(model, 3 as never, [x]))).toMatch(/^INVALID_ARGUMENT.*lossFn/);
+    const y = randn([5], { seed: 1 });
+    expect(code(() => perSampleGradients(model, good, [x, y]))).toMatch(/^INVALID_ARGUMENT.*same number of examples/);
+    expect(code(() => perSampleGradients(model, (xb) => model.forward(xb).sum(), [x]))).toMatch(/^SHAPE_MISMATCH.*one loss per example, shape \[4\], got \[\]/);
+    expect(code(() => perSampleGradients(model, (xb) => model.forward(xb).sum(), [x], { method: 'loop' }))).toMatch(/^SHAPE_MISMATCH/);
+    expect(code(() => perSampleGradients(model, () => model.forward(randn([3], { seed: 0 })).sum(0).reshape([1]).tile([4]), [x]))).toMatch(/^SHAPE_MISMATCH.*Linear ran on an input of shape \[3\]/);
+    const empty = randn([0, 3], { seed: 0 });
+    expect(code(() => perSampleGradients(model, good, [empty]))).toMatch(/^INVALID_ARGUMENT.*empty/);
+    model.freeze();
+    expect(code(() => perSampleGradients(model, good, [x]))).toMatch(/^GRADIENT_ERROR.*no trainable parameter/);
+    model.unfreeze();
+    // The layer is left as it was, even after a throw.
+    expect(Object.hasOwn(model, 'forward')).toBe(false);
+    dispose([y, empty]);
+    expect(memory().tensors).toBe(before);
+  });
+});
