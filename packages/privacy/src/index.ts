@@ -18,6 +18,7 @@
  * ```
  */
 export { perSampleGradients, type PerSampleGradients, type PerSampleGradientsOptions, type PerSampleLossFn } from './per-sample-grads.js';
+export { RdpAccountant, type RdpAccountantOptions, type AccountantStep, type GetEpsilonOptions } from './accountant.js';
 export {
   DEFAULT_RDP_ORDERS,
   computeRdp,
