@@ -17,6 +17,8 @@
  * }
  * ```
  */
+export { DPOptimizer, type DPOptimizerOptions } from './dp-optimizer.js';
+export { PoissonSampler, type PoissonSamplerOptions } from './poisson-sampler.js';
 export { perSampleGradients, type PerSampleGradients, type PerSampleGradientsOptions, type PerSampleLossFn } from './per-sample-grads.js';
 export { RdpAccountant, type RdpAccountantOptions, type AccountantStep, type GetEpsilonOptions } from './accountant.js';
 export {
