@@ -55,10 +55,11 @@ const NORM_EPS = 1e-6;
  * const sampler = new PoissonSampler({ datasetSize: 60000, expectedBatchSize: 256, seed: 1 });
  * for (const indices of sampler.epoch(0)) {
  *   if (indices.length === 0) { dp.step(null); continue; }
- *   const [x, y] = gatherRows([images, labels], indices);
+ *   const rows = tensor(indices, [indices.length], { dtype: 'int32' });
+ *   const [x, y] = [images.indexSelect(0, rows), labels.indexSelect(0, rows)];
  *   const psg = perSampleGradients(model, (xb, yb) => crossEntropy(model.forward(xb), yb, { reduction: 'none' }), [x, y]);
  *   dp.step(psg);
- *   dispose([[...psg.grads.values()], psg.losses, x, y]);
+ *   dispose([[...psg.grads.values()], psg.losses, rows, x, y]);
  * }
  * console.log(`ε = ${dp.getEpsilon(1e-5).toFixed(2)}`);
  * ```

@@ -7,14 +7,18 @@
  * @example
  * ```ts
  * import { DPOptimizer, PoissonSampler, perSampleGradients } from '@tessera/privacy';
- * const sampler = new PoissonSampler({ datasetSize: n, expectedBatchSize: 256, seed: 0 });
- * const dp = new DPOptimizer(new SGD(model.parameters(), { lr: 0.1 }), {
- *   noiseMultiplier: 1.1, maxGradNorm: 1, expectedBatchSize: 256, datasetSize: n, seed: 0,
+ * const sampler = new PoissonSampler({ datasetSize: n, expectedBatchSize: 256, seed: 1 });
+ * const dp = new DPOptimizer(new SGD(model.parameters(), { lr: 0.32 }), {
+ *   noiseMultiplier: 1.2, maxGradNorm: 1, expectedBatchSize: 256, datasetSize: n, seed: 2,
  * });
  * for (const indices of sampler.epoch(0)) {
- *   const x = images.indexSelect(0, indexTensor(indices));
- *   ...
+ *   const rows = tensor(indices, [indices.length], { dtype: 'int32' });
+ *   const [x, y] = [images.indexSelect(0, rows), labels.indexSelect(0, rows)];
+ *   const psg = perSampleGradients(model, (xb, yb) => crossEntropy(model.forward(xb), yb, { reduction: 'none' }), [x, y]);
+ *   dp.step(psg);
+ *   dispose([[...psg.grads.values()], psg.losses, rows, x, y]);
  * }
+ * dp.getEpsilon(1e-5);
  * ```
  */
 export { DPOptimizer, type DPOptimizerOptions } from './dp-optimizer.js';
