@@ -107,6 +107,11 @@ function ownParams(layer: Supported): Variable[] {
  *
  * Memory: the result holds `B` copies of every parameter's size; pick the batch accordingly.
  *
+ * The fast path sees a parameter only through its layer's `forward`: a weight of a supported
+ * layer that the model also uses directly (outside that layer) must go through `method: 'loop'`.
+ * Weight sharing between supported layers (a Linear reusing an Embedding's weight) is summed
+ * correctly.
+ *
  * @throws TensorError `INVALID_ARGUMENT` for an empty batch list, a non-tensor in it, tensors
  *   that disagree on B, a `lossFn` that is not a function or returns no tensor, or an unknown
  *   option; `SHAPE_MISMATCH` when the losses are not shaped `[B]` or a supported layer ran on
