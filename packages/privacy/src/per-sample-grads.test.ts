@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cpu } from '@tessera/backend-cpu';
-import { Linear, Module, crossEntropy } from '@tessera/layers';
+import { Embedding, Linear, Module, crossEntropy } from '@tessera/layers';
 import { Text, Vision } from './test-utils/models.js';
 import { TensorError, dispose, memory, randint, randn, setBackend, tidy, type Tensor } from '@tessera/tensor-core';
 import { perSampleGradients } from './per-sample-grads.js';
@@ -55,6 +55,34 @@ describe('perSampleGradients', () => {
     dispose([[...fast.grads.values()], [...slow.grads.values()], fast.losses, slow.losses]);
     expect(memory().tensors).toBe(before);
     dispose([idx, target]);
+    model.dispose();
+  });
+
+  it('sums the contributions of a weight shared by an Embedding and a Linear (tied weights)', async () => {
+    class Tied extends Module<[Tensor]> {
+      emb = new Embedding({ numEmbeddings: 6, embeddingDim: 3, seed: 11 });
+      head = new Linear({ inFeatures: 3, outFeatures: 6, bias: false, seed: 12 });
+      constructor() {
+        super();
+        this.head.weight.dispose();
+        this.head.weight = this.emb.weight;
+      }
+      forward(idx: Tensor): Tensor {
+        return tidy(() => this.head.forward(this.emb.forward(idx).mean(1)));
+      }
+    }
+    const model = new Tied();
+    const idx = randint(0, 6, [3, 4], { seed: 13 });
+    const y = randint(0, 6, [3], { seed: 14 });
+    const before = memory().tensors;
+    const lossFn = (i: Tensor, t: Tensor): Tensor => crossEntropy(model.forward(i), t, { reduction: 'none' });
+    const fast = perSampleGradients(model, lossFn, [idx, y]);
+    const slow = perSampleGradients(model, lossFn, [idx, y], { method: 'loop' });
+    expect([...fast.grads.keys()]).toEqual([model.emb.weight]);
+    await expectClose(fast.grads.get(model.emb.weight)!, slow.grads.get(model.emb.weight)!);
+    dispose([[...fast.grads.values()], [...slow.grads.values()], fast.losses, slow.losses]);
+    expect(memory().tensors).toBe(before);
+    dispose([idx, y]);
     model.dispose();
   });
 
