@@ -86,6 +86,29 @@ describe('perSampleGradients', () => {
     model.dispose();
   });
 
+  it('goes through a forward the instance already overrides, and restores it', async () => {
+    const model = new Linear({ inFeatures: 2, outFeatures: 1, seed: 0 });
+    let calls = 0;
+    const own = (x: Tensor): Tensor => {
+      calls++;
+      return Linear.prototype.forward.call(model, x);
+    };
+    Object.defineProperty(model, 'forward', { value: own, configurable: true, writable: true });
+    const x = randn([3, 2], { seed: 1 });
+    const { grads, losses } = perSampleGradients(model, (xb) => model.forward(xb).square().sum(1), [x]);
+    expect(calls).toBe(1);
+    expect(model.forward).toBe(own);
+    // d/dW (w·x + b)² = 2(w·x + b) x per example.
+    const [w, b, xs, gw] = await Promise.all([model.weight.data(), model.bias!.data(), x.data(), grads.get(model.weight)!.data()]);
+    for (let i = 0; i < 3; i++) {
+      const out = w[0]! * xs[2 * i]! + w[1]! * xs[2 * i + 1]! + b[0]!;
+      expect(gw[2 * i]).toBeCloseTo(2 * out * xs[2 * i]!, 5);
+      expect(gw[2 * i + 1]).toBeCloseTo(2 * out * xs[2 * i + 1]!, 5);
+    }
+    dispose([[...grads.values()], losses, x]);
+    model.dispose();
+  });
+
   it('rejects bad input with coded errors', () => {
     const model = new Linear({ inFeatures: 3, outFeatures: 2, seed: 0 });
     const x = randn([4, 3], { seed: 0 });

@@ -193,12 +193,14 @@ function checkLosses(op: string, losses: unknown, batchSize: number): Tensor {
 /** One batched forward and backward; per-example gradients from the captured activations. */
 function activationsTimesBackprops(op: string, model: AnyModule, layers: Supported[], lossFn: PerSampleLossFn, batch: readonly Tensor[], batchSize: number): { grads: Map<Variable, Tensor>; losses: Tensor } {
   const captures: Capture[] = [];
-  const shadowed: Supported[] = [];
+  // Each shadowed layer with the own `forward` property it had before (usually none), to restore.
+  const shadowed: [Supported, PropertyDescriptor | undefined][] = [];
   let losses: Tensor | undefined;
   try {
     for (const layer of layers) {
       if (ownParams(layer).length === 0) continue;
-      const original = Object.getPrototypeOf(layer).forward as (x: Tensor) => Tensor;
+      const original = layer.forward;
+      shadowed.push([layer, Object.getOwnPropertyDescriptor(layer, 'forward')]);
       Object.defineProperty(layer, 'forward', {
         value: (x: Tensor): Tensor => {
           const y = original.call(layer, x);
@@ -210,7 +212,6 @@ function activationsTimesBackprops(op: string, model: AnyModule, layers: Support
         enumerable: false,
         writable: true,
       });
-      shadowed.push(layer);
     }
     let outputGrads: Map<Tensor, Tensor>;
     try {
@@ -227,7 +228,10 @@ function activationsTimesBackprops(op: string, model: AnyModule, layers: Support
         total.dispose();
       }
     } finally {
-      for (const layer of shadowed) delete (layer as { forward?: unknown }).forward;
+      for (const [layer, previous] of shadowed) {
+        if (previous === undefined) delete (layer as { forward?: unknown }).forward;
+        else Object.defineProperty(layer, 'forward', previous);
+      }
     }
     try {
       const grads = noGrad(() => tidy(() => {
@@ -242,11 +246,9 @@ function activationsTimesBackprops(op: string, model: AnyModule, layers: Support
         }
         return acc;
       }));
-      const result = new Map<Variable, Tensor>();
-      for (const [p, g] of grads) result.set(p, g);
       const detached = detach(losses);
       losses.dispose();
-      return { grads: result, losses: detached };
+      return { grads, losses: detached };
     } finally {
       dispose([...outputGrads.values()]);
     }
