@@ -37,6 +37,11 @@ export interface CaseDef {
   readonly skipped?: Partial<Record<FrameworkId, string>>;
   /** Consecutive cases with the same group are timed together, interleaved (default: alone). */
   readonly group?: string;
+  /**
+   * Why this row's outputs are not compared (printed in the check column). Without it, a row
+   * with two or more timed contenders and no comparison fails the run.
+   */
+  readonly unchecked?: string;
 }
 
 export interface CellResult {
@@ -63,6 +68,7 @@ export interface CaseResult {
   readonly label: string;
   readonly flops?: number;
   readonly tolerance: number;
+  readonly unchecked?: string;
   readonly cells: Partial<Record<FrameworkId, CellResult>>;
 }
 
@@ -190,5 +196,13 @@ function crossCheck(
       cells[fw] = { ...cells[fw]!, relError: relativeError(outputs[ref]!, out), checkedAgainst: ref };
     }
   }
-  return { suite: def.suite, id: def.id, label: def.label, ...(def.flops !== undefined ? { flops: def.flops } : {}), tolerance, cells };
+  return {
+    suite: def.suite,
+    id: def.id,
+    label: def.label,
+    ...(def.flops !== undefined ? { flops: def.flops } : {}),
+    tolerance,
+    ...(def.unchecked !== undefined ? { unchecked: def.unchecked } : {}),
+    cells,
+  };
 }
