@@ -14,8 +14,14 @@ export interface Prepared {
    * every tensor it made. Returns the values read (compared between frameworks).
    */
   run(): unknown;
-  /** Converts `run`'s output to the common layout for the cross-check (e.g. NHWC → NCHW). */
+  /** Converts `run`'s (or `check`'s) output to the common layout for the cross-check (e.g. NHWC → NCHW). */
   canonical?(out: unknown): unknown;
+  /**
+   * For rows whose timed output cannot match between frameworks (random draws of each
+   * framework's own generator): the same kind of work with fixed parameters, run once untimed,
+   * whose output is cross-checked instead.
+   */
+  check?(): unknown;
   /** Frees the inputs. */
   dispose(): void;
 }
@@ -130,7 +136,8 @@ export async function runGroup(
           const p = await setup();
           prepared.push(p);
           const warm = await warmUp(() => p.run(), timer);
-          outputsOf.get(def)![fw] = flattenOutput(p.canonical ? p.canonical(warm.firstOutput) : warm.firstOutput);
+          const checked = p.check ? await p.check() : warm.firstOutput;
+          outputsOf.get(def)![fw] = flattenOutput(p.canonical ? p.canonical(checked) : checked);
           live.push({ def, fw, prepared: p, warm, sampler: new Sampler(timer), before: { tensors: 0, bytes: 0 } });
         } catch (e) {
           fail(def, fw, e);
