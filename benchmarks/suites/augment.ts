@@ -18,7 +18,7 @@
  * Tessera follows, and tf.image.transform treat the zero fill of a partly outside bilinear
  * sample differently), so border pixels are left out of the comparison.
  */
-import type { Tensor } from '@tessera/tensor-core';
+import { tidy, type Tensor } from '@tessera/tensor-core';
 import type { CaseDef, CaseResult, Prepared } from '../lib/runner.js';
 import type { Suite } from '../lib/suite.js';
 import { fmtNum, fmtRatio } from '../lib/table.js';
@@ -120,7 +120,7 @@ export function tesseraSetup(hue: boolean): () => Promise<Prepared> {
         return new Float32Array(0); // random draws differ between frameworks: see check
       },
       check: async () => {
-        const y = da.rotate(da.adjustColor(x, { brightness: CHECK.brightness, contrast: CHECK.contrast, saturation: CHECK.saturation }), CHECK.degrees);
+        const y = tidy(() => da.rotate(da.adjustColor(x, { brightness: CHECK.brightness, contrast: CHECK.contrast, saturation: CHECK.saturation }), CHECK.degrees));
         try {
           return await y.data();
         } finally {
