@@ -181,7 +181,8 @@ const CASES: readonly GateCase[] = [
     rule: '>= 0.9x tfjs-wasm',
     tessera: matmulSide('tessera', 512),
     reference: matmulSide('tfjs-wasm', 512),
-    reps: 9,
+    // The tightest floor (the two are close to even): more runs for a steadier minimum.
+    reps: 15,
     tolerance: 1e-3,
   },
   {
