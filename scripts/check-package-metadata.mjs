@@ -4,8 +4,8 @@
 // publishConfig, a README with a runnable `ts smoke` block (scripts/pack-test.mjs runs it from
 // the tarball), `files` without build-only folders, and peer ranges that publish as real ranges.
 // Packages are discovered, so a new package is held to the same rules the day it lands.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -79,8 +79,8 @@ function check() {
     if (m.sideEffects !== false) bad('"sideEffects" must be false (nothing registers on import)');
     if (!/publint/.test(m.scripts?.lint ?? '')) bad('"scripts.lint" must run publint');
 
-    const root = m.exports?.['.'];
-    if (typeof root !== 'object' || Object.keys(root)[0] !== '@tessera/source' || !root.types || !root.default) {
+    const mainExport = m.exports?.['.'];
+    if (typeof mainExport !== 'object' || Object.keys(mainExport)[0] !== '@tessera/source' || !mainExport.types || !mainExport.default) {
       bad('"exports"["."] must list "@tessera/source", "types" and "default", in that order');
     }
 
@@ -128,8 +128,19 @@ function check() {
 
     const readme = join(path, 'README.md');
     if (!existsSync(readme)) bad(`packages/${dir}/README.md is missing`);
-    else if (!SMOKE_BLOCK.test(readFileSync(readme, 'utf8'))) {
-      bad(`packages/${dir}/README.md has no \`\`\`ts smoke block (a short program scripts/pack-test.mjs runs against the packed tarball)`);
+    else {
+      // typedoc (pnpm docs:build) copies the files a README links to, and fails on a folder.
+      for (const m of readFileSync(readme, 'utf8').matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
+        const target = m[1];
+        if (/^[a-z]+:/i.test(target)) continue;
+        const resolved = join(path, target);
+        if (existsSync(resolved) && statSync(resolved).isDirectory()) {
+          bad(`packages/${dir}/README.md links to the folder '${target}': link to ${repositoryUrl.replace(/^git\+/, '').replace(/\.git$/, '')}/tree/main/${relative(root, resolved)} instead (typedoc copies only files)`);
+        }
+      }
+      if (!SMOKE_BLOCK.test(readFileSync(readme, 'utf8'))) {
+        bad(`packages/${dir}/README.md has no \`\`\`ts smoke block (a short program scripts/pack-test.mjs runs against the packed tarball)`);
+      }
     }
     if ((changesetConfig.ignore ?? []).includes(m.name)) bad(`.changeset/config.json ignores this public package`);
   }
