@@ -2,10 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { cpu } from '@tessera/backend-cpu';
 import { crossEntropy } from '@tessera/layers';
-import { Adam } from '@tessera/optim';
 import { ones, setBackend, zeros } from '@tessera/tensor-core';
 import { adversarialData, adversarialFit, fgsm, pgd, robustAccuracy } from './index.js';
-import { buildModel, labels } from './test-utils/fixtures.js';
+import { buildModel, labels, sgd } from './test-utils/fixtures.js';
 
 await setBackend(cpu());
 
@@ -80,12 +79,11 @@ describe('robustAccuracy and adversarial training', () => {
     await rejects(() => adversarialData(model, { x, y }, attack, { attackMode: 'test' as never }), 'INVALID_ARGUMENT', /attackMode must be one of 'eval', 'train', got "test"/);
     await rejects(() => adversarialData(model, { x, y }, attack, { epochs: 2 } as never), 'INVALID_ARGUMENT', /unknown option 'epochs'/);
     await rejects(() => adversarialData(model, 7 as never, attack), 'INVALID_ARGUMENT', /data must be \{ x, y \} tensors or an iterable of \[x, y\] batches, got number 7/);
-    const optimizer = new Adam(model.parameters(), { lr: 0.01 });
+    const optimizer = sgd(model.parameters(), 0.01);
     await rejects(adversarialFit(model, { data: { x, y }, epochs: 1, optimizer, loss: crossEntropy, attack, validationSplit: 0.2 } as never), 'INVALID_ARGUMENT', /validationSplit is not supported: split the data yourself and pass validation/);
     // fit's own checks still apply.
     await rejects(adversarialFit(model, { data: { x, y }, epochs: 0, optimizer, loss: crossEntropy, attack, verbose: 0 }), 'INVALID_ARGUMENT', /epochs must be an integer >= 1/);
     await rejects(adversarialFit(model, { data: { x, y }, epochs: 1, optimizer, loss: crossEntropy, attack, verbose: 0, shuffle: 'no' as never }), 'INVALID_ARGUMENT', /shuffle must be a boolean/);
-    optimizer.dispose();
     for (const t of [x, y, short]) t.dispose();
     model.dispose();
   });

@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { Conv2d, Flatten, Linear, Sequential, Tanh } from '@tessera/layers';
-import { tensor, type Tensor } from '@tessera/tensor-core';
+import { noGrad } from '@tessera/autograd';
+import { tensor, type Tensor, type Variable } from '@tessera/tensor-core';
+import type { FitOptimizer } from '@tessera/train';
 
 export interface Encoded {
   readonly shape: number[];
@@ -58,4 +60,25 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     }
   }
   if (worst > atol || Number.isNaN(worst)) expect.fail(`${label}: element ${at} is ${actual[at]}, expected ${expected[at]} (|diff| ${worst} > ${atol})`);
+}
+
+/**
+ * Plain SGD written against `fit`'s structural optimizer interface: robust's tests need an
+ * optimizer, and the dependency graph keeps `@tessera/optim` out of this package.
+ */
+export function sgd(params: readonly Variable[], lr: number): FitOptimizer {
+  return {
+    paramGroups: [{ lr, params }],
+    step(grads: ReadonlyMap<Tensor, Tensor>): void {
+      noGrad(() => {
+        for (const p of params) {
+          const g = grads.get(p);
+          if (!g) continue;
+          const next = p.sub(g.mul(lr));
+          p.assign(next);
+          next.dispose();
+        }
+      });
+    },
+  };
 }
