@@ -23,7 +23,7 @@ export interface RobustnessOptions {
   readonly trainPerClass?: number;
   /** Held-out digits evaluated under attack (default 500: PGD-40 costs 40 passes per digit). */
   readonly evalCount?: number;
-  /** Epochs of each training run (default 8). */
+  /** Epochs of each training run (default 10, as Wong et al.). */
   readonly epochs?: number;
   /** Channels of the two convolutions and the hidden width (default [16, 32] and 64). */
   readonly channels?: readonly [number, number];
@@ -72,7 +72,7 @@ function imagesOf(split: MnistSplit, count = split.count): { x: Tensor; y: Tenso
  */
 export async function runRobustness(options: RobustnessOptions = {}): Promise<{ rows: RobustnessRow[]; evalAttack: string; trainCount: number; evalCount: number }> {
   const epsilon = options.epsilon ?? 0.3;
-  const epochs = options.epochs ?? 8;
+  const epochs = options.epochs ?? 10;
   const seed = options.seed ?? 0;
   const { train, test } = loadMnist(options.trainPerClass === undefined ? {} : { trainPerClass: options.trainPerClass });
   const data = imagesOf(train);
