@@ -41,11 +41,12 @@ it('lays the heat map over the min–max scaled image', async () => {
   const images = tensor([0, 1, 0.5, 1, 2, 3, 4, 5], [2, 1, 2, 2]);
   const attributions = tensor([0, 0, 0, 1, 0, 0, 0, 0], [2, 1, 2, 2]);
   const [a, b] = await attributionOverlays(images, attributions, { opacity: 0.5, outlierPercent: 0 });
-  // Where the attribution is 0 the image shows in grey (dimmed to 200); the hottest pixel is half white.
-  expect(Array.from(a!.data.subarray(0, 12))).toEqual([0, 0, 0, 255, 200, 200, 200, 255, 100, 100, 100, 255]);
-  expect(Array.from(a!.data.subarray(12, 16))).toEqual([228, 228, 228, 255]);
+  // Where the attribution is 0 the image shows in grey (dimmed to 120); the hottest pixel is half
+  // white over it: (120 + 255) / 2 = 187.5, rounded half to even.
+  expect(Array.from(a!.data.subarray(0, 12))).toEqual([0, 0, 0, 255, 120, 120, 120, 255, 60, 60, 60, 255]);
+  expect(Array.from(a!.data.subarray(12, 16))).toEqual([188, 188, 188, 255]);
   expect(Array.from(b!.data.subarray(0, 4))).toEqual([0, 0, 0, 255]);
-  expect(Array.from(b!.data.subarray(12, 16))).toEqual([200, 200, 200, 255]);
+  expect(Array.from(b!.data.subarray(12, 16))).toEqual([120, 120, 120, 255]);
   const [plain] = await imagesToRgba(images);
   expect(Array.from(plain!.data.subarray(0, 8))).toEqual([0, 0, 0, 255, 255, 255, 255, 255]);
   images.dispose();

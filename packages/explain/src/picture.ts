@@ -154,8 +154,8 @@ export async function attributionOverlays(images: Tensor, attributions: Tensor, 
     const norm = normalizeAttribution(attrValues.subarray(i * ca * pixels, (i + 1) * ca * pixels), ca, pixels, sign, outlierPercent);
     const data = new Uint8ClampedArray(pixels * 4);
     for (let p = 0; p < pixels; p++) {
-      // The image in grey tones (dimmed so the colours read), the heat colour over it.
-      const base = [0, 1, 2].map((k) => ((own[(c === 3 ? k : 0) * pixels + p]! - lo) / range) * 200);
+      // The image in dim grey tones (so that the colours read over bright strokes), the heat colour over it.
+      const base = [0, 1, 2].map((k) => ((own[(c === 3 ? k : 0) * pixels + p]! - lo) / range) * 120);
       const [r, g, b] = blend(base, heatColor(norm[p]!, sign), opacity * Math.abs(norm[p]!));
       data.set([r, g, b, 255], p * 4);
     }
