@@ -41,6 +41,8 @@ export interface RobustnessOptions {
    */
   readonly rampEpochs?: number;
   readonly seed?: number;
+  /** Which models to train (default both). */
+  readonly runs?: readonly ('normal' | 'adversarial')[];
   /** Called after each epoch of each run. */
   readonly onEpoch?: (info: { run: string; epoch: number; loss: number; seconds: number }) => void;
 }
@@ -105,7 +107,9 @@ export async function runRobustness(options: RobustnessOptions = {}): Promise<{ 
     },
   });
   try {
-    for (const run of ['normal', `adversarial (${trainAttack.name})`]) {
+    const wanted = options.runs ?? ['normal', 'adversarial'];
+    const names = [...(wanted.includes('normal') ? ['normal'] : []), ...(wanted.includes('adversarial') ? [`adversarial (${trainAttack.name})`] : [])];
+    for (const run of names) {
       const started = performance.now();
       const model = cnn();
       const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
@@ -141,6 +145,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     ...(flag('training') === undefined ? {} : { training: flag('training') as 'fgsm' | 'pgd' }),
     ...(number('train-steps') === undefined ? {} : { trainSteps: number('train-steps')! }),
     ...(number('ramp') === undefined ? {} : { rampEpochs: number('ramp')! }),
+    ...(flag('only') === undefined ? {} : { runs: [flag('only') as 'normal' | 'adversarial'] }),
     onEpoch: ({ run, epoch, loss, seconds }) => console.log(`${run}: epoch ${epoch + 1}, loss ${loss.toFixed(4)}, ${seconds.toFixed(0)} s`),
   };
   const { rows, evalAttack, trainCount, evalCount } = await runRobustness(options);
