@@ -46,7 +46,14 @@ const legendreCache = new Map<number, { nodes: Float64Array; weights: Float64Arr
 
 /**
  * Gauss–Legendre nodes and weights on [-1, 1] (numpy's `leggauss`): Newton's method on the
- * Legendre polynomial P_n from Chebyshev starting points, in float64.
+ * Legendre polynomial P_n from Chebyshev starting points, in float64. n points integrate
+ * polynomials of degree 2n − 1 exactly.
+ *
+ * @throws TensorError `INVALID_ARGUMENT` unless `n` is an integer >= 1.
+ * @example
+ * ```ts
+ * gaussLegendre(2); // { nodes: [-0.5773..., 0.5773...], weights: [1, 1] }
+ * ```
  */
 export function gaussLegendre(n: number): { nodes: Float64Array; weights: Float64Array } {
   integer('gaussLegendre', 'n', n, 1);

@@ -19,7 +19,15 @@ import { describe, integer } from './validate.js';
  */
 export type Target = number | readonly number[] | Tensor;
 
-/** A model the methods explain: any `Module` of `@tessera/layers` with one tensor in and one out (logits `[N, K]`). */
+/**
+ * A model the methods explain: any `Module` of `@tessera/layers` with one tensor in and one out
+ * (logits `[N, K]`): a `Sequential`, a subclass, an imported ONNX model.
+ *
+ * @example
+ * ```ts
+ * const model: ExplainableModel = new Sequential(new Linear({ inFeatures: 4, outFeatures: 3 }));
+ * ```
+ */
 export type ExplainableModel = Layer;
 
 /** Checks that `model` is a Module. */

@@ -34,7 +34,15 @@ export interface OverlayOptions {
 
 const KEYS = ['sign', 'outlierPercent', 'opacity'] as const;
 
-/** Captum's `_cumulative_sum_threshold`: the value at which sorted values reach `percent`% of their sum. */
+/**
+ * Captum's `_cumulative_sum_threshold`: the value at which the sorted values reach `percent`% of
+ * their sum (the scale of a heat map, so that the top `100 − percent`% of the mass saturates).
+ *
+ * @example
+ * ```ts
+ * cumulativeSumThreshold([94, 1, 3, 2], 98); // 94
+ * ```
+ */
 export function cumulativeSumThreshold(values: ArrayLike<number>, percent: number): number {
   const sorted = Float64Array.from(values).sort();
   let total = 0;
