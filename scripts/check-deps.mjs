@@ -19,6 +19,7 @@ export const GRAPH = {
   conformance: ['tensor-core', 'autograd'],
   explain: ['tensor-core', 'autograd', 'layers'],
   robust: ['tensor-core', 'autograd', 'layers', 'train'],
+  privacy: ['tensor-core', 'autograd', 'layers', 'optim'],
 };
 // Tests may use backends to run on, the conformance suite and autograd (for gradient checks);
 // production code may not.
