@@ -55,19 +55,19 @@ export const OnnxAttributeType = {
 } as const;
 
 /** `StringStringEntryProto`. */
-export interface OnnxStringEntry {
+export interface StringStringEntryProto {
   key?: string;
   value?: string;
 }
 
 /** `OperatorSetIdProto`: an opset a model imports (`domain` empty or `ai.onnx` for the default). */
-export interface OnnxOperatorSetId {
+export interface OperatorSetIdProto {
   domain?: string;
   version?: number;
 }
 
 /** `TensorProto`: a constant tensor (initializer, `Constant` value, tensor attribute). */
-export interface OnnxTensor {
+export interface TensorProto {
   dims: number[];
   data_type?: number;
   segment?: { begin?: number; end?: number };
@@ -78,7 +78,7 @@ export interface OnnxTensor {
   name?: string;
   doc_string?: string;
   raw_data?: Uint8Array;
-  external_data: OnnxStringEntry[];
+  external_data: StringStringEntryProto[];
   /** 0 = DEFAULT, 1 = EXTERNAL. */
   data_location?: number;
   double_data: number[];
@@ -86,38 +86,38 @@ export interface OnnxTensor {
 }
 
 /** `SparseTensorProto`. */
-export interface OnnxSparseTensor {
-  values?: OnnxTensor;
-  indices?: OnnxTensor;
+export interface SparseTensorProto {
+  values?: TensorProto;
+  indices?: TensorProto;
   dims: number[];
 }
 
 /** `TensorShapeProto.Dimension`: a fixed size, a named symbolic size, or unknown. */
-export interface OnnxDimension {
+export interface TensorShapeDimension {
   dim_value?: number;
   dim_param?: string;
   denotation?: string;
 }
 
 /** `TypeProto` (tensor types are what the importer reads; the others are kept for round trips). */
-export interface OnnxType {
-  tensor_type?: { elem_type?: number; shape?: { dim: OnnxDimension[] } };
-  sequence_type?: { elem_type?: OnnxType };
-  map_type?: { key_type?: number; value_type?: OnnxType };
-  optional_type?: { elem_type?: OnnxType };
-  sparse_tensor_type?: { elem_type?: number; shape?: { dim: OnnxDimension[] } };
+export interface TypeProto {
+  tensor_type?: { elem_type?: number; shape?: { dim: TensorShapeDimension[] } };
+  sequence_type?: { elem_type?: TypeProto };
+  map_type?: { key_type?: number; value_type?: TypeProto };
+  optional_type?: { elem_type?: TypeProto };
+  sparse_tensor_type?: { elem_type?: number; shape?: { dim: TensorShapeDimension[] } };
   denotation?: string;
 }
 
 /** `ValueInfoProto`: a named value with its type. */
-export interface OnnxValueInfo {
+export interface ValueInfoProto {
   name?: string;
-  type?: OnnxType;
+  type?: TypeProto;
   doc_string?: string;
 }
 
 /** `AttributeProto`. */
-export interface OnnxAttribute {
+export interface AttributeProto {
   name?: string;
   ref_attr_name?: string;
   doc_string?: string;
@@ -125,75 +125,75 @@ export interface OnnxAttribute {
   f?: number;
   i?: number;
   s?: Uint8Array;
-  t?: OnnxTensor;
-  g?: OnnxGraph;
-  sparse_tensor?: OnnxSparseTensor;
-  tp?: OnnxType;
+  t?: TensorProto;
+  g?: GraphProto;
+  sparse_tensor?: SparseTensorProto;
+  tp?: TypeProto;
   floats: number[];
   ints: number[];
   strings: Uint8Array[];
-  tensors: OnnxTensor[];
-  graphs: OnnxGraph[];
-  sparse_tensors: OnnxSparseTensor[];
-  type_protos: OnnxType[];
+  tensors: TensorProto[];
+  graphs: GraphProto[];
+  sparse_tensors: SparseTensorProto[];
+  type_protos: TypeProto[];
 }
 
 /** `NodeProto`: one operator call. */
-export interface OnnxNode {
+export interface NodeProto {
   input: string[];
   output: string[];
   name?: string;
   op_type?: string;
   domain?: string;
-  attribute: OnnxAttribute[];
+  attribute: AttributeProto[];
   doc_string?: string;
 }
 
 /** `GraphProto`. */
-export interface OnnxGraph {
-  node: OnnxNode[];
+export interface GraphProto {
+  node: NodeProto[];
   name?: string;
-  initializer: OnnxTensor[];
-  sparse_initializer: OnnxSparseTensor[];
+  initializer: TensorProto[];
+  sparse_initializer: SparseTensorProto[];
   doc_string?: string;
-  input: OnnxValueInfo[];
-  output: OnnxValueInfo[];
-  value_info: OnnxValueInfo[];
+  input: ValueInfoProto[];
+  output: ValueInfoProto[];
+  value_info: ValueInfoProto[];
   quantization_annotation: unknown[];
 }
 
 /** `FunctionProto`: a model-local function (kept for round trips; the importer does not inline them). */
-export interface OnnxFunction {
+export interface FunctionProto {
   name?: string;
   input: string[];
   output: string[];
   attribute: string[];
-  node: OnnxNode[];
+  node: NodeProto[];
   doc_string?: string;
-  opset_import: OnnxOperatorSetId[];
+  opset_import: OperatorSetIdProto[];
   domain?: string;
 }
 
 /** `ModelProto`: a whole `.onnx` file. */
-export interface OnnxModel {
+export interface ModelProto {
   ir_version?: number;
-  opset_import: OnnxOperatorSetId[];
+  opset_import: OperatorSetIdProto[];
   producer_name?: string;
   producer_version?: string;
   domain?: string;
   model_version?: number;
   doc_string?: string;
-  graph?: OnnxGraph;
-  metadata_props: OnnxStringEntry[];
+  graph?: GraphProto;
+  metadata_props: StringStringEntryProto[];
   training_info: unknown[];
-  functions: OnnxFunction[];
+  functions: FunctionProto[];
 }
 
 /**
- * Input to {@link encodeOnnxModel}: the shape of {@link OnnxModel} with every repeated field
+ * Input to {@link encodeOnnxModel}: the shape of {@link ModelProto} with every repeated field
  * optional, so an exporter writes only what it has.
  */
-export type OnnxModelInit = DeepPartial<OnnxModel>;
+export type ModelProtoInit = DeepPartial<ModelProto>;
 type DeepPartial<T> = T extends Uint8Array
   ? T
   : T extends (infer E)[]
@@ -212,7 +212,7 @@ function modelType(): protobuf.Type {
 const OBJECT_OPTIONS: protobuf.IConversionOptions = { longs: Number, enums: Number, arrays: true, defaults: false };
 
 /**
- * Decodes the bytes of an `.onnx` file into a {@link OnnxModel}.
+ * Decodes the bytes of an `.onnx` file into a {@link ModelProto}.
  *
  * @throws TensorError `INVALID_ARGUMENT` (op `onnx.decode`) when the bytes are not a valid
  *   protobuf encoding of `ModelProto` (truncated, corrupt, or not an ONNX file at all).
@@ -222,7 +222,7 @@ const OBJECT_OPTIONS: protobuf.IConversionOptions = { longs: Number, enums: Numb
  * console.log(model.opset_import, model.graph?.node.length);
  * ```
  */
-export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
+export function decodeOnnxModel(bytes: Uint8Array): ModelProto {
   if (!(bytes instanceof Uint8Array)) {
     throw new TensorError('INVALID_ARGUMENT', 'onnx.decode', `expected a Uint8Array, got ${describe(bytes)}`);
   }
@@ -239,11 +239,11 @@ export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
       `not a valid ONNX ModelProto (${bytes.length} bytes; truncated or corrupt file?): ${reason}`,
     );
   }
-  return type.toObject(message, OBJECT_OPTIONS) as OnnxModel;
+  return type.toObject(message, OBJECT_OPTIONS) as ModelProto;
 }
 
 /**
- * Encodes a {@link OnnxModelInit} into the bytes of an `.onnx` file.
+ * Encodes a {@link ModelProtoInit} into the bytes of an `.onnx` file.
  *
  * @throws TensorError `INVALID_ARGUMENT` (op `onnx.encode`) when the object does not fit the
  *   schema (a wrong field type, an unknown enum value).
@@ -252,7 +252,7 @@ export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
  * const bytes = encodeOnnxModel({ ir_version: 8, opset_import: [{ domain: '', version: 17 }], graph });
  * ```
  */
-export function encodeOnnxModel(model: OnnxModelInit): Uint8Array {
+export function encodeOnnxModel(model: ModelProtoInit): Uint8Array {
   const type = modelType();
   const problem = type.verify(model);
   if (problem !== null) throw new TensorError('INVALID_ARGUMENT', 'onnx.encode', `the model does not fit onnx.ModelProto: ${problem}`);
