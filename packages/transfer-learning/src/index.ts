@@ -10,3 +10,4 @@
  * ```
  */
 export * from './proto/index.js';
+export * from './finetune/index.js';
