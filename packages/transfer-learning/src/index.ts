@@ -11,3 +11,4 @@
  */
 export * from './proto/index.js';
 export * from './finetune/index.js';
+export * from './export/index.js';
