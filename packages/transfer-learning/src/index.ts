@@ -11,4 +11,5 @@
  */
 export * from './proto/index.js';
 export * from './finetune/index.js';
+export * from './import/index.js';
 export * from './export/index.js';

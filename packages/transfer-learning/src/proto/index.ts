@@ -203,10 +203,13 @@ type DeepPartial<T> = T extends Uint8Array
       : T;
 
 let root: protobuf.Root | undefined;
-function modelType(): protobuf.Type {
+function messageType(name: string): protobuf.Type {
   // Built on first use, not at import: nothing runs when the package is imported.
   root ??= protobuf.Root.fromJSON(onnxDescriptor);
-  return root.lookupType('onnx.ModelProto');
+  return root.lookupType(name);
+}
+function modelType(): protobuf.Type {
+  return messageType('onnx.ModelProto');
 }
 
 const OBJECT_OPTIONS: protobuf.IConversionOptions = { longs: Number, enums: Number, arrays: true, defaults: false };
@@ -263,4 +266,26 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
   return typeof value;
+}
+
+/**
+ * Decodes a serialized `TensorProto` (the `.pb` files of ONNX's test data sets).
+ *
+ * @throws TensorError `INVALID_ARGUMENT` (op `onnx.decode`) for bytes that are not a TensorProto.
+ * @example
+ * ```ts
+ * const t = decodeOnnxTensor(new Uint8Array(await readFile('input_0.pb')));
+ * ```
+ */
+export function decodeOnnxTensor(bytes: Uint8Array): TensorProto {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TensorError('INVALID_ARGUMENT', 'onnx.decode', `expected a Uint8Array, got ${describe(bytes)}`);
+  }
+  const type = messageType('onnx.TensorProto');
+  try {
+    return type.toObject(type.decode(bytes), OBJECT_OPTIONS) as TensorProto;
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new TensorError('INVALID_ARGUMENT', 'onnx.decode', `not a valid ONNX TensorProto (${bytes.length} bytes): ${reason}`);
+  }
 }
