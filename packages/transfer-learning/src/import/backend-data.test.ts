@@ -49,7 +49,7 @@ if (!hasData) {
         console.log(`[onnx test data] cpu ${suite}: ${summarize(results)}`);
         expect(failures(results)).toEqual([]);
         // Coverage must not regress (figures of docs/transfer-learning.md).
-        expect(results.filter((r) => r.status === 'pass').length).toBeGreaterThanOrEqual(FLOOR[suite]);
+        expect(results.filter((r) => r.status === 'pass').length).toBeGreaterThanOrEqual(FLOOR[suite]!);
       }, 300_000);
     }
   });
