@@ -6,7 +6,13 @@ import type { DType } from '@tessera/tensor-core';
 import { OnnxAttributeType, OnnxDataType, type AttributeProto, type ModelProtoInit, type NodeProto, type TensorProto } from '../proto/index.js';
 
 /** An attribute value as the mapping table writes it: numbers are INT when integral unless marked float. */
-export type AttributeValue = number | string | readonly number[] | { readonly float: number } | { readonly floats: readonly number[] };
+export type AttributeValue =
+  | number
+  | string
+  | readonly number[]
+  | { readonly float: number }
+  | { readonly floats: readonly number[] }
+  | { readonly tensor: { readonly values: readonly number[]; readonly dtype: OnnxElementType; readonly dims: readonly number[] } };
 
 type NodeInit = Partial<Omit<NodeProto, 'attribute'>> & { attribute: Partial<AttributeProto>[] };
 type TensorInit = Partial<TensorProto>;
@@ -60,6 +66,10 @@ function attribute(name: string, value: AttributeValue): Partial<AttributeProto>
   if (typeof value === 'number') return Number.isInteger(value) ? { name, type: OnnxAttributeType.INT, i: value } : { name, type: OnnxAttributeType.FLOAT, f: value };
   if ('float' in value) return { name, type: OnnxAttributeType.FLOAT, f: value.float };
   if ('floats' in value) return { name, type: OnnxAttributeType.FLOATS, floats: [...value.floats] };
+  if ('tensor' in value) {
+    const { values, dtype, dims } = value.tensor;
+    return { name, type: OnnxAttributeType.TENSOR, t: { dims: [...dims], data_type: onnxType(dtype), raw_data: rawBytes(values, dtype) } as TensorProto };
+  }
   return { name, type: OnnxAttributeType.INTS, ints: [...(value as readonly number[])] };
 }
 
@@ -104,6 +114,16 @@ export class GraphBuilder {
   /** A constant initializer with a fresh name (shape `dims`, default 1-D). */
   constant(values: ArrayLike<number>, dtype: OnnxElementType, dims: readonly number[] = [values.length]): string {
     return this.initializer(this.fresh('const'), values, dtype, dims);
+  }
+
+  /**
+   * A tensor of `dims` filled with `value`, computed by a `ConstantOfShape` node rather than
+   * stored: an importer reads a stored float tensor as a weight (a trainable parameter), and a
+   * LayerNorm's unit scale is not one.
+   */
+  filled(value: number, dtype: OnnxElementType, dims: readonly number[]): string {
+    const [out] = this.node('ConstantOfShape', [this.constant(dims, 'int64')], 1, { value: { tensor: { values: [value], dtype, dims: [1] } } });
+    return out!;
   }
 
   /** The model around the graph. */

@@ -128,7 +128,7 @@ describe('exportOnnx: native models run in onnxruntime-web with the same outputs
     expect(graph.input[0]!.type!.tensor_type!.shape!.dim.map((d) => d.dim_param ?? d.dim_value)).toEqual(['batch', 6]);
     expect(graph.output[0]!.type!.tensor_type!.shape!.dim.map((d) => d.dim_param ?? d.dim_value)).toEqual(['batch', 5]);
     expect(graph.initializer.map((t) => t.name)).toEqual(expect.arrayContaining(['0.weight', '0.bias', '7.runningMean', '7.runningVar', '9.weight']));
-    expect(new Set(graph.node.map((n) => n.op_type))).toEqual(new Set(['Transpose', 'Reshape', 'MatMul', 'Add', 'Mul', 'Erf', 'LayerNormalization', 'Tanh', 'BatchNormalization', 'Sigmoid', 'Softmax']));
+    expect(new Set(graph.node.map((n) => n.op_type))).toEqual(new Set(['Transpose', 'Reshape', 'MatMul', 'Add', 'Mul', 'Erf', 'ConstantOfShape', 'LayerNormalization', 'Tanh', 'BatchNormalization', 'Sigmoid', 'Softmax']));
     const x = randn([7, 6], { seed: 5 }); // another batch size than the traced one
     const want = model.forward(x);
     const got = await runOrt(bytes, { input: x });

@@ -378,8 +378,8 @@ export const ONNX_EXPORTERS: Readonly<Record<string, OpExporter>> = {
     const c = ctx.inputShapes[1]![0]!;
     const dt = ctx.inputDtypes[0]! as OnnxElementType;
     let next = 3;
-    const weight = ctx.attrs['weight'] === true ? ctx.inputs[next++]! : ctx.graph.constant(new Array<number>(c).fill(1), dt);
-    const bias = ctx.attrs['bias'] === true ? ctx.inputs[next++]! : ctx.graph.constant(new Array<number>(c).fill(0), dt);
+    const weight = ctx.attrs['weight'] === true ? ctx.inputs[next++]! : ctx.graph.filled(1, dt, [c]);
+    const bias = ctx.attrs['bias'] === true ? ctx.inputs[next++]! : ctx.graph.filled(0, dt, [c]);
     ctx.graph.node('BatchNormalization', [x, weight, bias, mean, variance], ctx.outputs, { epsilon: { float: ctx.attrs['eps'] as number } });
   },
   layerNorm: (ctx) => {
@@ -388,7 +388,7 @@ export const ONNX_EXPORTERS: Readonly<Record<string, OpExporter>> = {
     const dt = ctx.inputDtypes[0]!;
     const x = ctx.inputs[0]!;
     if (ctx.opset >= 17) {
-      const scale = ctx.graph.constant(new Array<number>(normalized.reduce((a, b) => a * b, 1)).fill(1), dt as OnnxElementType, normalized);
+      const scale = ctx.graph.filled(1, dt as OnnxElementType, normalized);
       ctx.graph.node('LayerNormalization', [x, scale], ctx.outputs, { axis: -normalized.length, epsilon: { float: eps } });
       return;
     }
