@@ -69,8 +69,9 @@ const INT32_MAX = 2147483647;
  * Sends a host value to the active backend. Integers outside int32 are clamped: the ones ONNX
  * files hold there are "infinite" slice bounds and sentinels, which clamp to the same meaning.
  */
-export function toDevice(v: HostTensor, kind: HostKind = v.kind): Tensor {
+export function toDevice(v: HostTensor, floatDtype: 'float32' | 'float64' = 'float32'): Tensor {
   const n = v.data.length;
+  const kind = v.kind;
   if (kind === 'int') {
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) out[i] = Math.min(INT32_MAX, Math.max(INT32_MIN, Math.trunc(v.data[i]!)));
@@ -81,6 +82,7 @@ export function toDevice(v: HostTensor, kind: HostKind = v.kind): Tensor {
     for (let i = 0; i < n; i++) out[i] = v.data[i] ? 1 : 0;
     return tensor(out, [...v.shape], { dtype: 'bool' });
   }
+  if (floatDtype === 'float64') return tensor(Float64Array.from(v.data), [...v.shape], { dtype: 'float64' });
   return tensor(Float32Array.from(v.data), [...v.shape], { dtype: 'float32' });
 }
 

@@ -29,9 +29,14 @@ export interface ImportOnnxOptions {
   readonly minParameterSize?: number;
   /** Whether the Parameters require gradients (default true; `false` imports a frozen model). */
   readonly trainable?: boolean;
+  /**
+   * Float dtype of the weights and constants (default `float32`, what ONNX files hold);
+   * `float64` (CPU backend) makes finite-difference gradient checks precise.
+   */
+  readonly dtype?: 'float32' | 'float64';
 }
 
-const OPTION_KEYS = ['externalData', 'minParameterSize', 'trainable'];
+const OPTION_KEYS = ['externalData', 'minParameterSize', 'trainable', 'dtype'];
 
 /** What {@link inspectOnnx} reports. */
 export interface OnnxReport {
@@ -283,6 +288,9 @@ function checkOptions(options: ImportOnnxOptions): void {
   const min = options.minParameterSize;
   if (min !== undefined && (!Number.isInteger(min) || min < 1)) throw new TensorError('INVALID_ARGUMENT', 'importOnnx', `minParameterSize must be a positive integer, got ${String(min)}`);
   if (options.trainable !== undefined && typeof options.trainable !== 'boolean') throw new TensorError('INVALID_ARGUMENT', 'importOnnx', `trainable must be a boolean, got ${typeof options.trainable}`);
+  if (options.dtype !== undefined && options.dtype !== 'float32' && options.dtype !== 'float64') {
+    throw new TensorError('INVALID_ARGUMENT', 'importOnnx', `dtype must be 'float32' or 'float64', got ${JSON.stringify(options.dtype)}`);
+  }
   const ext = options.externalData;
   if (ext !== undefined && typeof ext !== 'function' && (typeof ext !== 'object' || ext === null)) {
     throw new TensorError('INVALID_ARGUMENT', 'importOnnx', `externalData must be an object of bytes by location or a function, got ${ext === null ? 'null' : typeof ext}`);
@@ -326,6 +334,7 @@ function usages(graph: GraphProto): Map<string, Usage> {
 
 function buildModule(graph: GraphProto, opset: number, external: ExternalDataMap, options: ImportOnnxOptions): OnnxModule {
   const minSize = options.minParameterSize ?? 2;
+  const floatDtype = options.dtype ?? 'float32';
   // Validate every weight's dims against its bytes before reading any of them.
   const constantTensors = new Map<string, { proto: TensorProto; where: string }>();
   for (const t of graph.initializer) {
@@ -355,8 +364,8 @@ function buildModule(graph: GraphProto, opset: number, external: ExternalDataMap
       const u = use.get(name);
       const isFloat = c.kind === 'float32' || c.kind === 'float64';
       if (isFloat && u && (u.data || u.buffer) && numel(c.shape) >= minSize) {
-        const values = c.values instanceof Float32Array ? c.values : Float32Array.from(c.values);
-        weights.push({ onnxName: name, value: tensor(values, c.shape), kind: u.data ? 'parameter' : 'buffer' });
+        const values = floatDtype === 'float64' ? Float64Array.from(c.values) : c.values instanceof Float32Array ? c.values : Float32Array.from(c.values);
+        weights.push({ onnxName: name, value: tensor(values, c.shape, { dtype: floatDtype }), kind: u.data ? 'parameter' : 'buffer' });
       } else {
         constants.set(name, hostOf(c.kind, c.shape, c.values));
       }
@@ -380,6 +389,7 @@ function buildModule(graph: GraphProto, opset: number, external: ExternalDataMap
     inputs,
     outputs: graph.output.map((o) => describeValue(o, dataTypeName)),
     inputKinds,
+    floatDtype,
   });
   if (options.trainable === false) module.freeze();
   return module;

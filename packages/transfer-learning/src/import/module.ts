@@ -78,8 +78,10 @@ export class GraphExecutor {
   readonly #opset: number;
   readonly #training: () => boolean;
   readonly #variables: ReadonlyMap<string, Variable>;
+  readonly #floatDtype: 'float32' | 'float64';
 
-  constructor(opset: number, training: () => boolean, variables: ReadonlyMap<string, Variable>) {
+  constructor(opset: number, training: () => boolean, variables: ReadonlyMap<string, Variable>, floatDtype: 'float32' | 'float64' = 'float32') {
+    this.#floatDtype = floatDtype;
     this.#opset = opset;
     this.#training = training;
     this.#variables = variables;
@@ -163,12 +165,12 @@ export class GraphExecutor {
       tensor: (i) => {
         const v = inputs[i];
         if (v === undefined) fail('INVALID_ARGUMENT', where, `input ${i} is required`);
-        return isHost(v) ? toDevice(v) : v;
+        return isHost(v) ? toDevice(v, this.#floatDtype) : v;
       },
-      tensorOf: (v) => (isHost(v) ? toDevice(v) : v),
+      tensorOf: (v) => (isHost(v) ? toDevice(v, this.#floatDtype) : v),
       optionalTensor: (i) => {
         const v = inputs[i];
-        return v === undefined ? undefined : isHost(v) ? toDevice(v) : v;
+        return v === undefined ? undefined : isHost(v) ? toDevice(v, this.#floatDtype) : v;
       },
       host: (i) => {
         const v = inputs[i];
@@ -233,6 +235,7 @@ export interface OnnxModuleInit {
   readonly inputs: readonly OnnxValueInfo[];
   readonly outputs: readonly OnnxValueInfo[];
   readonly inputKinds: ReadonlyMap<string, ReturnType<typeof valueKind> | undefined>;
+  readonly floatDtype: 'float32' | 'float64';
 }
 
 /** A submodule holding the weights of one dotted-path prefix. */
@@ -265,6 +268,7 @@ export class OnnxModule extends Module<[OnnxInputs], Record<string, Tensor>> {
   readonly #outputs: readonly OnnxValueInfo[];
   readonly #inputKinds: OnnxModuleInit['inputKinds'];
   readonly #executor: GraphExecutor;
+  readonly #floatDtype: 'float32' | 'float64';
 
   /** @internal Built by `importOnnx`. */
   constructor(init: OnnxModuleInit) {
@@ -280,7 +284,8 @@ export class OnnxModule extends Module<[OnnxInputs], Record<string, Tensor>> {
       this.#byOnnxName.set(v.onnxName, variable);
       this.#keys.set(v.onnxName, v.key);
     }
-    this.#executor = new GraphExecutor(init.opset, () => this.training, this.#byOnnxName);
+    this.#executor = new GraphExecutor(init.opset, () => this.training, this.#byOnnxName, init.floatDtype);
+    this.#floatDtype = init.floatDtype;
   }
 
   #place(key: string, value: Tensor, kind: 'parameter' | 'buffer'): Variable {
@@ -332,7 +337,7 @@ export class OnnxModule extends Module<[OnnxInputs], Record<string, Tensor>> {
       const out: Record<string, Tensor> = {};
       this.#outputs.forEach((o, i) => {
         const v = values[i]!;
-        let t = isHost(v) ? toDevice(v) : v;
+        let t = isHost(v) ? toDevice(v, this.#floatDtype) : v;
         // Outputs must be new tensors the caller owns, never an input or a weight.
         if (t instanceof Variable || [...given.values()].includes(t)) t = t.clone();
         out[o.name] = t;

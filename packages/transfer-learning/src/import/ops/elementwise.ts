@@ -177,6 +177,9 @@ export const elementwiseOps: Record<string, OpSpec> = {
     run: (ctx) => {
       const kind = castKind(ctx);
       const x = ctx.tensor(0);
+      const isFloat = (d: string): boolean => d === 'float32' || d === 'float64';
+      // Float to float keeps the model's float dtype (float64 models stay float64).
+      if (isFloat(kind) && isFloat(x.dtype)) return [x];
       const dtype = deviceDtype(kind);
       return [x.dtype === dtype ? x : cast(x, dtype)];
     },
