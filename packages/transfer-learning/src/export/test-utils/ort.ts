@@ -46,24 +46,39 @@ export async function runOrt(model: Uint8Array, inputs: Record<string, Tensor>):
 
 /** Debian's Python, which has python3-onnx (the `python3` on PATH may not). */
 export const DEBIAN_PYTHON = '/usr/bin/python3';
-const CHECKER = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'scripts', 'check-onnx.py');
+const SCRIPTS = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'scripts');
+
+/** Why Debian's Python cannot import `modules` (python3-onnx, python3-torch), or undefined when it can. */
+export function pythonUnavailable(modules: readonly string[]): string | undefined {
+  const probe = spawnSync(DEBIAN_PYTHON, ['-c', `import ${modules.join(', ')}`], { encoding: 'utf8' });
+  if (probe.error) return `${DEBIAN_PYTHON} cannot run: ${probe.error.message}`;
+  if (probe.status !== 0) return `${modules.map((m) => `python3-${m}`).join(' and ')} not installed (${DEBIAN_PYTHON} -c 'import ${modules.join(', ')}': ${probe.stderr.trim().split('\n').pop()})`;
+  return undefined;
+}
 
 /** Why the onnx checker cannot run here, or undefined when it can. */
 export function onnxCheckerUnavailable(): string | undefined {
-  const probe = spawnSync(DEBIAN_PYTHON, ['-c', 'import onnx'], { encoding: 'utf8' });
-  if (probe.error) return `${DEBIAN_PYTHON} cannot run: ${probe.error.message}`;
-  if (probe.status !== 0) return `python3-onnx is not installed (${DEBIAN_PYTHON} -c 'import onnx': ${probe.stderr.trim().split('\n').pop()})`;
-  return undefined;
+  return pythonUnavailable(['onnx']);
+}
+
+/** Runs a committed script of `scripts/` with Debian's Python. */
+export function runScript(script: string, args: readonly string[]): { status: number | null; output: string } {
+  const result = spawnSync(DEBIAN_PYTHON, [path.join(SCRIPTS, script), ...args], { encoding: 'utf8' });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** A new temporary folder. */
+export function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'tessera-export-'));
 }
 
 /** Writes the models to a temporary folder and runs `onnx.checker.check_model(full_check=True)` on each; returns the script's result. */
 export function checkWithOnnx(models: Record<string, Uint8Array>): { status: number | null; output: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tessera-export-'));
+  const dir = tempDir();
   const files = Object.entries(models).map(([name, bytes]) => {
     const file = path.join(dir, `${name}.onnx`);
     writeFileSync(file, bytes);
     return file;
   });
-  const result = spawnSync(DEBIAN_PYTHON, [CHECKER, ...files], { encoding: 'utf8' });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  return runScript('check-onnx.py', files);
 }
