@@ -337,11 +337,20 @@ function buildModule(graph: GraphProto, opset: number, external: ExternalDataMap
   const floatDtype = options.dtype ?? 'float32';
   // Validate every weight's dims against its bytes before reading any of them.
   const constantTensors = new Map<string, { proto: TensorProto; where: string }>();
-  for (const t of graph.initializer) {
-    const where = `initializer '${t.name}'`;
-    checkedDims(t.dims, where);
-    constantTensors.set(t.name ?? '', { proto: t, where });
-  }
+  // Subgraph (If branch) initializers join the model's weights: names are unique in practice,
+  // and a clash is refused rather than guessed at.
+  const collect = (g: GraphProto, prefix: string): void => {
+    for (const t of g.initializer) {
+      const where = `${prefix}initializer '${t.name}'`;
+      checkedDims(t.dims, where);
+      if (constantTensors.has(t.name ?? '')) {
+        throw new TensorError('UNSUPPORTED', 'importOnnx', `${where}: the name is also used by another initializer or Constant; scoped duplicate names are not supported`);
+      }
+      constantTensors.set(t.name ?? '', { proto: t, where });
+    }
+    for (const node of g.node) for (const a of node.attribute) for (const sub of [a.g, ...a.graphs]) if (sub) collect(sub, `${prefix}${node.name || node.op_type}/${a.name}: `);
+  };
+  collect(graph, '');
   const constantNodes = new Set<(typeof graph.node)[number]>();
   graph.node.forEach((node, i) => {
     if (node.op_type !== 'Constant' || node.output.length !== 1) return;

@@ -205,7 +205,8 @@ export class GraphExecutor {
       return step.spec.run(ctx);
     } catch (e) {
       if (TensorError.is(e) && !e.message.includes(`node '${step.name}'`)) {
-        throw new TensorError(e.code, e.op, `${e.message} (in ${where})`);
+        const own = e.message.startsWith(`${e.op}: `) ? e.message.slice(e.op.length + 2) : e.message;
+        throw new TensorError(e.code, e.op, `${own} (in ${where})`);
       }
       throw e;
     }

@@ -4,6 +4,7 @@ import { nnOps } from './nn.js';
 import { reduceOps } from './reduce.js';
 import { shapeOps } from './shape.js';
 import { controlOps } from './control.js';
+import { recurrentOps } from './recurrent.js';
 import type { OpSpec } from './types.js';
 
 export type { OpSpec, OpContext, NodeState } from './types.js';
@@ -16,6 +17,7 @@ export const OPS: Readonly<Record<string, OpSpec>> = {
   ...nnOps,
   ...reduceOps,
   ...controlOps,
+  ...recurrentOps,
 };
 
 /** Inputs that hold running statistics (buffers, not Parameters) by op type. */

@@ -181,9 +181,15 @@ function batchNormalization(ctx: OpContext): Value[] {
   const eps = ctx.attrs.float('epsilon', 1e-5);
   // ONNX: running = running·momentum + batch·(1 − momentum), i.e. PyTorch's momentum is 1 − this.
   const momentum = ctx.attrs.float('momentum', 0.9);
+  // Opset 14+: training_mode=1 makes a training graph; before, extra outputs meant training.
   const fileTraining = ctx.opset >= 14 && ctx.attrs.int('training_mode', 0) === 1;
   const trainingMode = fileTraining || ctx.training;
-  if (!trainingMode) return [batchNorm(x, runningMean, runningVar, { eps, weight: scale, bias })];
+  const wanted = ctx.node.output.length;
+  if (!trainingMode) {
+    const y = batchNorm(x, runningMean, runningVar, { eps, weight: scale, bias });
+    // Old training-graph exports declare statistics outputs; in eval mode they are the running ones.
+    return [y, runningMean, runningVar, runningMean, runningVar].slice(0, Math.max(1, wanted));
+  }
   const c = x.shape[1]!;
   const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
   const count = x.size / c;
@@ -194,23 +200,25 @@ function batchNormalization(ctx: OpContext): Value[] {
   const y = batchNorm(x, batchMean, batchVar, { eps, weight: scale, bias });
   if (fileTraining) {
     // A training graph: the updated statistics are outputs (ONNX's formula, biased variance).
-    return [y, add(mul(runningMean, momentum), mul(batchMean, 1 - momentum)), add(mul(runningVar, momentum), mul(batchVar, 1 - momentum))];
+    return [y, add(mul(runningMean, momentum), mul(batchMean, 1 - momentum)), add(mul(runningVar, momentum), mul(batchVar, 1 - momentum))].slice(0, wanted);
   }
   const meanVar = ctx.state.variableOf(3);
   const varVar = ctx.state.variableOf(4);
+  const unbiased = count / (count - 1);
   if (meanVar && varVar) {
     // PyTorch's update (unbiased variance for the running estimate), what fine-tuning a
     // PyTorch-trained model expects.
     unobserved(() =>
       tidy(() => {
         meanVar.assign(add(mul(meanVar, momentum), mul(batchMean, 1 - momentum)));
-        varVar.assign(add(mul(varVar, momentum), mul(batchVar, (1 - momentum) * (count / (count - 1)))));
+        varVar.assign(add(mul(varVar, momentum), mul(batchVar, (1 - momentum) * unbiased)));
       }),
     );
   }
-  const outs: Value[] = [y];
-  if (ctx.node.output.length > 1) outs.push(batchMean, batchVar);
-  return outs;
+  if (wanted === 1) return [y];
+  const newMean = meanVar ?? add(mul(runningMean, momentum), mul(batchMean, 1 - momentum));
+  const newVar = varVar ?? add(mul(runningVar, momentum), mul(batchVar, (1 - momentum) * unbiased));
+  return [y, newMean, newVar, batchMean, batchVar].slice(0, wanted);
 }
 
 function layerNormalization(ctx: OpContext): Value[] {
