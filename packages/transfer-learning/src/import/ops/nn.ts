@@ -4,6 +4,7 @@ import {
   mean, mul, ones, pad, oneHot, argmax, reshape, softmax, sqrt, sub, tensor, unobserved, tidy, max as maxReduce, type Tensor,
 } from '@tessera/tensor-core';
 import { numel, type Value } from '../host.js';
+import type { NodeProto } from '../../proto/index.js';
 import type { OpContext, OpSpec } from './types.js';
 import { normAxis } from './util.js';
 
@@ -390,12 +391,34 @@ function resize(ctx: OpContext): Tensor {
   return y;
 }
 
+const attrOf = (node: NodeProto, name: string) => node.attribute.find((a) => a.name === name);
+const text = (node: NodeProto, name: string): string | undefined => {
+  const s = attrOf(node, name)?.s;
+  return s === undefined ? undefined : new TextDecoder().decode(s);
+};
+/** 3-D (and higher) kernels are found up front when kernel_shape says so; otherwise at run time. */
+function checkSpatial(node: NodeProto): string | undefined {
+  const k = attrOf(node, 'kernel_shape')?.ints;
+  return k && k.length > 2 ? `${k.length}-D kernels are not supported (1-D and 2-D are)` : undefined;
+}
+function checkResize(node: NodeProto): string | undefined {
+  const mode = text(node, 'mode') ?? 'nearest';
+  if (mode !== 'nearest' && mode !== 'linear') return `mode '${mode}' is not supported (nearest and linear are)`;
+  const coord = text(node, 'coordinate_transformation_mode');
+  if (coord !== undefined && !RESIZE_COORDINATE_MODES.has(coord)) return `coordinate_transformation_mode '${coord}' is not supported`;
+  if ((attrOf(node, 'exclude_outside')?.i ?? 0) !== 0) return 'exclude_outside=1 is not supported';
+  return undefined;
+}
+
 /** The neural-network operators by ONNX op type. */
 export const nnOps: Record<string, OpSpec> = {
-  Conv: { run: (ctx) => [conv(ctx)] },
-  ConvTranspose: { run: (ctx) => [convTranspose(ctx)] },
-  MaxPool: { run: (ctx) => [pool(ctx, 'max')] },
-  AveragePool: { run: (ctx) => [pool(ctx, 'avg')] },
+  Conv: { run: (ctx) => [conv(ctx)], check: checkSpatial },
+  ConvTranspose: { run: (ctx) => [convTranspose(ctx)], check: checkSpatial },
+  MaxPool: {
+    run: (ctx) => [pool(ctx, 'max')],
+    check: (node) => checkSpatial(node) ?? (node.output.length > 1 && node.output[1] !== '' ? 'the Indices output is not supported' : undefined),
+  },
+  AveragePool: { run: (ctx) => [pool(ctx, 'avg')], check: checkSpatial },
   GlobalAveragePool: {
     run: (ctx) => {
       const x = ctx.tensor(0);
@@ -416,6 +439,6 @@ export const nnOps: Record<string, OpSpec> = {
   Softmax: { run: (ctx) => [softmaxLike(ctx, (x, a) => softmax(x, a))] },
   LogSoftmax: { run: (ctx) => [softmaxLike(ctx, (x, a) => logSoftmax(x, a))] },
   Hardmax: { run: (ctx) => [hardmax(ctx)] },
-  Resize: { staticInputs: [1, 2, 3], run: (ctx) => [resize(ctx)] },
-  Upsample: { staticInputs: [1], run: (ctx) => [resize(ctx)] },
+  Resize: { staticInputs: [1, 2, 3], run: (ctx) => [resize(ctx)], check: checkResize },
+  Upsample: { staticInputs: [1], run: (ctx) => [resize(ctx)], check: checkResize },
 };

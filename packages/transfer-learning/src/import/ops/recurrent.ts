@@ -1,6 +1,7 @@
 /** LSTM and GRU, unrolled into tensor-core ops (so they differentiate like any other graph). */
 import { add, matmul, mul, reshape, sigmoid, slice, split, stack, sub, tanh, type Tensor } from '@tessera/tensor-core';
 import type { OpContext, OpSpec } from './types.js';
+import type { NodeProto } from '../../proto/index.js';
 
 function direction(ctx: OpContext): { dirs: number; reverse: boolean[] } {
   const d = ctx.attrs.string('direction', 'forward');
@@ -122,9 +123,17 @@ function recurrent(ctx: OpContext, kind: 'lstm' | 'gru'): Tensor[] {
   return kind === 'lstm' ? [y, yh, yc!] : [y, yh];
 }
 
+function check(node: NodeProto, defaults: readonly string[]): string | undefined {
+  const acts = node.attribute.find((a) => a.name === 'activations')?.strings.map((s) => new TextDecoder().decode(s).toLowerCase());
+  if (acts && acts.some((a, i) => a !== defaults[i % defaults.length]!.toLowerCase())) return `activations ${JSON.stringify(acts)} are not supported`;
+  if (node.attribute.some((a) => a.name === 'clip')) return 'clip is not supported';
+  if (node.op_type === 'LSTM' && ((node.input[7] ?? '') !== '' || (node.attribute.find((a) => a.name === 'input_forget')?.i ?? 0) !== 0)) return 'peepholes and input_forget are not supported';
+  return undefined;
+}
+
 /** The recurrent operators by ONNX op type. */
 export const recurrentOps: Record<string, OpSpec> = {
-  LSTM: { staticInputs: [4], run: (ctx) => recurrent(ctx, 'lstm') },
-  GRU: { staticInputs: [4], run: (ctx) => recurrent(ctx, 'gru') },
+  LSTM: { staticInputs: [4], run: (ctx) => recurrent(ctx, 'lstm'), check: (node) => check(node, ['Sigmoid', 'Tanh', 'Tanh']) },
+  GRU: { staticInputs: [4], run: (ctx) => recurrent(ctx, 'gru'), check: (node) => check(node, ['Sigmoid', 'Tanh']) },
 };
 

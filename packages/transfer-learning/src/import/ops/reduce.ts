@@ -153,6 +153,7 @@ export const reduceOps: Record<string, OpSpec> = {
       const { values, indices } = topk(x, k, { axis, largest });
       return [values, indices];
     },
+    check: (node) => ((node.attribute.find((a) => a.name === 'sorted')?.i ?? 1) !== 1 ? 'sorted=0 is not supported' : undefined),
   },
   CumSum: {
     staticInputs: [1],
@@ -162,7 +163,17 @@ export const reduceOps: Record<string, OpSpec> = {
       return [cumsum(x, axis, { exclusive: ctx.attrs.int('exclusive', 0) === 1, reverse: ctx.attrs.int('reverse', 0) === 1 })];
     },
   },
-  Einsum: { run: (ctx) => [einsum(ctx)] },
+  Einsum: {
+    run: (ctx) => [einsum(ctx)],
+    check: (node) => {
+      const s = node.attribute.find((a) => a.name === 'equation')?.s;
+      const eq = s ? new TextDecoder().decode(s).replace(/\s+/g, '') : '';
+      const terms = eq.split('->')[0]!.split(',');
+      if (eq.includes('.') || terms.length > 2) return `equation '${eq}' is not supported (one or two operands without ellipsis are)`;
+      if (terms.some((t) => new Set(t).size !== t.length)) return `equation '${eq}': repeated letters in one operand are not supported`;
+      return undefined;
+    },
+  },
 };
 
 function hostArg(ctx: OpContext, x: HostTensor, better: (a: number, b: number) => boolean): HostTensor {
