@@ -10,7 +10,7 @@ import { backward } from '@tessera/autograd';
 import { BatchNorm2d, Conv2d, Flatten, GELU, LayerNorm, Linear, MaxPool2d, Module, ReLU, Sequential, Softmax, manualSeed } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
 import { importOnnx, type OnnxModule } from '../import/index.js';
-import { discriminativeGroups, freeze } from '../finetune/index.js';
+import { batchNormPolicyOf, discriminativeGroups, freeze, setBatchNormPolicy, trainableSummary } from '../finetune/index.js';
 import { exportOnnx } from './index.js';
 import { runOrt } from './test-utils/ort.js';
 
@@ -103,5 +103,37 @@ describe('import → fine-tune → export', () => {
     // And back again: the fine-tuned export re-imports with the same outputs.
     const again = await importOnnx(bytes);
     expect(worst(await values(again.eval().forward({ input: x2 })['output']!), want)).toBeLessThanOrEqual(1e-6);
+  });
+});
+
+describe('BatchNorm policy on an imported model', () => {
+  it("'frozen' runs the imported graph's BatchNormalization with its stored statistics while training", async () => {
+    const pretrained = backboneCnn();
+    const x = randn([4, 1, 8, 8], { seed: 9 });
+    pretrained.train();
+    tidy(() => pretrained.forward(x));
+    pretrained.eval();
+    const imported = await importOnnx(await exportOnnx(pretrained, { inputs: x }));
+    const stats = imported.namedBuffers().filter(([, b]) => b.dtype === 'float32');
+    expect(stats.length).toBe(2);
+    const before = await Promise.all(stats.map(async ([, b]) => values(b)));
+    imported.eval();
+    const evalOut = await values(imported.forward({ input: x })['output']!);
+
+    const model = new FineTuned(imported, new Linear({ inFeatures: 10, outFeatures: 3 }));
+    expect(freeze(model, /^backbone\./).batchNormLayers).toEqual(['backbone']);
+    expect(batchNormPolicyOf(imported)).toBe('frozen');
+    expect(trainableSummary(model)).toContain('BatchNorm layers with frozen statistics: backbone');
+    model.train();
+    const trainOut = await values(imported.forward({ input: x })['output']!);
+    expect(trainOut).toEqual(evalOut);
+    expect(await Promise.all(stats.map(async ([, b]) => values(b)))).toEqual(before);
+    // Names stay the model's dotted ones after the policy walked the imported graph.
+    expect(model.parameters()[0]!.name).toMatch(/^backbone\./);
+
+    setBatchNormPolicy(model, 'train', 'backbone');
+    model.train();
+    tidy(() => imported.forward({ input: x }));
+    expect(await values(stats[0]![1])).not.toEqual(before[0]);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { TensorError, Variable, fmtShape } from '@tessera/tensor-core';
 import type { AnyModule } from '@tessera/layers';
+import { OnnxModule } from '../import/index.js';
 import { checkOptions, describeValue } from './options.js';
 import { requireModule, select, selectModules, type ParameterSelector } from './select.js';
 
@@ -103,13 +104,31 @@ function setFrozen(op: string, model: AnyModule, args: Array<ParameterSelector |
   const layers: string[] = [];
   if (policy !== undefined) {
     const covered = all ? model.namedModules() : selectModules(model, selectors);
-    for (const [path, m] of covered) {
-      if (!isBatchNorm(m)) continue;
+    for (const [path, m] of batchNormHolders(model, covered)) {
       applyPolicy(m, policy, model.training);
       layers.push(path);
     }
   }
+  restoreNames(model);
   return { parameters: chosen.map(([n]) => n), batchNormLayers: layers };
+}
+
+/**
+ * The modules among `covered` that hold BatchNorm statistics and decide their mode. Weight groups
+ * inside an imported graph are skipped: the graph's nodes read the mode of the imported model.
+ */
+function batchNormHolders(model: AnyModule, covered: [string, AnyModule][]): [string, AnyModule][] {
+  const imported = model.namedModules().filter(([, m]) => m instanceof OnnxModule).map(([path]) => path);
+  const inside = (path: string): boolean => imported.some((p) => path !== p && (p === '' || path.startsWith(`${p}.`)));
+  const out = covered.filter(([path, m]) => !inside(path) && isBatchNorm(m));
+  restoreNames(model);
+  return out;
+}
+
+/** Gives parameters and buffers their dotted names in `model` again (walking a submodule renames them). */
+function restoreNames(model: AnyModule): void {
+  model.namedParameters();
+  model.namedBuffers();
 }
 
 /**
@@ -137,7 +156,7 @@ export function setBatchNormPolicy(model: AnyModule, policy: BatchNormPolicy, ..
   }
   if (selectors.length > 0) select(op, model, selectors); // validates each selector (each must select something)
   const covered = selectors.length === 0 ? model.namedModules() : selectModules(model, selectors);
-  const layers = covered.filter(([, m]) => isBatchNorm(m));
+  const layers = batchNormHolders(model, covered);
   if (layers.length === 0) {
     throw new TensorError('INVALID_ARGUMENT', op, `no BatchNorm layer (a module with runningMean and runningVar buffers) in ${selectors.length === 0 ? model.constructor.name : 'the selected modules'}`);
   }
@@ -151,15 +170,24 @@ export function setBatchNormPolicy(model: AnyModule, policy: BatchNormPolicy, ..
  * @example `batchNormPolicyOf(model.bn1); // 'frozen'`
  */
 export function batchNormPolicyOf(layer: AnyModule): BatchNormPolicy {
-  if (!isBatchNorm(layer)) throw new TensorError('INVALID_ARGUMENT', 'batchNormPolicyOf', `expected a BatchNorm layer (a module with runningMean and runningVar buffers), got ${describeValue(layer)}`);
+  if (!(layer instanceof OnnxModule ? true : isBatchNorm(layer))) throw new TensorError('INVALID_ARGUMENT', 'batchNormPolicyOf', `expected a BatchNorm layer (a module with runningMean and runningVar buffers), got ${describeValue(layer)}`);
   return pinned.has(layer) ? 'frozen' : 'train';
 }
 
-/** @internal Whether `m` normalises with running statistics it keeps (BatchNorm of any origin). */
+/**
+ * @internal Whether `m` keeps BatchNorm running statistics: a BatchNorm layer (`runningMean` and
+ * `runningVar` buffers), or an imported ONNX model with float buffers (the statistics of its
+ * `BatchNormalization` nodes). An imported graph follows one policy as a whole: its nodes read the
+ * mode of the model that holds them.
+ */
 export function isBatchNorm(m: AnyModule): boolean {
   const fields = m as unknown as Record<string, unknown>;
   // Property reads, not namedBuffers(false), which would rename the buffers to local names.
-  return fields['runningMean'] instanceof Variable && fields['runningVar'] instanceof Variable;
+  if (fields['runningMean'] instanceof Variable && fields['runningVar'] instanceof Variable) return true;
+  if (!(m instanceof OnnxModule)) return false;
+  const floatBuffers = m.namedBuffers().some(([, b]) => b.dtype === 'float32' || b.dtype === 'float64');
+  return floatBuffers; // namedBuffers named them relative to m: callers restore the model's names
+
 }
 
 function applyPolicy(m: AnyModule, policy: BatchNormPolicy, modelTraining: boolean): void {
@@ -202,7 +230,7 @@ export function trainableSummary(model: AnyModule): string {
   const line = (r: [string, string, string, string]): string => `${r[0].padEnd(widths[0]!)}  ${r[1].padEnd(widths[1]!)}  ${r[2].padStart(widths[2]!)}  ${r[3]}`.trimEnd();
   const total = named.reduce((n, [, p]) => n + p.size, 0);
   const trainable = named.reduce((n, [, p]) => n + (p.requiresGrad ? p.size : 0), 0);
-  const frozenBn = model.namedModules().filter(([, m]) => isBatchNorm(m) && pinned.has(m)).map(([path]) => path || '(root)');
+  const frozenBn = batchNormHolders(model, model.namedModules()).filter(([, m]) => pinned.has(m)).map(([path]) => path || '(root)');
   const pct = total === 0 ? 0 : (100 * trainable) / total;
   return [
     line(rows[0]!),

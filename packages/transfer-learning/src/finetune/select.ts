@@ -5,6 +5,7 @@
  */
 import { TensorError, type Variable } from '@tessera/tensor-core';
 import { Module, type AnyModule, type Parameter } from '@tessera/layers';
+import { OnnxModule } from '../import/index.js';
 import { describeValue } from './options.js';
 
 /**
@@ -107,23 +108,25 @@ function nothingSelected(op: string, model: AnyModule, selector: ParameterSelect
 /**
  * The modules of `model` (with their paths) that `selectors` cover: a module is covered when a
  * string selector names it or an ancestor, or when a RegExp or function selector selects one of
- * its parameters, or (RegExp) matches one of its buffers' names.
+ * its parameters, or (RegExp) matches one of its buffers' names. An imported ONNX model counts its
+ * weight groups' parameters and buffers as its own.
  * @internal
  */
 export function selectModules(model: AnyModule, selectors: readonly ParameterSelector[]): [string, AnyModule][] {
   const out: [string, AnyModule][] = [];
   for (const [path, m] of model.namedModules()) {
-    const names = [
-      ...m.namedParameters(false).map(([n, p]) => [path === '' ? n : `${path}.${n}`, p] as const),
-      ...m.namedBuffers(false).map(([n, b]) => [path === '' ? n : `${path}.${n}`, b] as const),
-    ];
+    // An imported graph keeps its weights in child groups: it is covered by any of them.
+    const recurse = m instanceof OnnxModule;
+    const full = (n: string): string => (path === '' ? n : `${path}.${n}`);
+    const params = m.namedParameters(recurse).map(([n, p]) => [full(n), p] as const);
+    const names = [...params.map(([n]) => n), ...m.namedBuffers(recurse).map(([n]) => full(n))];
     const covered = selectors.some((s) => {
       if (typeof s === 'string') return isUnder(path, s);
       if (s instanceof RegExp) {
         const re = new RegExp(s.source, s.flags.replace(/[gy]/g, ''));
-        return names.some(([n]) => re.test(n));
+        return names.some((n) => re.test(n));
       }
-      return m.namedParameters(false).some(([n, p]) => s(path === '' ? n : `${path}.${n}`, p));
+      return params.some(([n, p]) => s(n, p));
     });
     if (covered) out.push([path, m]);
   }
