@@ -20,7 +20,7 @@ function expectClose(actual: number[], expected: number[], tol = 1e-5): void {
 }
 
 /** y = x · Wᵀ + b with W [2,3] named `fc.weight`, b named `fc.bias`. */
-function linearModel(): Uint8Array {
+function linearModel(): Uint8Array<ArrayBuffer> {
   return buildModel({
     nodes: [{ op_type: 'Gemm', name: 'fc', input: ['x', 'fc.weight', 'fc.bias'], output: ['y'], attribute: [intAttr('transB', 1)] }],
     inputs: [valueInfo('x', ['N', 3])],
@@ -41,6 +41,8 @@ describe('importOnnx', () => {
     const single = model.forward(tensor([[1, 1, 1]]));
     expectClose(await values(single['y']!), [6.5, 14.5]);
     expect(model.parameterKey('fc.weight')).toBe('fc.weight');
+    expect(model.summary()).toMatch(/fc\.weight +\[2,3\] +6 +yes/);
+    expect(model.toString()).toMatch(/inputs=\[x\], outputs=\[y\], nodes=1/);
     model.dispose();
   });
 
@@ -382,6 +384,40 @@ describe('files that lie', () => {
     expect(await code(importOnnx(bytes, { externalData: { 'weights.bin': new Uint8Array(8) } }))).toMatch(/lies outside 'weights\.bin' \(8 bytes\)/);
     w.external_data = [{ key: 'location', value: '../secret' }];
     expect(await code(importOnnx(encodeOnnxModel(model), { externalData: () => new Uint8Array(24) }))).toMatch(/must be a plain relative path/);
+  });
+});
+
+describe('sources', () => {
+  it('reads bytes, an ArrayBuffer, a Blob, a Response and a file path (with external data beside it)', async () => {
+    const bytes = linearModel();
+    const run = async (source: Parameters<typeof importOnnx>[0]): Promise<number[]> => {
+      const model = await importOnnx(source);
+      const out = await values(model.forward({ x: tensor([[1, 1, 1]]) })['y']!);
+      model.dispose();
+      return out;
+    };
+    const expected = [6.5, 14.5];
+    expectClose(await run(bytes), expected);
+    expectClose(await run(bytes.slice().buffer), expected);
+    expectClose(await run(new Blob([bytes])), expected);
+    expectClose(await run(new Response(bytes)), expected);
+    await expect(importOnnx(new Response('missing', { status: 404, statusText: 'Not Found' }))).rejects.toThrow(/HTTP 404 Not Found/);
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'tessera-onnx-'));
+    try {
+      const model = decodeOnnxModel(bytes);
+      const w = model.graph!.initializer[0]!;
+      w.raw_data = undefined;
+      w.data_location = 1;
+      w.external_data = [{ key: 'location', value: 'model.onnx.data' }];
+      await writeFile(join(dir, 'model.onnx'), encodeOnnxModel(model));
+      await writeFile(join(dir, 'model.onnx.data'), new Uint8Array(new Float32Array([1, 2, 3, 4, 5, 6]).buffer));
+      expectClose(await run(join(dir, 'model.onnx')), expected);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
   });
 });
 

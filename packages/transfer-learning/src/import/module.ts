@@ -5,7 +5,7 @@
  * differentiates it.
  */
 import { TensorError, Tensor, Variable, fmtShape, tidy, type TensorErrorCode } from '@tessera/tensor-core';
-import { Module } from '@tessera/layers';
+import { Module, type SummaryOptions } from '@tessera/layers';
 import type { GraphProto, NodeProto, ValueInfoProto } from '../proto/index.js';
 import { nodeName, sortNodes } from './graph.js';
 import { hostTensor, isHost, kindOf, numel, toDevice, valueKind, type HostTensor, type Value } from './host.js';
@@ -387,6 +387,26 @@ export class OnnxModule extends Module<[OnnxInputs], Record<string, Tensor>> {
       }
     }
     return map;
+  }
+
+  /**
+   * The layers summary followed by every weight: state-dict key, ONNX name (when it differs),
+   * shape, element count, and whether it trains (`frozen`) or is a buffer.
+   * @example `console.log(model.summary());`
+   */
+  override summary(options: SummaryOptions = {}): string {
+    const rows: string[][] = [['Weight', 'ONNX name', 'Shape', 'Count', 'Trains']];
+    const kind = new Map<Variable, string>();
+    for (const [, p] of this.namedParameters()) kind.set(p, p.requiresGrad ? 'yes' : 'frozen');
+    for (const [, b] of this.namedBuffers()) kind.set(b, 'buffer');
+    for (const [onnxName, v] of this.#byOnnxName) {
+      const key = this.#keys.get(onnxName)!;
+      rows.push([key, onnxName === key ? '' : onnxName, fmtShape(v.shape), String(v.size), kind.get(v) ?? '']);
+    }
+    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+    const lines = rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+    lines.splice(1, 0, '-'.repeat(lines[0]!.length));
+    return `${super.summary(options)}\n\n${lines.join('\n')}`;
   }
 
   override extraRepr(): string {

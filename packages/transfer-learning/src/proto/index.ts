@@ -246,7 +246,8 @@ export function decodeOnnxModel(bytes: Uint8Array): ModelProto {
 }
 
 /**
- * Encodes a {@link ModelProtoInit} into the bytes of an `.onnx` file.
+ * Encodes a {@link ModelProtoInit} into the bytes of an `.onnx` file (a plain `Uint8Array` that
+ * owns its buffer).
  *
  * @throws TensorError `INVALID_ARGUMENT` (op `onnx.encode`) when the object does not fit the
  *   schema (a wrong field type, an unknown enum value).
@@ -255,11 +256,15 @@ export function decodeOnnxModel(bytes: Uint8Array): ModelProto {
  * const bytes = encodeOnnxModel({ ir_version: 8, opset_import: [{ domain: '', version: 17 }], graph });
  * ```
  */
-export function encodeOnnxModel(model: ModelProtoInit): Uint8Array {
+export function encodeOnnxModel(model: ModelProtoInit): Uint8Array<ArrayBuffer> {
   const type = modelType();
   const problem = type.verify(model);
   if (problem !== null) throw new TensorError('INVALID_ARGUMENT', 'onnx.encode', `the model does not fit onnx.ModelProto: ${problem}`);
-  return type.encode(type.fromObject(model)).finish();
+  const out = type.encode(type.fromObject(model)).finish();
+  // In Node protobufjs returns a Buffer, often a slice of a shared pool: hand back a plain
+  // Uint8Array that owns exactly its bytes (`.buffer` is then the file, not the pool).
+  const plain = Object.getPrototypeOf(out) === Uint8Array.prototype && out.byteOffset === 0 && out.byteLength === out.buffer.byteLength;
+  return plain ? (out as Uint8Array<ArrayBuffer>) : new Uint8Array(out);
 }
 
 function describe(value: unknown): string {

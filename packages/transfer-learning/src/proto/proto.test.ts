@@ -18,6 +18,8 @@ describe('ONNX protobuf messages', () => {
         output: [{ name: 'z', type: { tensor_type: { elem_type: 1 } } }],
       },
     });
+    expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
+    expect(bytes.buffer.byteLength).toBe(bytes.length);
     const model = decodeOnnxModel(bytes);
     expect(model.ir_version).toBe(8);
     expect(model.opset_import).toEqual([{ domain: '', version: 17 }]);

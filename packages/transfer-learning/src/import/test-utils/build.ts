@@ -38,7 +38,7 @@ export interface BuildOptions {
 }
 
 /** Encodes a one-graph model. */
-export function buildModel(o: BuildOptions): Uint8Array {
+export function buildModel(o: BuildOptions): Uint8Array<ArrayBuffer> {
   return encodeOnnxModel({
     ir_version: 8,
     producer_name: 'tessera-test',
