@@ -12,7 +12,7 @@ import { SGD } from '@tessera/optim';
 import { importOnnx, type OnnxModule } from '../import/index.js';
 import { batchNormPolicyOf, discriminativeGroups, freeze, setBatchNormPolicy, trainableSummary } from '../finetune/index.js';
 import { exportOnnx } from './index.js';
-import { runOrt } from './test-utils/ort.js';
+import { checkWithOnnx, onnxCheckerUnavailable, runOrt } from './test-utils/ort.js';
 
 beforeAll(async () => {
   await setBackend(cpu());
@@ -100,6 +100,11 @@ describe('import → fine-tune → export', () => {
     const want = await values(model.forward(x2));
     const got = await runOrt(bytes, { input: x2 });
     expect(worst(got['output']!.data, want)).toBeLessThanOrEqual(1e-4);
+    // onnx.checker accepts it too (when python3-onnx is installed; the export suite requires it in CI).
+    if (onnxCheckerUnavailable() === undefined) {
+      const { status, output } = checkWithOnnx({ 'fine-tuned-import': bytes });
+      expect(status, output).toBe(0);
+    }
     // And back again: the fine-tuned export re-imports with the same outputs.
     const again = await importOnnx(bytes);
     expect(worst(await values(again.eval().forward({ input: x2 })['output']!), want)).toBeLessThanOrEqual(1e-6);
