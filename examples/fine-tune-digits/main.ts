@@ -23,7 +23,7 @@ import { cpu } from '@tessera/backend-cpu';
 import { BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, Sequential, crossEntropy, manualSeed } from '@tessera/layers';
 import { Adam, type AdamOptions } from '@tessera/optim';
 import { evaluate, fit, predict, type History } from '@tessera/train';
-import { GradualUnfreezing, discriminativeGroups, exportOnnx, extractFeatures, freeze, importOnnx, trainableSummary, type OnnxModule } from '@tessera/transfer-learning';
+import { GradualUnfreezing, cutOnnx, discriminativeGroups, exportOnnx, extractFeatures, freeze, trainableSummary, type OnnxModule } from '@tessera/transfer-learning';
 import { loadDigits } from './digits.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -60,7 +60,7 @@ export interface DemoResult {
   readonly seconds: { probe: number; fineTune: number; scratch: number };
 }
 
-/** The imported backbone (its `features` output) with a new head. */
+/** The imported backbone (cut at its `features` output) with a new head. */
 class Classifier extends Module {
   constructor(
     readonly backbone: OnnxModule,
@@ -127,7 +127,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   // 1. Linear probe: features once, then only the head trains.
   let t0 = performance.now();
-  const probeBackbone = await importOnnx(bytes);
+  const probeBackbone = await cutOnnx(bytes, 'features'); // the classifier is dropped
   freeze(probeBackbone);
   const extractor = new Features(probeBackbone);
   const trainFeatures = await extractFeatures(extractor, train.x, { batchSize: 256 });
@@ -146,7 +146,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   // 2. Full fine-tuning: head first, then everything, at a lower rate for the pretrained layers.
   t0 = performance.now();
   manualSeed(seed);
-  const model = new Classifier(await importOnnx(bytes), new Linear({ inFeatures: 64, outFeatures: 10 }));
+  const model = new Classifier(await cutOnnx(bytes, 'features'), new Linear({ inFeatures: 64, outFeatures: 10 }));
   freeze(model, 'backbone'); // BatchNorm statistics stay frozen from here on (the default policy)
   if (verbose > 0) console.log(trainableSummary(model).split('\n').slice(-3).join('\n'));
   const optimizer = new Adam(discriminativeGroups<AdamOptions>(model, [{ select: 'backbone', lr: 1e-3 }, { select: 'head', lr: 1e-2 }]), { lr: 1e-2 });
