@@ -5,6 +5,7 @@ import { reduceOps } from './reduce.js';
 import { shapeOps } from './shape.js';
 import { controlOps } from './control.js';
 import { recurrentOps } from './recurrent.js';
+import { extraOps } from './extra.js';
 import type { OpSpec } from './types.js';
 
 export type { OpSpec, OpContext, NodeState } from './types.js';
@@ -18,6 +19,7 @@ export const OPS: Readonly<Record<string, OpSpec>> = {
   ...reduceOps,
   ...controlOps,
   ...recurrentOps,
+  ...extraOps,
 };
 
 /** Inputs that hold running statistics (buffers, not Parameters) by op type. */
