@@ -1,11 +1,11 @@
 /**
  * Less common operators, composed from tensor-core ops (so they differentiate like the rest):
  * inverse and hyperbolic trigonometry, IsInf, Shrink, Trilu, DepthToSpace/SpaceToDepth,
- * EyeLike, OneHot, GatherND.
+ * EyeLike, OneHot, GatherND, and the two loss operators of training graphs.
  */
 import {
   abs, add, atan2, cast, div, exp, gather, isFinite, isNaN, log, logicalAnd, logicalNot, mul, neg, reshape, sign,
-  sin, cos, sqrt, sub, tensor, where, zerosLike, greater, less, type Tensor,
+  sin, cos, sqrt, sub, tensor, where, zerosLike, greater, less, logSoftmax, takeAlongAxis, type Tensor,
 } from '@tessera/tensor-core';
 import { hostTensor, numel, stridesOf } from '../host.js';
 import type { OpContext, OpSpec } from './types.js';
@@ -138,4 +138,31 @@ export const extraOps: Record<string, OpSpec> = {
   EyeLike: { run: (ctx) => [eyeLike(ctx)] },
   OneHot: { staticInputs: [1], run: (ctx) => [oneHotOp(ctx)] },
   GatherND: { run: (ctx) => [gatherNd(ctx)] },
+};
+
+/** NegativeLogLikelihoodLoss on log-probabilities `[N, C, d...]` with class targets `[N, d...]`. */
+function nllLoss(ctx: OpContext, logProb: Tensor, targetIndex: number, weightIndex: number): Tensor {
+  const target = cast(ctx.tensor(targetIndex), 'int32');
+  const weight = ctx.optionalTensor(weightIndex);
+  const reduction = ctx.attrs.string('reduction', 'mean');
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') ctx.fail('INVALID_ARGUMENT', `reduction must be mean, sum or none, got '${reduction}'`);
+  const ignore = ctx.attrs.int('ignore_index');
+  const valid = ignore === undefined ? undefined : logicalNot(target.equal(ignore));
+  // Ignored positions read class 0 and get weight 0.
+  const safe = valid ? where(valid, target, zerosLike(target)) : target;
+  const picked = takeAlongAxis(logProb, safe.unsqueeze(1), 1).squeeze(1);
+  let w: Tensor | undefined = weight ? gather(weight, safe) : undefined;
+  if (valid) w = w ? where(valid, w, zerosLike(w)) : cast(valid, logProb.dtype);
+  const losses = w ? neg(mul(picked, w)) : neg(picked);
+  if (reduction === 'none') return losses;
+  if (reduction === 'sum') return losses.sum();
+  return w ? div(losses.sum(), w.sum()) : losses.mean();
+}
+
+extraOps['NegativeLogLikelihoodLoss'] = { run: (ctx) => [nllLoss(ctx, ctx.tensor(0), 1, 2)] };
+extraOps['SoftmaxCrossEntropyLoss'] = {
+  run: (ctx) => {
+    const logProb = logSoftmax(ctx.tensor(0), 1);
+    return [nllLoss(ctx, logProb, 1, 2), logProb];
+  },
 };
