@@ -1,7 +1,7 @@
 /** Feature extraction: run a frozen backbone once and keep its outputs, so head training costs only the head. */
 import { Tensor, TensorError, concat, fmtShape, keep, tidy } from '@tessera/tensor-core';
 import { noGrad } from '@tessera/autograd';
-import type { AnyModule } from '@tessera/layers';
+import { deserializeSafetensors, saveSafetensors, type AnyModule } from '@tessera/layers';
 import { checkInt, checkOptions, describeValue } from './options.js';
 import { requireModule } from './select.js';
 
@@ -9,6 +9,13 @@ import { requireModule } from './select.js';
 export interface ExtractFeaturesOptions {
   /** Samples per forward pass when the input is one tensor (default 64). */
   readonly batchSize?: number;
+  /**
+   * A safetensors file (Node) that keeps the features between runs: read when it exists and was
+   * written for this backbone and this data, else computed and written. The check compares the
+   * backbone's parameter names and shapes and, for a tensor input, its shape; it reads neither
+   * the weights nor the data, so delete the file after changing them.
+   */
+  readonly cache?: string;
 }
 
 /** A labelled batch as `fit` reads them: `[x, y]` or `{ x, y }`. */
@@ -59,8 +66,18 @@ export async function extractFeatures(
 ): Promise<Tensor | FeatureSet> {
   const op = 'extractFeatures';
   requireModule(op, backbone);
-  const o = checkOptions(op, options, ['batchSize']);
+  const o = checkOptions(op, options, ['batchSize', 'cache']);
   const batchSize = checkInt(op, 'batchSize', o.batchSize ?? 64, 1);
+  if (o.cache !== undefined && (typeof o.cache !== 'string' || o.cache === '')) throw new TensorError('INVALID_ARGUMENT', op, `cache must be a file path, got ${describeValue(o.cache)}`);
+  if (o.cache !== undefined) {
+    const key = cacheKey(backbone, data);
+    const cached = await readCache(o.cache, key, backbone);
+    if (cached) return data instanceof Tensor ? cached.x : cached;
+    const result = await extractFeatures(backbone, data as Tensor, { batchSize });
+    const set = result instanceof Tensor ? { x: result } : (result as FeatureSet);
+    await saveSafetensors(set instanceof Tensor ? { x: set } : { ...set }, o.cache, { metadata: { 'tessera.features': key } });
+    return result;
+  }
   const modules = backbone.modules();
   const modes = modules.map((m) => m.training);
   backbone.eval();
@@ -115,6 +132,37 @@ export async function extractFeatures(
   } finally {
     modules.forEach((m, i) => (m.training = modes[i]!));
   }
+}
+
+/** What the cached features were computed from: the backbone's parameter names and shapes, and the input's shape. */
+function cacheKey(backbone: AnyModule, data: unknown): string {
+  const params = backbone.namedParameters().map(([n, p]) => `${n}${fmtShape(p.shape)}`).join(',');
+  return JSON.stringify({ params, input: data instanceof Tensor ? fmtShape(data.shape) : 'batches' });
+}
+
+async function readCache(path: string, key: string, backbone: AnyModule): Promise<FeatureSet | undefined> {
+  const fs = await nodeFs();
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(path);
+  } catch {
+    return undefined; // no cache yet
+  }
+  const backend = backbone.parameters()[0]?.backend;
+  const { tensors, metadata } = deserializeSafetensors(bytes, backend ? { backend } : {});
+  const x = tensors.get('x');
+  if (metadata['tessera.features'] === key && x !== undefined) {
+    const y = tensors.get('y');
+    return (y === undefined ? { x } : { x, y }) as FeatureSet;
+  }
+  for (const t of tensors.values()) t.dispose();
+  return undefined; // written for another backbone or other data: recompute
+}
+
+async function nodeFs(): Promise<typeof import('node:fs/promises')> {
+  // A computed specifier keeps bundlers from pulling node:fs into browser builds.
+  const specifier = 'node:fs/promises';
+  return (await import(/* @vite-ignore */ specifier)) as typeof import('node:fs/promises');
 }
 
 /** Concatenates and frees the parts (one part is returned as it is). */

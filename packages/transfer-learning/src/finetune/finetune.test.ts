@@ -3,6 +3,9 @@
  * freezing, the BatchNorm policy, discriminative learning rates, gradual unfreezing inside a
  * training loop, and feature extraction.
  */
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, TensorError, memory, randn, setBackend, tensor, tidy } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
@@ -337,6 +340,45 @@ describe('extractFeatures', () => {
     set.y.dispose();
   });
 
+  it('keeps the features in a safetensors cache file, and recomputes for another backbone', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tessera-features-'));
+    const file = path.join(dir, 'features.safetensors');
+    class Counting extends Module {
+      calls = 0;
+      lin: Linear;
+      constructor(outFeatures: number) {
+        super();
+        manualSeed(9);
+        this.lin = new Linear({ inFeatures: 3, outFeatures });
+      }
+      forward(x: Tensor): Tensor {
+        this.calls++;
+        return this.lin.forward(x);
+      }
+    }
+    const x = track(randn([5, 3], { seed: 1 }));
+    const first = new Counting(2);
+    track(first);
+    const a = track(await extractFeatures(first, x, { cache: file, batchSize: 2 }));
+    expect(first.calls).toBe(3);
+    expect(existsSync(file)).toBe(true);
+    const b = track(await extractFeatures(first, x, { cache: file, batchSize: 2 }));
+    expect(first.calls).toBe(3); // read from the file
+    expect(await values(b)).toEqual(await values(a));
+    const other = track(new Counting(4));
+    const c = track(await extractFeatures(other, x, { cache: file }));
+    expect(other.calls).toBe(1);
+    expect(c.shape).toEqual([5, 4]);
+    // Labelled batches keep their targets in the file too.
+    const batches = [[x, track(tensor([0, 1, 0, 1, 1], [5], { dtype: 'int32' }))] as const];
+    const set1 = await extractFeatures(other, batches, { cache: path.join(dir, 'set.safetensors') });
+    const set2 = await extractFeatures(other, batches, { cache: path.join(dir, 'set.safetensors') });
+    expect(other.calls).toBe(2);
+    expect(await set2.y.data()).toEqual(new Int32Array([0, 1, 0, 1, 1]));
+    for (const t of [set1.x, set1.y, set2.x, set2.y]) t.dispose();
+    await expect(extractFeatures(other, x, { cache: '' })).rejects.toThrow(/cache must be a file path, got string ""/);
+  });
+
   it('rejects bad input with coded errors', async () => {
     const backbone = cnn().at(0) as Sequential;
     await expect(extractFeatures(backbone, 5 as never)).rejects.toThrow(/extractFeatures: data must be a Tensor or an iterable of \[x, y\] \/ \{ x, y \} batches, got number 5/);
@@ -344,7 +386,7 @@ describe('extractFeatures', () => {
     await expect(extractFeatures(backbone, [])).rejects.toThrow(/data yielded no batch/);
     const x = track(randn([2, 1, 4, 4], { seed: 0 }));
     await expect(extractFeatures(backbone, x, { batchSize: 0 })).rejects.toThrow(/batchSize must be an integer >= 1, got number 0/);
-    await expect(extractFeatures(backbone, x, { batch: 2 } as never)).rejects.toThrow(/unknown option 'batch' \(known: batchSize\)/);
+    await expect(extractFeatures(backbone, x, { batch: 2 } as never)).rejects.toThrow(/unknown option 'batch' \(known: batchSize, cache\)/);
     await expect(extractFeatures(backbone, tensor([]))).rejects.toThrow(/data must be \[N, \.\.\.\] with N >= 1, got shape \[0\]/);
     const gone = randn([2, 1, 4, 4], { seed: 0 });
     gone.dispose();
