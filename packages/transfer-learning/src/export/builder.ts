@@ -98,10 +98,10 @@ export class GraphBuilder {
   /** Adds a node; `outputs` are names or a count of fresh names. Returns the output names. */
   node(opType: string, inputs: readonly string[], outputs: readonly string[] | number = 1, attributes: Record<string, AttributeValue | undefined> = {}): string[] {
     const outs = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.fresh(opType)) : [...outputs];
-    const attribute = Object.entries(attributes)
+    const encoded = Object.entries(attributes)
       .filter((e): e is [string, AttributeValue] => e[1] !== undefined)
-      .map(([k, v]) => attribute_(k, v));
-    this.nodes.push({ op_type: opType, name: this.fresh(`${opType}_node`), input: [...inputs], output: outs, attribute });
+      .map(([k, v]) => attribute(k, v));
+    this.nodes.push({ op_type: opType, name: this.fresh(`${opType}_node`), input: [...inputs], output: outs, attribute: encoded });
     return outs;
   }
 
@@ -144,5 +144,3 @@ export class GraphBuilder {
     };
   }
 }
-
-const attribute_ = attribute;

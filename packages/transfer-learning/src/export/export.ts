@@ -102,7 +102,7 @@ export async function exportOnnx(module: AnyModule, options: ExportOnnxOptions):
   if (typeof opset !== 'number' || !Number.isInteger(opset) || opset < EXPORT_OPSETS.min || opset > EXPORT_OPSETS.max) {
     throw new TensorError('INVALID_ARGUMENT', op, `opset must be an integer from ${EXPORT_OPSETS.min} to ${EXPORT_OPSETS.max}, got ${describeValue(opset)}`);
   }
-  const { tensors: inputs, names: defaultInputNames, call } = readInputs(op, o.inputs);
+  const { tensors: inputs, names: defaultInputNames, args } = readInputs(op, o.inputs);
   const inputNames = names(op, 'inputNames', o.inputNames, defaultInputNames);
   const dynamic = o.dynamicAxes ?? {};
   if (typeof dynamic !== 'object' || dynamic === null || Array.isArray(dynamic)) throw new TensorError('INVALID_ARGUMENT', op, `dynamicAxes must be an object by input/output name, got ${describeValue(dynamic)}`);
@@ -112,14 +112,14 @@ export async function exportOnnx(module: AnyModule, options: ExportOnnxOptions):
   module.eval();
   const traces: TraceWithKeys[] = [];
   try {
-    traces.push(trace(op, module, inputs, call));
+    traces.push(trace(op, module, inputs, args));
     const outputNames = names(op, 'outputNames', o.outputNames, defaultOutputNames(traces[0]!.outputs.length, traces[0]!.outputKeys));
     const symbols = readDynamicAxes(op, dynamic, inputNames, inputs, outputNames, traces[0]!.outputs);
     const growing = inputs.map((_, i) => [...(symbols.get(inputNames[i]!)?.keys() ?? [])]);
     if (growing.some((axes) => axes.length > 0)) {
       const bigger = inputs.map((x, i) => grow(x, growing[i]!));
       try {
-        traces.push(trace(op, module, bigger, call));
+        traces.push(trace(op, module, bigger, args));
       } finally {
         for (let i = 0; i < bigger.length; i++) if (bigger[i] !== inputs[i]) bigger[i]!.dispose();
       }
@@ -134,27 +134,22 @@ export async function exportOnnx(module: AnyModule, options: ExportOnnxOptions):
   }
 }
 
-type Call = (inputs: Tensor[]) => unknown;
+/** The arguments `forward` takes, built from the input tensors (the second trace passes larger ones). */
+type ForwardArgs = (inputs: Tensor[]) => unknown[];
 
-function readInputs(op: string, value: unknown): { tensors: Tensor[]; names: string[]; call: Call } {
-  if (value instanceof Tensor) return { tensors: [value], names: ['input'], call: (xs) => callForward(xs[0]!) };
+function readInputs(op: string, value: unknown): { tensors: Tensor[]; names: string[]; args: ForwardArgs } {
+  if (value instanceof Tensor) return { tensors: [value], names: ['input'], args: (xs) => [xs[0]] };
   if (Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof Tensor)) {
-    return { tensors: [...value], names: value.length === 1 ? ['input'] : value.map((_, i) => `input_${i}`), call: (xs) => callForward(...xs) };
+    return { tensors: [...value], names: value.length === 1 ? ['input'] : value.map((_, i) => `input_${i}`), args: (xs) => xs };
   }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const entries = Object.entries(value);
     if (entries.length > 0 && entries.every(([, v]) => v instanceof Tensor)) {
       const keys = entries.map(([k]) => k);
-      return { tensors: entries.map(([, v]) => v as Tensor), names: keys, call: (xs) => callForward(Object.fromEntries(keys.map((k, i) => [k, xs[i]!]))) };
+      return { tensors: entries.map(([, v]) => v as Tensor), names: keys, args: (xs) => [Object.fromEntries(keys.map((k, i) => [k, xs[i]!]))] };
     }
   }
   throw new TensorError('INVALID_ARGUMENT', op, `inputs must be a Tensor, a non-empty array of Tensors or a record of Tensors, got ${describeValue(value)}`);
-}
-
-// Set per trace: the module whose forward the Call runs (the Call itself is module-independent).
-let current: AnyModule | undefined;
-function callForward(...args: unknown[]): unknown {
-  return (current!.forward as (...a: unknown[]) => unknown)(...args);
 }
 
 function names(op: string, what: string, given: readonly string[] | undefined, defaults: string[]): string[] {
@@ -216,7 +211,7 @@ interface TraceWithKeys extends Trace {
   readonly outputKeys: string[] | undefined;
 }
 
-function trace(op: string, module: AnyModule, inputs: Tensor[], call: Call): TraceWithKeys {
+function trace(op: string, module: AnyModule, inputs: Tensor[], args: ForwardArgs): TraceWithKeys {
   const records: OpRecord[] = [];
   const produced = new Set<Tensor>();
   const known = new Set<Tensor>([...inputs, ...module.parameters(), ...module.buffers()]);
@@ -239,13 +234,12 @@ function trace(op: string, module: AnyModule, inputs: Tensor[], call: Call): Tra
     for (const t of r.outputs) produced.add(t);
     records.push({ name: r.name, inputs: [...r.inputs], outputs: [...r.outputs], attrs: r.attrs });
   };
-  current = module;
   const restore = observe(observer);
   let outputKeys: string[] | undefined;
   let result: unknown;
   try {
     result = tidy(() => {
-      const out = call(inputs);
+      const out = (module.forward as (...a: unknown[]) => unknown)(...args(inputs));
       if (out instanceof Tensor || Array.isArray(out)) return out as Tensor | Tensor[];
       if (typeof out === 'object' && out !== null) {
         outputKeys = Object.keys(out);
@@ -258,7 +252,6 @@ function trace(op: string, module: AnyModule, inputs: Tensor[], call: Call): Tra
     throw e;
   } finally {
     restore();
-    current = undefined;
   }
   let outputs: Tensor[];
   if (result instanceof Tensor) outputs = [result];
