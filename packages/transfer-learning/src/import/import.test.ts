@@ -85,16 +85,17 @@ describe('importOnnx', () => {
         { op_type: 'Add', input: ['x', 'onnx::Add_1'], output: ['a'] },
         { op_type: 'Add', input: ['a', 'blk'], output: ['b'] },
         { op_type: 'Add', input: ['b', 'blk.w'], output: ['c'] },
-        { op_type: 'Add', input: ['c', 'forward.bias'], output: ['y'] },
+        { op_type: 'Add', input: ['c', 'forward.bias'], output: ['d'] },
+        { op_type: 'Add', input: ['d', 'inputs'], output: ['y'] },
       ],
       inputs: [valueInfo('x', [2])],
       outputs: [valueInfo('y', [2])],
-      initializers: [floatInit('onnx::Add_1', [2], [1, 1]), floatInit('blk', [2], [1, 1]), floatInit('blk.w', [2], [1, 1]), floatInit('forward.bias', [2], [1, 1])],
+      initializers: [floatInit('onnx::Add_1', [2], [1, 1]), floatInit('blk', [2], [1, 1]), floatInit('blk.w', [2], [1, 1]), floatInit('forward.bias', [2], [1, 1]), floatInit('inputs', [2], [1, 1])],
     });
     const model = await importOnnx(bytes);
-    expect(model.namedParameters().map(([k]) => k).sort()).toEqual(['blk', 'blk_w', 'forward_.bias', 'onnx__Add_1'].sort());
+    expect(model.namedParameters().map(([k]) => k).sort()).toEqual(['blk', 'blk_w', 'forward_.bias', 'inputs_', 'onnx__Add_1'].sort());
     expect(model.parameterKey('onnx::Add_1')).toBe('onnx__Add_1');
-    expectClose(await values(model.forward({ x: tensor([0, 1]) })['y']!), [4, 5]);
+    expectClose(await values(model.forward({ x: tensor([0, 1]) })['y']!), [5, 6]);
     model.dispose();
   });
 

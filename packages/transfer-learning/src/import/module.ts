@@ -416,5 +416,6 @@ export class OnnxModule extends Module<[OnnxInputs], Record<string, Tensor>> {
 
 /** Whether `segment` can be a property of a weight group (not a Module method or field). */
 export function isFreeSegment(segment: string): boolean {
-  return !(segment in PROBE) && segment !== 'training';
+  // OnnxModule's own members (inputs, outputs, parameterKey) count at every level, for simplicity.
+  return !(segment in PROBE) && !(segment in OnnxModule.prototype) && segment !== 'training';
 }
