@@ -80,7 +80,7 @@ function parity(backendName: string): void {
       const r = await compare(c, bytes);
       console.log(`[onnx parity] ${backendName} ${c.name}: max |Δ| ${r.maxAbs.toExponential(2)}, max rel ${r.maxRel.toExponential(2)}, score ${r.score.toFixed(3)}`);
       expect(r.score).toBeLessThanOrEqual(1);
-    }, 300_000);
+    }, backendName === 'webgpu' && full ? 1_800_000 : 300_000); // SwiftShader on a shared CPU: PP-OCRv4 det alone takes minutes
   }
 }
 
