@@ -123,7 +123,7 @@ export const onnxSuite: Suite = {
   title: 'Imported ONNX models, inference (float32)',
   notes: [
     'Tessera: importOnnx(bytes, { trainable: false }) on backend-cpu, eval mode; the timed region is forward plus reading the first output back.',
-    'ORT: onnxruntime-web, WebAssembly backend, graph optimizations on; "1t" in a worker thread, "2t" on the main thread with numThreads = 2. Same model bytes and inputs.',
+    'ORT: onnxruntime-web, WebAssembly backend, graph optimizations on, one and two threads as in the other suites (lib/ort.ts). Same model bytes and inputs; ORT copies the input into its heap on every run, inside its time.',
   ],
   cases: ({ quick }) => MODELS.filter((m) => !quick || m.quick).map(modelCase),
 };
