@@ -79,6 +79,17 @@ describe('importOnnx', () => {
     other.dispose();
   });
 
+  it('saves and loads its weights as safetensors', async () => {
+    const model = await importOnnx(linearModel());
+    const other = await importOnnx(linearModel());
+    other.loadStateDict(new Map([['fc.weight', tensor([[0, 0, 0], [0, 0, 0]])], ['fc.bias', tensor([0, 0])]]));
+    const bytes = await model.save();
+    await other.load(bytes);
+    expectClose(await values(other.forward({ x: tensor([[1, 1, 1]]) })['y']!), [6.5, 14.5]);
+    model.dispose();
+    other.dispose();
+  });
+
   it('makes ONNX names safe for dotted paths', async () => {
     const bytes = buildModel({
       nodes: [
