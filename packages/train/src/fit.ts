@@ -266,7 +266,7 @@ function nonFinite(value: number, epoch: number, step: number, args: LoopArgs): 
 
 async function runLoop(args: LoopArgs): Promise<void> {
   const { model, optimizer, lossFn, metrics, train, val, trainable, maxNorm, lossReadInterval, yieldEvery, callbacks, context } = args;
-  const wrt = [...trainable];
+  let wrt = [...trainable];
   let lastLogs: Logs = {};
   for (const c of callbacks) await c.onTrainBegin?.(context);
   let lastYield = performance.now();
@@ -275,6 +275,12 @@ async function runLoop(args: LoopArgs): Promise<void> {
     model.train(true);
     resetMetrics(metrics);
     for (const c of callbacks) await c.onEpochBegin?.(epoch, context);
+    // A callback may freeze or unfreeze parameters (gradual unfreezing): gradients are taken
+    // with respect to what trains now, not what trained when fit began.
+    wrt = model.parameters().filter((p) => p.requiresGrad);
+    if (wrt.length === 0) {
+      throw new TensorError('INVALID_ARGUMENT', 'fit', `no trainable parameters at the start of epoch ${epoch + 1}: a callback froze every parameter`);
+    }
     let lossSum = 0;
     let lossCount = 0;
     let lastLoss = NaN;
