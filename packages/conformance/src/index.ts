@@ -13,7 +13,7 @@
  * ```
  */
 import { beforeAll, describe } from 'vitest';
-import { setBackend, type Backend } from '@tessera/tensor-core';
+import { checkOptions, optionKeys, setBackend, type Backend } from '@tessera/tensor-core';
 import { creationCases } from './cases/creation.js';
 import { elementwiseCases } from './cases/elementwise.js';
 import { reduceCases } from './cases/reduce.js';
@@ -49,6 +49,7 @@ export interface ConformanceContext {
 
 /** Registers the conformance suite (vitest `describe` blocks) against `makeBackend()`. */
 export function runConformance(makeBackend: () => Backend | Promise<Backend>, options: ConformanceOptions = {}): void {
+  checkOptions('runConformance', options, optionKeys<ConformanceOptions>({ skip: true, reference: true }));
   let backend: Backend | undefined;
   let reference: Promise<Backend> | undefined;
   const makeReference = options.reference;

@@ -5,7 +5,7 @@
  * decoder (no maintained npm package exists); file access is Node-only and loaded on demand, so
  * browser bundles never see `node:fs`.
  */
-import { TensorError, Tensor, fmtShape, getBackend, tensor, type Backend, type DType, type TypedArray } from '@tessera/tensor-core';
+import { checkOptions, TensorError, Tensor, fmtShape, getBackend, tensor, type Backend, type DType, type TypedArray } from '@tessera/tensor-core';
 
 /** Where safetensors bytes come from: a file path (Node), bytes, an ArrayBuffer, or a Blob/File (browser). */
 export type SafetensorsSource = string | Uint8Array | ArrayBuffer | Blob;
@@ -62,6 +62,7 @@ function entriesOf(op: string, dict: Map<string, Tensor> | Readonly<Record<strin
  * ```
  */
 export async function serializeSafetensors(dict: Map<string, Tensor> | Readonly<Record<string, Tensor>>, options: SaveSafetensorsOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+  checkOptions('serializeSafetensors', options, ['metadata']);
   const op = 'serializeSafetensors';
   if (!littleEndianHost()) throw new TensorError('UNSUPPORTED', op, 'safetensors needs a little-endian host');
   const entries = entriesOf(op, dict);
@@ -176,6 +177,7 @@ function halfToFloat(h: number): number {
  * ```
  */
 export function deserializeSafetensors(bytes: Uint8Array | ArrayBuffer, options: LoadSafetensorsOptions = {}): SafetensorsContents {
+  checkOptions('deserializeSafetensors', options, ['backend']);
   if (!littleEndianHost()) throw new TensorError('UNSUPPORTED', 'loadSafetensors', 'safetensors needs a little-endian host');
   const data = bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : fail(`expected bytes (Uint8Array or ArrayBuffer), got ${String(bytes)}`);
   if (data.byteLength < 8) fail(`the data is too short for a safetensors file (${data.byteLength} bytes)`);
@@ -245,6 +247,7 @@ async function nodeFs(): Promise<typeof import('node:fs/promises')> {
  * ```
  */
 export async function saveSafetensors(dict: Map<string, Tensor> | Readonly<Record<string, Tensor>>, path?: string, options: SaveSafetensorsOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+  checkOptions('saveSafetensors', options, ['metadata']);
   const bytes = await serializeSafetensors(dict, options);
   if (path !== undefined) {
     if (typeof path !== 'string') throw new TensorError('INVALID_ARGUMENT', 'saveSafetensors', `path must be a string, got ${typeof path}`);
@@ -266,6 +269,7 @@ export async function saveSafetensors(dict: Map<string, Tensor> | Readonly<Recor
  * ```
  */
 export async function loadSafetensors(source: SafetensorsSource, options: LoadSafetensorsOptions = {}): Promise<Map<string, Tensor>> {
+  checkOptions('loadSafetensors', options, ['backend']);
   let bytes: Uint8Array;
   if (typeof source === 'string') bytes = await (await nodeFs()).readFile(source);
   else if (source instanceof Uint8Array) bytes = source;

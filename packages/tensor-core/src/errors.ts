@@ -8,6 +8,7 @@ export type TensorErrorCode =
   | 'SHAPE_MISMATCH'
   | 'DTYPE_MISMATCH'
   | 'INVALID_ARGUMENT'
+  | 'UNKNOWN_OPTION'
   | 'AXIS_OUT_OF_RANGE'
   | 'INDEX_OUT_OF_RANGE'
   | 'TENSOR_DISPOSED'

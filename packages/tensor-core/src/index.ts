@@ -14,6 +14,7 @@
 export * from './backend.js';
 export * from './dtype.js';
 export * from './errors.js';
+export { checkOptions, optionKeys, toCamelCase } from './options.js';
 export * from './rng.js';
 export * from './shape.js';
 export * from './backend-utils.js';

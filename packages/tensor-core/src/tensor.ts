@@ -5,6 +5,7 @@
 import type { Backend, DataHandle, TypedArray } from './backend.js';
 import type { DType } from './dtype.js';
 import { TensorError, fmtShape } from './errors.js';
+import { checkOptions } from './options.js';
 import { sizeOf } from './shape.js';
 import * as engine from './engine.js';
 import * as ew from './ops/elementwise.js';
@@ -274,6 +275,7 @@ export class Variable extends Tensor {
  * with `requiresGrad: true` unless told otherwise.
  */
 export function variable(initial: Tensor, options: { name?: string; requiresGrad?: boolean } = {}): Variable {
+  checkOptions('variable', options, ['name', 'requiresGrad']);
   engine.assertLive(initial, 'variable');
   const v = engine.makeVariable(initial.storage, initial.shape, initial.dtype);
   v.name = options.name;

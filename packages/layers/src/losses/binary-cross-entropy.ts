@@ -23,7 +23,7 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
 }
 
 function prepare(op: string, prediction: unknown, target: unknown, options: unknown): { reduction: Reduction; weight: Tensor | undefined } {
-  checkOptions(op, options);
+  checkOptions(op, options, op === 'binaryCrossEntropy' ? ['weight', 'reduction'] : ['weight', 'reduction', 'posWeight']);
   checkTensor(op, prediction, 'input');
   checkTensor(op, target, 'target');
   checkFloat(op, prediction, 'input');

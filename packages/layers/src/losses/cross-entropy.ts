@@ -37,7 +37,7 @@ interface Parsed {
 
 /** Validates the input, the weight and the shared options. */
 function parseCommon(op: string, input: unknown, options: unknown): Parsed {
-  checkOptions(op, options);
+  checkOptions(op, options, op === 'crossEntropy' ? ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing'] : ['weight', 'ignoreIndex', 'reduction']);
   const o = (options ?? {}) as NllLossOptions;
   checkTensor(op, input, 'input');
   checkFloat(op, input, 'input');

@@ -6,6 +6,7 @@ import type { Backend, RandomDistribution, TensorInfo } from '../backend.js';
 import { DTYPES, toTypedArray, type DType } from '../dtype.js';
 import { fromValues, getBackend, assertLive, allocateStorage, makeTensor } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { checkShape, sizeOf } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
 import { requireFinite, requireInt } from './util.js';
@@ -25,6 +26,9 @@ export interface RandomOptions extends CreationOptions {
   /** Seed: an integer in `[0, 2^32)`. Required: the same seed gives the same numbers on every backend. */
   readonly seed: number;
 }
+
+const CREATION_KEYS = optionKeys<CreationOptions>({ dtype: true, backend: true, requiresGrad: true });
+const RANDOM_KEYS = [...CREATION_KEYS, 'seed'];
 
 function checkDtype(op: string, dtype: DType | undefined): void {
   if (dtype !== undefined && !DTYPES.includes(dtype)) {
@@ -90,6 +94,7 @@ export function tensor(
   shape?: readonly number[],
   options: CreationOptions = {},
 ): Tensor {
+  checkOptions('tensor', options, CREATION_KEYS);
   checkDtype('tensor', options.dtype);
   let flat: ArrayLike<number | boolean>;
   let inferred: number[];
@@ -129,6 +134,7 @@ export function scalar(value: number | boolean, options: CreationOptions = {}): 
  * @example `full([2, 2], 7)`
  */
 export function full(shape: readonly number[], value: number | boolean, options: CreationOptions = {}): Tensor {
+  checkOptions('full', options, CREATION_KEYS);
   checkShape(shape, 'full');
   checkDtype('full', options.dtype);
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
@@ -177,6 +183,7 @@ function rangeTensor(op: string, n: number, start: number, step: number, options
  * @example `arange(5)` → `[0, 1, 2, 3, 4]`; `arange(1, 2, 0.25)` → `[1, 1.25, 1.5, 1.75]`
  */
 export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
+  checkOptions('arange', options, CREATION_KEYS);
   if (end === undefined) {
     end = start;
     start = 0;
@@ -196,6 +203,7 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
  * @throws TensorError `INVALID_ARGUMENT` for a negative or non-integer count.
  */
 export function linspace(start: number, end: number, count: number, options: CreationOptions = {}): Tensor {
+  checkOptions('linspace', options, CREATION_KEYS);
   requireFinite('linspace', 'start', start);
   requireFinite('linspace', 'end', end);
   requireInt('linspace', 'count', count, 0);
@@ -208,6 +216,7 @@ export function linspace(start: number, end: number, count: number, options: Cre
  * @example `eye(3)`
  */
 export function eye(n: number, m: number = n, options: CreationOptions = {}): Tensor {
+  checkOptions('eye', options, CREATION_KEYS);
   requireInt('eye', 'n', n, 0);
   requireInt('eye', 'm', m, 0);
   const dtype = options.dtype ?? 'float32';
@@ -236,6 +245,7 @@ function randomTensor(op: string, shape: readonly number[], distribution: Random
  * @example `rand([2, 3], { seed: 42 })`
  */
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number }): Tensor {
+  checkOptions('rand', options, [...RANDOM_KEYS, 'low', 'high']);
   const low = options?.low ?? 0;
   const high = options?.high ?? 1;
   requireFinite('rand', 'low', low);
@@ -249,6 +259,7 @@ export function rand(shape: readonly number[], options: RandomOptions & { low?: 
  * @example `randn([64, 128], { seed: 1 })`
  */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number }): Tensor {
+  checkOptions('randn', options, [...RANDOM_KEYS, 'mean', 'std']);
   const mean = options?.mean ?? 0;
   const std = options?.std ?? 1;
   requireFinite('randn', 'mean', mean);
@@ -262,6 +273,7 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
  * @throws TensorError `INVALID_ARGUMENT` unless `low < high` are integers.
  */
 export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions): Tensor {
+  checkOptions('randint', options, RANDOM_KEYS);
   requireInt('randint', 'low', low);
   requireInt('randint', 'high', high);
   if (low >= high) throw new TensorError('INVALID_ARGUMENT', 'randint', `low (${low}) must be less than high (${high})`);
@@ -273,18 +285,21 @@ export function randint(low: number, high: number, shape: readonly number[], opt
  * @throws TensorError `INVALID_ARGUMENT` unless `0 <= p <= 1`.
  */
 export function bernoulli(p: number, shape: readonly number[], options: RandomOptions): Tensor {
+  checkOptions('bernoulli', options, RANDOM_KEYS);
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new TensorError('INVALID_ARGUMENT', 'bernoulli', `p must be in [0, 1], got ${String(p)}`);
   return randomTensor('bernoulli', shape, { kind: 'bernoulli', p }, options, options?.dtype ?? 'float32');
 }
 
 /** Uniform random values with `x`'s shape, dtype and backend. */
 export function randLike(x: Tensor, options: RandomOptions): Tensor {
+  checkOptions('randLike', options, [...RANDOM_KEYS, 'low', 'high']);
   assertLive(x, 'randLike');
   return rand(x.shape, { dtype: x.dtype, backend: x.backend, ...options });
 }
 
 /** Normal random values with `x`'s shape, dtype and backend. */
 export function randnLike(x: Tensor, options: RandomOptions): Tensor {
+  checkOptions('randnLike', options, [...RANDOM_KEYS, 'mean', 'std']);
   assertLive(x, 'randnLike');
   return randn(x.shape, { dtype: x.dtype, backend: x.backend, ...options });
 }

@@ -6,6 +6,7 @@ import type { BinaryOp, UnaryOp } from '../backend.js';
 import { isFloat, type DType, DTYPES } from '../dtype.js';
 import { runKernel, assertLive, asOneOp } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { binaryOperands, disposeAll, requireFinite, setCastImpl, toTensor, scalarTensor, type TensorLike } from './util.js';
@@ -307,6 +308,7 @@ export interface GeluOptions {
  * @throws TensorError `INVALID_ARGUMENT` for an unknown `approximate`.
  */
 export function gelu(x: TensorLike, options: GeluOptions = {}): Tensor {
+  checkOptions('gelu', options, ['approximate']);
   const approximate = options.approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new TensorError('INVALID_ARGUMENT', 'gelu', `approximate must be 'none' or 'tanh', got ${String(approximate)}`);

@@ -13,6 +13,7 @@ import type { PadMode } from '../backend.js';
 import type { DType } from '../dtype.js';
 import { fromValues, runKernel, viewOf } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { disposeAll, requireDtype, requireInt, requireTensor, scalarTensor } from './util.js';
@@ -567,6 +568,7 @@ export interface PadOptions {
  * ```
  */
 export function pad(x: Tensor, pads: readonly (readonly [number, number])[], options: PadOptions = {}): Tensor {
+  checkOptions('pad', options, optionKeys<PadOptions>({ mode: true, value: true }));
   requireTensor('pad', x);
   const mode = options.mode ?? 'constant';
   const value = options.value ?? 0;
@@ -896,6 +898,7 @@ export interface OneHotOptions {
  * ```
  */
 export function oneHot(indices: Tensor, numClasses: number, options: OneHotOptions = {}): Tensor {
+  checkOptions('oneHot', options, ['dtype']);
   requireIndices('oneHot', indices);
   requireInt('oneHot', 'numClasses', numClasses, 1);
   const dtype = options.dtype ?? 'int32';

@@ -17,6 +17,7 @@ import type { Conv2dParams, Pool2dParams } from '../backend.js';
 import { toTypedArray } from '../dtype.js';
 import { asOneOp, fromValues, runKernel } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expand, indexSelect, permute, reshape, squeeze, unsqueeze } from './movement.js';
@@ -84,6 +85,7 @@ export interface MatmulOptions {
  * ```
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  checkOptions('matmul', options, optionKeys<MatmulOptions>({ transposeA: true, transposeB: true }));
   requireTensor('matmul', a, 'a');
   requireTensor('matmul', b, 'b');
   if (a.rank === 0 || b.rank === 0) {
@@ -251,6 +253,7 @@ export interface LayerNormOptions {
  * ```
  */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], options: LayerNormOptions = {}): Tensor {
+  checkOptions('layerNorm', options, optionKeys<LayerNormOptions>({ weight: true, bias: true, eps: true }));
   requireTensor('layerNorm', x);
   requireFloat('layerNorm', x);
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
@@ -338,6 +341,7 @@ export interface BatchNormOptions {
  * ```
  */
 export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, options: BatchNormOptions = {}): Tensor {
+  checkOptions('batchNorm', options, optionKeys<BatchNormOptions>({ weight: true, bias: true, eps: true }));
   const op = 'batchNorm';
   requireTensor(op, x);
   requireFloat(op, x);
@@ -560,6 +564,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
 }
 
 function conv2dOp(op: string, x: Tensor, w: Tensor, options: Conv2dOptions): Tensor {
+  checkOptions(op, options, optionKeys<Conv2dOptions>({ stride: true, padding: true, dilation: true, groups: true, bias: true }));
   requireTensor(op, x);
   requireTensor(op, w, 'w');
   requireFloat(op, x);
@@ -584,6 +589,7 @@ function conv2dOp(op: string, x: Tensor, w: Tensor, options: Conv2dOptions): Ten
  * ```
  */
 export function conv1d(x: Tensor, w: Tensor, options: Conv1dOptions = {}): Tensor {
+  checkOptions('conv1d', options, optionKeys<Conv1dOptions>({ stride: true, padding: true, dilation: true, groups: true, bias: true }));
   requireTensor('conv1d', x);
   requireTensor('conv1d', w, 'w');
   if (x.rank !== 2 && x.rank !== 3) throw new TensorError('SHAPE_MISMATCH', 'conv1d', `input must be [N, C, L] or unbatched [C, L], got shape ${fmtShape(x.shape)}`);
@@ -709,6 +715,7 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, wShape: readonly num
  * ```
  */
 export function convTranspose2d(x: Tensor, w: Tensor, options: ConvTranspose2dOptions = {}): Tensor {
+  checkOptions('convTranspose2d', options, optionKeys<ConvTranspose2dOptions>({ stride: true, padding: true, outputPadding: true, dilation: true, groups: true, bias: true }));
   const op = 'convTranspose2d';
   requireTensor(op, x);
   requireTensor(op, w, 'w');
@@ -783,6 +790,9 @@ interface ResolvedPool {
   readonly extra: [number, number];
 }
 
+const MAX_POOL_KEYS = optionKeys<MaxPool2dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true, ceilMode: true });
+const AVG_POOL_KEYS = optionKeys<AvgPool2dOptions>({ kernelSize: true, stride: true, padding: true, countIncludePad: true, ceilMode: true });
+
 function poolOutSize(n: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
   const span = n + 2 * p - d * (k - 1) - 1;
   if (span < 0) return 0;
@@ -799,6 +809,7 @@ function resolvePool(
   countIncludePad: boolean,
 ): ResolvedPool {
   if (typeof options !== 'object' || options === null) throw new TensorError('INVALID_ARGUMENT', op, 'options with a kernelSize are required');
+  checkOptions(op, options, op === 'maxPool2d' ? MAX_POOL_KEYS : AVG_POOL_KEYS);
   const kernel = pair(op, 'kernelSize', options.kernelSize, NaN, 1);
   const stride = pair(op, 'stride', options.stride ?? kernel, 1, 1);
   const padding = pair(op, 'padding', options.padding, 0, 0);
@@ -1062,6 +1073,7 @@ function linearTaps(inSize: number, outSize: number, alignCorners: boolean): { i
  * ```
  */
 export function resize(x: Tensor, size: readonly [number, number], options: ResizeOptions = {}): Tensor {
+  checkOptions('resize', options, optionKeys<ResizeOptions>({ mode: true, alignCorners: true }));
   const op = 'resize';
   requireTensor(op, x);
   if (x.rank !== 4) throw new TensorError('SHAPE_MISMATCH', op, `input must be [N, C, H, W], got shape ${fmtShape(x.shape)}`);

@@ -7,6 +7,7 @@ import type { ReduceOp } from '../backend.js';
 import { isFloat, type DType } from '../dtype.js';
 import { runKernel, assertLive } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast, where, isFinite as isFiniteOp, log, exp, sqrt } from './elementwise.js';
@@ -142,6 +143,7 @@ export interface VarianceOptions {
  * JavaScript; the method is `t.var()`.)
  */
 export function variance(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  checkOptions('var', options, optionKeys<VarianceOptions>({ correction: true, keepDims: true }));
   checkAxes(x, axes, 'var');
   const correction = options.correction ?? 1;
   requireInt('var', 'correction', correction, 0);
@@ -218,6 +220,7 @@ export interface CumsumOptions {
  * @example `cumsum(tensor([1, 2, 3]), 0)` → `[1, 3, 6]`
  */
 export function cumsum(x: Tensor, axis: number, options: CumsumOptions = {}): Tensor {
+  checkOptions('cumsum', options, optionKeys<CumsumOptions>({ exclusive: true, reverse: true }));
   assertLive(x, 'cumsum');
   const a = normalizeAxis(axis, x.rank, 'cumsum');
   const t = asNumeric(x, 'cumsum');
@@ -244,6 +247,7 @@ export interface TopkOptions {
  * @example `topk(tensor([1, 5, 3]), 2)` → `{ values: [5, 3], indices: [1, 2] }`
  */
 export function topk(x: Tensor, k: number, options: TopkOptions = {}): { values: Tensor; indices: Tensor } {
+  checkOptions('topk', options, optionKeys<TopkOptions>({ axis: true, largest: true }));
   assertLive(x, 'topk');
   if (x.rank === 0) throw new TensorError('SHAPE_MISMATCH', 'topk', 'input must have at least one axis, got a scalar');
   const axis = normalizeAxis(options.axis ?? -1, x.rank, 'topk');
