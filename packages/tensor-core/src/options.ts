@@ -33,7 +33,7 @@ export function checkOptions<T extends object>(fnName: string, options: T | unde
     throw new TensorError(
       'UNKNOWN_OPTION',
       fnName,
-      `unknown ${what === 'options' ? 'option' : `key in ${what}`} '${key}'${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}; valid ${what === 'options' ? 'options' : 'keys'}: ${validKeys.length > 0 ? validKeys.join(', ') : 'none'}`,
+      `unknown option '${key}'${what === 'options' ? '' : ` in ${what}`}${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}; valid options: ${validKeys.length > 0 ? validKeys.join(', ') : 'none'}`,
     );
   }
   return options;
