@@ -3,7 +3,7 @@
  * fit / transform): StandardScaler, MinMaxScaler, LabelEncoder (with one-hot output), and
  * cleaning of rows with missing values (drop with a report, or impute).
  */
-import { Tensor, TensorError, fmtShape, keep, oneHot, tensor, tidy } from '@tessera/tensor-core';
+import { checkOptions, Tensor, TensorError, fmtShape, keep, oneHot, tensor, tidy } from '@tessera/tensor-core';
 
 /** Feature rows: a float `[N, F]` tensor, or nested arrays where `null`, `undefined` and NaN are missing. */
 export type Rows = Tensor | readonly (readonly (number | null | undefined)[])[];
@@ -170,6 +170,7 @@ export class MinMaxScaler extends AffineScaler {
 
   constructor(options: MinMaxScalerOptions = {}) {
     super();
+    checkOptions('MinMaxScaler', options, ['featureRange']);
     const r = options.featureRange ?? [0, 1];
     if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || !(r[0] < r[1])) {
       throw new TensorError('INVALID_ARGUMENT', 'MinMaxScaler', `featureRange must be [min, max] with min < max, got ${JSON.stringify(options.featureRange)}`);
@@ -358,6 +359,7 @@ export class SimpleImputer {
   lastReport: { imputedPerColumn: number[]; imputedRows: number } | undefined;
 
   constructor(options: ImputerOptions = {}) {
+    checkOptions('SimpleImputer', options, ['strategy', 'fillValue']);
     const strategy = options.strategy ?? 'mean';
     if (!['mean', 'median', 'mostFrequent', 'constant'].includes(strategy)) {
       throw new TensorError('INVALID_ARGUMENT', 'SimpleImputer', `strategy must be 'mean', 'median', 'mostFrequent' or 'constant', got ${JSON.stringify(strategy)}`);
