@@ -3,7 +3,7 @@
  * `ConfusionMatrix`, `Precision`, `Recall`, `FBeta`, `F1Score`, `MatthewsCorrCoef` and `CohenKappa`,
  * and their functional forms.
  */
-import { TensorError } from '@tessera/tensor-core';
+import { checkOptions, TensorError } from '@tessera/tensor-core';
 import { checkLabels, checkNonEmpty, checkRank1, checkSameLength, type HostArray, type MetricInput } from './input.js';
 import { numClassesOf, predictedLabels, thresholdOf, type LabelOptions } from './labels.js';
 import { ACCUMULATE, BaseMetric, RESULT, checkMergeable, noData, oneShot } from './metric.js';
@@ -293,6 +293,7 @@ function sum(values: number[]): number {
 const AVERAGES: readonly Average[] = ['binary', 'micro', 'macro', 'weighted', 'none'];
 
 function scoreSettings(score: Score, options: PrecisionRecallOptions & { beta?: number }, op: string): ScoreSettings {
+  checkOptions(op, options, [...(score === 'fbeta' ? ['beta'] : []), 'average', 'zeroDivision', 'posLabel', 'numClasses', 'threshold']);
   const average = options.average ?? 'binary';
   if (!AVERAGES.includes(average)) {
     throw new TensorError('INVALID_ARGUMENT', op, `average must be one of ${AVERAGES.map((a) => `'${a}'`).join(', ')}, got ${String(average)}`);
@@ -402,7 +403,7 @@ export class F1Score<A extends Average = 'binary'> extends ScoreMetric<A> {
   readonly name: string = 'f1';
   protected readonly label: string = 'F1Score';
   constructor(options: PrecisionRecallOptions<A> = {}) {
-    super('fbeta', { ...options, beta: 1 }, 'F1Score');
+    super('fbeta', { ...checkOptions('F1Score', options, ['average', 'zeroDivision', 'posLabel', 'numClasses', 'threshold']), beta: 1 }, 'F1Score');
   }
 }
 
@@ -423,7 +424,7 @@ export class ConfusionMatrix extends ConfusionMatrixMetric<ConfusionMatrixResult
   readonly #normalize: ConfusionMatrixOptions['normalize'];
 
   constructor(options: ConfusionMatrixOptions = {}) {
-    super(options, 'ConfusionMatrix');
+    super(checkOptions('ConfusionMatrix', options, ['normalize', 'numClasses', 'threshold']) as ConfusionMatrixOptions, 'ConfusionMatrix');
     const normalize = options.normalize;
     if (normalize !== undefined && normalize !== 'true' && normalize !== 'pred' && normalize !== 'all') {
       throw new TensorError('INVALID_ARGUMENT', 'ConfusionMatrix', `normalize must be 'true', 'pred' or 'all', got ${String(normalize)}`);
@@ -473,7 +474,7 @@ export class MatthewsCorrCoef extends ConfusionMatrixMetric<number> {
   protected readonly label: string = 'MatthewsCorrCoef';
 
   constructor(options: LabelOptions = {}) {
-    super(options, 'MatthewsCorrCoef');
+    super(checkOptions('MatthewsCorrCoef', options, ['numClasses', 'threshold']), 'MatthewsCorrCoef');
   }
 
   /** @internal */
@@ -520,7 +521,7 @@ export class CohenKappa extends ConfusionMatrixMetric<number> {
   readonly #weights: CohenKappaOptions['weights'];
 
   constructor(options: CohenKappaOptions = {}) {
-    super(options, 'CohenKappa');
+    super(checkOptions('CohenKappa', options, ['weights', 'numClasses', 'threshold']) as CohenKappaOptions, 'CohenKappa');
     const weights = options.weights;
     if (weights !== undefined && weights !== 'linear' && weights !== 'quadratic') {
       throw new TensorError('INVALID_ARGUMENT', 'CohenKappa', `weights must be 'linear' or 'quadratic' (or omitted), got ${String(weights)}`);
@@ -608,7 +609,7 @@ export async function fbeta<A extends Average = 'binary'>(pred: MetricInput, tar
  * ```
  */
 export async function f1Score<A extends Average = 'binary'>(pred: MetricInput, target: MetricInput, options: PrecisionRecallOptions<A> = {}): Promise<AverageResult<A>> {
-  return oneShot(new ScoreFn<A>('fbeta', { ...options, beta: 1 }, 'f1Score'), pred, target, 'f1Score');
+  return oneShot(new ScoreFn<A>('fbeta', { ...checkOptions('f1Score', options, ['average', 'zeroDivision', 'posLabel', 'numClasses', 'threshold']), beta: 1 }, 'f1Score'), pred, target, 'f1Score');
 }
 
 /**
