@@ -4,7 +4,7 @@
  * table assembled from `kernels/`.
  */
 import type { AdamHyperparameters, Backend, BackendCapabilities, DataHandle, DType, TensorInfo, TypedArray } from '@tessera/tensor-core';
-import { BACKEND_SPEC_VERSION } from '@tessera/tensor-core';
+import { checkOptions, BACKEND_SPEC_VERSION } from '@tessera/tensor-core';
 import { GpuHandle, makeKernels } from './context.js';
 import { gpuError } from './errors.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
@@ -126,6 +126,7 @@ async function defaultGpu(): Promise<GPU | undefined> {
  * ```
  */
 export async function webgpu(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
+  checkOptions('webgpu', options, ['device', 'gpu', 'adapterOptions', 'maxDispatchesPerSubmit', 'maxPooledBytes']);
   let gpu: GPU | undefined;
   let device = options.device;
   const ownDevice = device === undefined;

@@ -6,6 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tc from '@tessera/tensor-core';
 import { TensorError, checkOptions, setBackend, toCamelCase, type Tensor } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
+import { webgpu } from '@tessera/backend-webgpu';
+import { backward, checkGradients, grad, valueAndGrad } from '@tessera/autograd';
+import { runConformance } from './index.js';
 import { expectTensorError } from './helpers.js';
 
 beforeAll(async () => {
@@ -54,6 +57,42 @@ const CASES: Array<[string, () => unknown]> = [
   ['adamStep', () => tc.adamStep(tc.ones([1]), tc.ones([1]), tc.zeros([1]), tc.zeros([1]), { lr: 1, beta1: 0.9, beta2: 0.99, eps: 1e-8, step: 1, ...(bad as object) })],
   ['variable', () => tc.variable(tc.ones([1]), bad)],
 ];
+
+describe('autograd, backends and runConformance options: unknown keys are rejected', () => {
+  it('backward, grad, valueAndGrad', () => {
+    const x = tc.variable(tc.ones([2]));
+    const y = x.sum();
+    expectTensorError(() => backward(y, { retain_graph: true } as never), 'UNKNOWN_OPTION', /^backward: unknown option 'retain_graph' \(did you mean 'retainGraph'\?\)/);
+    expectTensorError(() => grad((a: Tensor) => a.sum(), { create_graph: true } as never), 'UNKNOWN_OPTION', /^grad: .*did you mean 'createGraph'/);
+    expectTensorError(() => valueAndGrad((a: Tensor) => a.sum(), bad), 'UNKNOWN_OPTION', /^valueAndGrad: unknown option 'zz_unknown'/);
+    tc.dispose([x, y]);
+  });
+
+  it('checkGradients', async () => {
+    const x = tc.ones([2]);
+    let caught: unknown;
+    try {
+      await checkGradients((a: Tensor) => a.sum(), [x], bad);
+    } catch (e) {
+      caught = e;
+    }
+    expect(TensorError.is(caught) && caught.code).toBe('UNKNOWN_OPTION');
+    x.dispose();
+  });
+
+  it('cpu() and its matmulTiles, webgpu(), runConformance', async () => {
+    expectTensorError(() => cpu({ thread: 2 } as never), 'UNKNOWN_OPTION', /^cpu: unknown option 'thread' \(did you mean 'threads'\?\)/);
+    expectTensorError(() => cpu({ matmulTiles: { MC: 32 } } as never), 'UNKNOWN_OPTION', /^cpu: unknown option 'MC' in matmulTiles \(did you mean 'mc'\?\)/);
+    let caught: unknown;
+    try {
+      await webgpu({ max_pooled_bytes: 0 } as never);
+    } catch (e) {
+      caught = e;
+    }
+    expect(TensorError.is(caught) && caught.message).toMatch(/^webgpu: unknown option 'max_pooled_bytes' \(did you mean 'maxPooledBytes'\?\)/);
+    expectTensorError(() => runConformance(() => cpu(), { skips: [] } as never), 'UNKNOWN_OPTION', /did you mean 'skip'/);
+  });
+});
 
 describe('tensor-core options: unknown keys are rejected', () => {
   it.each(CASES)('%s', (name, call) => {

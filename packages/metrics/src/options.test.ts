@@ -46,8 +46,8 @@ const CASES: Array<[string, () => unknown]> = [
   ['R2Score', () => new M.R2Score(X)],
   ['r2Score', () => M.r2Score([1, 2], [1, 3], X)],
   ['confusionMatrixSvg', () => M.confusionMatrixSvg([[1, 0], [0, 1]], X)],
-  ['rocCurveSvg', () => M.rocCurveSvg({ fpr: [0, 1], tpr: [0, 1], thresholds: [1, 0] }, X)],
-  ['precisionRecallCurveSvg', () => M.precisionRecallCurveSvg({ precision: [1, 1], recall: [1, 0], thresholds: [0.5] }, X)],
+  ['rocCurveSvg', () => M.rocCurveSvg({ fpr: [0, 1], tpr: [0, 1] }, X)],
+  ['precisionRecallCurveSvg', () => M.precisionRecallCurveSvg({ precision: [1, 1], recall: [1, 0] }, X)],
 ];
 
 describe('metrics options: unknown keys are rejected', () => {
