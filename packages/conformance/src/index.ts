@@ -21,12 +21,13 @@ import { movementCases } from './cases/movement.js';
 import { nnCases } from './cases/nn.js';
 import { engineCases } from './cases/engine.js';
 import { gradientCases } from './cases/gradients.js';
+import { invalidValueCases } from './cases/invalid-values.js';
 
 export { expectTensor, expectTensorError, expectNoLeaks, TOLERANCE } from './helpers.js';
 
 /** Options of {@link runConformance}. */
 export interface ConformanceOptions {
-  /** Case groups to skip, by name: `creation`, `elementwise`, `reduce`, `movement`, `nn`, `engine`, `gradients`. */
+  /** Case groups to skip, by name: `creation`, `elementwise`, `reduce`, `movement`, `nn`, `engine`, `gradients`, `invalid values`. */
   readonly skip?: readonly string[];
   /**
    * A reference backend (usually the CPU backend) for backends without float64: the gradient
@@ -66,6 +67,7 @@ export function runConformance(makeBackend: () => Backend | Promise<Backend>, op
     nn: nnCases,
     engine: engineCases,
     gradients: gradientCases,
+    'invalid values': invalidValueCases,
   };
   describe('conformance', () => {
     beforeAll(async () => {

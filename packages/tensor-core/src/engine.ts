@@ -27,7 +27,7 @@ export interface OutputSpec {
 
 /** Counters returned by {@link memory}. */
 export interface MemoryInfo {
-  /** Live (not disposed) tensors over all backends. */
+  /** Live (not disposed) tensors over all backends (those held for pending value checks, see `pendingChecks`, are not counted). */
   readonly tensors: number;
   /** Bytes of storage referenced by live tensors, over all backends. */
   readonly bytes: number;
@@ -178,10 +178,26 @@ export function allocateStorage(backend: Backend, size: number, dtype: DType, op
   return { handle, backend, refs: 0, bytes };
 }
 
+/** Tensors the library holds for itself (pending value checks): not counted as live tensors. */
+const internalTensors = new WeakSet<Tensor>();
+
+/**
+ * @internal Stops counting `t` in `memory().tensors` (its bytes still count): value checks
+ * pending until the next read hold a flag and their inputs, which are not the caller's tensors
+ * and must not read as leaks.
+ */
+export function markInternal(t: Tensor): void {
+  if (internalTensors.has(t) || t.isDisposed) return;
+  internalTensors.add(t);
+  const c = engine.counts.get(t.storage.backend);
+  if (c) c.tensors--;
+}
+
 /** @internal Called by `Tensor.dispose`. */
 export function releaseTensor(t: Tensor, storage: Storage): void {
   const c = engine.counts.get(storage.backend);
-  if (c) c.tensors--;
+  if (internalTensors.has(t)) internalTensors.delete(t);
+  else if (c) c.tensors--;
   for (const scope of engine.scopes) scope.delete(t);
   engine.leakRegistry?.unregister(t);
   storage.refs--;
@@ -201,6 +217,10 @@ export function infoOf(t: Tensor): TensorInfo {
  * @throws TensorError `TENSOR_DISPOSED`.
  */
 export function assertLive(t: Tensor, op: string): void {
+  if (!(t instanceof Tensor)) {
+    const got = t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t === 'object' ? ((t as object).constructor?.name ?? 'object') : `${typeof t} ${String(t)}`;
+    throw new TensorError('INVALID_ARGUMENT', op, `input must be a Tensor, got ${got}`);
+  }
   if (t.isDisposed) {
     throw new TensorError(
       'TENSOR_DISPOSED',

@@ -6,6 +6,7 @@ import type { Backend, DataHandle, TypedArray } from './backend.js';
 import type { DType } from './dtype.js';
 import { TensorError, fmtShape } from './errors.js';
 import { checkOptions } from './options.js';
+import { flushChecks } from './checks.js';
 import { sizeOf } from './shape.js';
 import * as engine from './engine.js';
 import * as ew from './ops/elementwise.js';
@@ -85,6 +86,9 @@ export class Tensor {
 
   /** The values as the dtype's typed array (a copy). */
   async data(): Promise<TypedArray> {
+    engine.assertLive(this, 'data');
+    // Value checks deferred by an asynchronous backend surface here, before any value is returned.
+    await flushChecks(this.backend);
     engine.assertLive(this, 'data');
     return this.backend.read(engine.infoOf(this));
   }

@@ -9,7 +9,7 @@ import { TensorError, fmtShape } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { checkShape, sizeOf } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
-import { requireFinite, requireInt } from './util.js';
+import { describeValue, requireFinite, requireInt } from './util.js';
 
 /** Options shared by the creation functions. */
 export interface CreationOptions {
@@ -29,6 +29,24 @@ export interface RandomOptions extends CreationOptions {
 
 const CREATION_KEYS = optionKeys<CreationOptions>({ dtype: true, backend: true, requiresGrad: true });
 const RANDOM_KEYS = [...CREATION_KEYS, 'seed'];
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * @throws TensorError `INVALID_ARGUMENT` for a value an int32 tensor cannot hold (outside
+ *   [-2^31, 2^31 - 1], NaN or infinite): creation never wraps silently (issue 14:
+ *   `tensor([1e10], [1], { dtype: 'int32' })` gave 1410065408). Fractions truncate toward zero, as a cast does.
+ */
+function checkInt32Values(op: string, values: ArrayLike<number | boolean>): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (typeof v === 'boolean') continue;
+    if (!(v >= INT32_MIN && v < INT32_MAX + 1)) {
+      throw new TensorError('INVALID_ARGUMENT', op, `value ${v} at flat index ${i} does not fit int32 ([-2147483648, 2147483647]); use float32 or float64`);
+    }
+  }
+}
 
 function checkDtype(op: string, dtype: DType | undefined): void {
   if (dtype !== undefined && !DTYPES.includes(dtype)) {
@@ -121,6 +139,7 @@ export function tensor(
   }
   let dtype: DType = options.dtype ?? (isBool ? 'bool' : values instanceof Int32Array ? 'int32' : values instanceof Float64Array ? 'float64' : values instanceof Uint8Array ? 'bool' : 'float32');
   if (options.dtype === undefined && values instanceof Float64Array && !(options.backend ?? getBackend()).capabilities.dtypes.includes('float64')) dtype = 'float32';
+  if (dtype === 'int32' && !(values instanceof Int32Array)) checkInt32Values('tensor', flat);
   return finish(fromValues(toTypedArray(flat, dtype), finalShape, dtype, options.backend ?? getBackend()), options);
 }
 
@@ -138,6 +157,10 @@ export function full(shape: readonly number[], value: number | boolean, options:
   checkShape(shape, 'full');
   checkDtype('full', options.dtype);
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new TensorError('INVALID_ARGUMENT', 'full', `value must be a number or a boolean, got ${describeValue(value)}`);
+  }
+  if (dtype === 'int32') checkInt32Values('full', [value]);
   const v = dtype === 'bool' ? (value ? 1 : 0) : dtype === 'int32' ? Math.trunc(Number(value)) : Number(value);
   return filledBy('full', shape, dtype, options, (backend, out) => backend.fill(out, v));
 }
@@ -277,6 +300,10 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   requireInt('randint', 'low', low);
   requireInt('randint', 'high', high);
   if (low >= high) throw new TensorError('INVALID_ARGUMENT', 'randint', `low (${low}) must be less than high (${high})`);
+  // The kernels draw in 32-bit integer arithmetic: bounds outside int32 or a span over 2^31 would wrap.
+  if (low < INT32_MIN || high > INT32_MAX + 1 || high - low > 2 ** 31) {
+    throw new TensorError('INVALID_ARGUMENT', 'randint', `low and high must lie in [-2^31, 2^31] with high - low <= 2^31, got low=${low}, high=${high}`);
+  }
   return randomTensor('randint', shape, { kind: 'randint', low, high }, options, options?.dtype ?? 'int32');
 }
 

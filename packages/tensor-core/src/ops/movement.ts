@@ -11,9 +11,10 @@
  */
 import type { PadMode } from '../backend.js';
 import type { DType } from '../dtype.js';
-import { fromValues, runKernel, viewOf } from '../engine.js';
+import { fromValues, runKernel, tidy, viewOf } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
+import { checkValues, type ValueCheck } from '../checks.js';
 import { broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { disposeAll, requireDtype, requireInt, requireTensor, scalarTensor } from './util.js';
@@ -55,21 +56,43 @@ function normalizeIndices(op: string, indices: Tensor, n: number): { t: Tensor; 
   }
   if (canReadSync(indices)) {
     const values = indices.dataSync() as Int32Array;
-    let negative = false;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v < -n || v >= n) {
-        throw new TensorError('INDEX_OUT_OF_RANGE', op, `index ${v} is out of range for an axis of size ${n} (valid: ${-n} to ${n - 1}); at flat position ${i} of indices shape ${fmtShape(indices.shape)}`);
-      }
-      if (v < 0) negative = true;
-    }
+    const negative = checkIndexRange(op, values, -n, n, indices.shape);
     if (!negative) return { t: indices, temp: false };
     const fixed = new Int32Array(values.length);
     for (let i = 0; i < values.length; i++) fixed[i] = values[i]! < 0 ? values[i]! + n : values[i]!;
     return { t: fromValues(fixed, indices.shape, 'int32', indices.backend), temp: true };
   }
-  // Python-style mod maps [-n, n) onto [0, n) (asynchronous backends: no value check).
+  // Asynchronous backends: the range is checked on the device and reported at the next read;
+  // Python-style mod maps [-n, n) onto [0, n).
+  checkValues([indices], indexRangeCheck(op, -n, n, indices.shape));
   return { t: indices.mod(n), temp: true };
+}
+
+/**
+ * Throws `INDEX_OUT_OF_RANGE` for the first value outside `[low, high)`; returns whether any
+ * value is negative. The same message on every backend (the device check re-runs it).
+ */
+function checkIndexRange(op: string, values: ArrayLike<number>, low: number, high: number, shape: readonly number[]): boolean {
+  let negative = false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < low || v >= high) {
+      const what = op === 'oneHot' ? `${high} classes` : `an axis of size ${high}`;
+      throw new TensorError('INDEX_OUT_OF_RANGE', op, `index ${v} is out of range for ${what} (valid: ${low} to ${high - 1}); at flat position ${i} of indices shape ${fmtShape(shape)}`);
+    }
+    if (v < 0) negative = true;
+  }
+  return negative;
+}
+
+/** {@link checkIndexRange} as a value check that also runs on the device. */
+function indexRangeCheck(op: string, low: number, high: number, shape: readonly number[]): ValueCheck {
+  return {
+    op,
+    code: 'INDEX_OUT_OF_RANGE',
+    host: ([values]) => void checkIndexRange(op, values!, low, high, shape),
+    device: ([t]) => tidy(() => t!.less(low).logicalOr(t!.greaterEqual(high))),
+  };
 }
 
 /** Resolves a shape with at most one -1 against `size` elements. */
@@ -902,15 +925,7 @@ export function oneHot(indices: Tensor, numClasses: number, options: OneHotOptio
   requireIndices('oneHot', indices);
   requireInt('oneHot', 'numClasses', numClasses, 1);
   const dtype = options.dtype ?? 'int32';
-  if (canReadSync(indices) && indices.size > 0) {
-    const values = indices.dataSync();
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v < 0 || v >= numClasses) {
-        throw new TensorError('INDEX_OUT_OF_RANGE', 'oneHot', `index ${v} is out of range for ${numClasses} classes (valid: 0 to ${numClasses - 1}); at flat position ${i} of indices shape ${fmtShape(indices.shape)}`);
-      }
-    }
-  }
+  checkValues([indices], indexRangeCheck('oneHot', 0, numClasses, indices.shape));
   const classes = new Int32Array(numClasses);
   for (let c = 0; c < numClasses; c++) classes[c] = c;
   const temps: Tensor[] = [];

@@ -1,0 +1,115 @@
+/**
+ * Conformance cases: invalid values and invalid operands (issue 14). Every backend gives the same
+ * verdict: the coded `TensorError` the CPU backend throws, with the same message. A backend that
+ * reads synchronously throws at the op; an asynchronous one (WebGPU) checks on the device and
+ * throws at the next read of any tensor on it, after which it works normally again.
+ */
+import { it, expect } from 'vitest';
+import {
+  TensorError, add, exp, floorDiv, full, gather, indexSelect, memory, mod, oneHot, pendingChecks, scatterAdd, sum,
+  takeAlongAxis, tensor, tidy, where, zeros, type Tensor, type TensorErrorCode,
+} from '@tessera/tensor-core';
+import type { ConformanceContext } from '../index.js';
+import { expectTensor, expectTensorError } from '../helpers.js';
+
+const int = (values: number[] | number[][]): Tensor => tensor(values, undefined, { dtype: 'int32' });
+
+/**
+ * Runs `op` (in a tidy scope) and reads its result; expects the error, thrown by the op or by the
+ * read, then checks that the backend is usable again and nothing leaked.
+ */
+async function expectInvalid(op: () => Tensor, code: TensorErrorCode, message: RegExp): Promise<void> {
+  const before = memory().tensors;
+  let caught: unknown;
+  let out: Tensor | undefined;
+  try {
+    out = tidy(op);
+    await out.data();
+  } catch (e) {
+    caught = e;
+  } finally {
+    out?.dispose();
+  }
+  if (caught === undefined) expect.fail(`expected a TensorError ${code}, the op returned a value`);
+  if (!TensorError.is(caught)) throw caught;
+  expect(caught.code, caught.message).toBe(code);
+  expect(caught.message).toMatch(message);
+  const ok = tensor([1, 2]);
+  await expectTensor(ok, [1, 2]);
+  ok.dispose();
+  expect(memory().tensors).toBe(before);
+}
+
+/** Conformance cases: invalid values and operands. */
+export function invalidValueCases(ctx: ConformanceContext): void {
+  it('gather / indexSelect / takeAlongAxis / scatterAdd: an index out of range', async () => {
+    const m = (): Tensor => tensor([[1, 2], [3, 4], [5, 6]]);
+    await expectInvalid(() => gather(m(), int([7])), 'INDEX_OUT_OF_RANGE', /^gather: index 7 is out of range for an axis of size 3 \(valid: -3 to 2\); at flat position 0 of indices shape \[1\]$/);
+    await expectInvalid(() => gather(m(), int([0, -4])), 'INDEX_OUT_OF_RANGE', /^gather: index -4 is out of range .* at flat position 1 /);
+    await expectInvalid(() => indexSelect(m(), 0, int([2, 3])), 'INDEX_OUT_OF_RANGE', /^indexSelect: index 3 is out of range for an axis of size 3/);
+    await expectInvalid(() => takeAlongAxis(m(), int([[0], [5], [1]]), 1), 'INDEX_OUT_OF_RANGE', /^takeAlongAxis: index 5 is out of range for an axis of size 2/);
+    await expectInvalid(() => scatterAdd(zeros([2]), int([0, 2]), tensor([1, 1]), 0), 'INDEX_OUT_OF_RANGE', /^scatterAdd: index 2 is out of range/);
+  });
+
+  it('oneHot: a class index out of range', async () => {
+    await expectInvalid(() => oneHot(int([1, 7]), 3), 'INDEX_OUT_OF_RANGE', /^oneHot: index 7 is out of range for 3 classes \(valid: 0 to 2\); at flat position 1 of indices shape \[2\]$/);
+    await expectInvalid(() => oneHot(int([-1]), 3), 'INDEX_OUT_OF_RANGE', /index -1/);
+  });
+
+  it('floorDiv / mod of integers by zero', async () => {
+    await expectInvalid(() => floorDiv(int([7, 8]), int([2, 0])), 'INVALID_ARGUMENT', /^floorDiv: integer division by zero \(the divisor is 0 at flat index 1\)/);
+    await expectInvalid(() => mod(int([7]), int([0])), 'INVALID_ARGUMENT', /^mod: integer division by zero/);
+    await expectInvalid(() => mod(int([7]), 0), 'INVALID_ARGUMENT', /^mod: integer division by zero/);
+    // Float division by zero is IEEE (inf / nan), as PyTorch.
+    await expectTensor(tidy(() => mod(tensor([7]), 0)), [NaN]);
+  });
+
+  it('the first failed check wins, and valid checks leave nothing pending', async () => {
+    const a = tidy(() => oneHot(int([0, 1]), 2));
+    await expectTensor(a, [[1, 0], [0, 1]]);
+    a.dispose();
+    expect(pendingChecks(ctx.backend())).toBe(0);
+    const before = memory().tensors;
+    let caught: unknown;
+    let first: Tensor | undefined;
+    let second: Tensor | undefined;
+    try {
+      // A synchronous backend throws at the first op; an asynchronous one at the read.
+      first = tidy(() => gather(tensor([1, 2]), int([9])));
+      second = tidy(() => floorDiv(int([1]), int([0])));
+      await second.data();
+    } catch (e) {
+      caught = e;
+    } finally {
+      first?.dispose();
+      second?.dispose();
+    }
+    expect(TensorError.is(caught) && caught.message).toMatch(/^gather: index 9/);
+    expect(pendingChecks(ctx.backend())).toBe(0);
+    expect(memory().tensors).toBe(before);
+  });
+
+  it('non-tensor operands: only numbers and booleans are scalars', () => {
+    const t = tensor([1, 2]);
+    try {
+      expectTensorError(() => add(t, null as never), 'INVALID_ARGUMENT', /^add: b must be a Tensor, a number or a boolean, got null$/);
+      expectTensorError(() => add(undefined as never, t), 'INVALID_ARGUMENT', /^add: a must be .* got undefined$/);
+      expectTensorError(() => add(t, [1, 2] as never), 'INVALID_ARGUMENT', /^add: b must be .* got an array \[1,2\]$/);
+      expectTensorError(() => t.mul('2' as never), 'INVALID_ARGUMENT', /^mul: b must be .* got string "2"$/);
+      expectTensorError(() => exp(null as never), 'INVALID_ARGUMENT', /^exp: x must be a Tensor, a number or a boolean, got null$/);
+      expectTensorError(() => full([2], 'x' as never), 'INVALID_ARGUMENT', /^full: value must be a number or a boolean, got string "x"$/);
+      expectTensorError(() => where(null as never, t, t), 'INVALID_ARGUMENT', /^where: condition must be .* got null$/);
+      expectTensorError(() => where(tensor([true, false]), t, {} as never), 'INVALID_ARGUMENT', /^where: b must be .* got Object$/);
+      expectTensorError(() => sum(null as never), 'INVALID_ARGUMENT', /^sum: input must be a Tensor, got null$/);
+      expectTensorError(() => t.clamp('0' as never), 'INVALID_ARGUMENT', /^clamp: min must be a number, got string "0"$/);
+    } finally {
+      t.dispose();
+    }
+  });
+
+  it('creation never wraps a value silently into int32', () => {
+    expectTensorError(() => tensor([1e10], [1], { dtype: 'int32' }), 'INVALID_ARGUMENT', /^tensor: value 10000000000 at flat index 0 does not fit int32/);
+    expectTensorError(() => tensor([NaN], [1], { dtype: 'int32' }), 'INVALID_ARGUMENT', /value NaN/);
+    expectTensorError(() => full([1], 2 ** 31, { dtype: 'int32' }), 'INVALID_ARGUMENT', /^full: value 2147483648/);
+  });
+}
