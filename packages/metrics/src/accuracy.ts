@@ -38,7 +38,7 @@ export class Accuracy extends BaseMetric<number> {
   protected readonly label: string = 'Accuracy';
   readonly #topK: number;
   readonly #numClasses: number | undefined;
-  readonly #threshold: number;
+  readonly #threshold: number | undefined;
   #correct = 0;
   #total = 0;
 
