@@ -380,6 +380,9 @@ export function tidy<T extends TensorContainer | Map<unknown, Tensor>>(fn: () =>
   engine.scopes.pop();
   if (result instanceof Promise) {
     for (const t of scope) t.dispose();
+    // The caller gets the error below; the orphaned promise's own rejection (likely a
+    // disposed-tensor error, as its tensors were just freed) must not kill the process later.
+    result.catch(() => undefined);
     throw new TensorError('INVALID_ARGUMENT', 'tidy', 'the function returned a promise; tidy scopes are synchronous (await outside tidy)');
   }
   const kept = new Set<Tensor>();

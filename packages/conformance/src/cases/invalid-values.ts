@@ -107,6 +107,29 @@ export function invalidValueCases(ctx: ConformanceContext): void {
     }
   });
 
+  it('tidy(async ...): the caller gets the error, and the orphaned promise cannot crash the process later', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const x = tensor([1, 2]);
+      expectTensorError(
+        () => tidy((async () => {
+          const y = x.add(1);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          return y.add(1); // y was freed when tidy returned: this rejects
+        }) as unknown as () => Tensor),
+        'INVALID_ARGUMENT',
+        /returned a promise/,
+      );
+      x.dispose();
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+  });
+
   it('creation never wraps a value silently into int32', () => {
     expectTensorError(() => tensor([1e10], [1], { dtype: 'int32' }), 'INVALID_ARGUMENT', /^tensor: value 10000000000 at flat index 0 does not fit int32/);
     expectTensorError(() => tensor([NaN], [1], { dtype: 'int32' }), 'INVALID_ARGUMENT', /value NaN/);
