@@ -73,12 +73,32 @@ export async function setBackend(backend: Backend | Promise<Backend>): Promise<B
  * @throws TensorError `SPEC_VERSION_MISMATCH`.
  */
 export function registerBackend(backend: Backend): void {
+  if (typeof backend !== 'object' || backend === null) {
+    throw new TensorError('INVALID_ARGUMENT', 'setBackend', `expected a Backend object (e.g. cpu() from @tessera/backend-cpu), got ${backend === null ? 'null' : typeof backend === 'string' ? `the string '${backend}' (pass the backend object, or use getBackend(name))` : typeof backend}`);
+  }
   if (backend.specVersion !== BACKEND_SPEC_VERSION) {
     throw new TensorError(
       'SPEC_VERSION_MISMATCH',
       'setBackend',
       `backend '${backend.name}' implements interface version ${String(backend.specVersion)}, this tensor-core expects ${BACKEND_SPEC_VERSION}`,
     );
+  }
+  if (typeof backend.name !== 'string' || backend.name === '') {
+    throw new TensorError('INVALID_ARGUMENT', 'setBackend', `a backend needs a non-empty string name, got ${String(backend.name)}`);
+  }
+  const previous = engine.backends.get(backend.name);
+  if (previous !== undefined && previous !== backend) {
+    // Two live backends under one name would make memory() and every message ambiguous.
+    const live = engine.counts.get(previous)?.tensors ?? 0;
+    if (live > 0) {
+      throw new TensorError(
+        'INVALID_ARGUMENT',
+        'setBackend',
+        `another backend named '${backend.name}' is registered and holds ${live} live tensors; dispose them first, or give the new backend another name`,
+      );
+    }
+    engine.counts.delete(previous);
+    if (engine.active === previous) engine.active = undefined;
   }
   engine.backends.set(backend.name, backend);
   if (!engine.counts.has(backend)) engine.counts.set(backend, { tensors: 0, bytes: 0 });

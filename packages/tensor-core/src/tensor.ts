@@ -118,14 +118,18 @@ export class Tensor {
   }
 
   /**
-   * A copy of this tensor on `backend` (the same tensor if it already lives there).
+   * A copy of this tensor on `backend`, a backend object or the name of a registered one (the
+   * same tensor if it already lives there).
+   * @throws TensorError `NO_BACKEND` for a name no backend is registered under (the message lists them).
    * @example
    * ```ts
    * const onGpu = t.to(getBackend('webgpu'));
    * ```
    */
-  async to(backend: Backend): Promise<Tensor> {
+  async to(backend: Backend | string): Promise<Tensor> {
     engine.assertLive(this, 'to');
+    // A name resolves among the registered backends (NO_BACKEND lists them when it is unknown).
+    if (typeof backend === 'string') backend = engine.getBackend(backend);
     if (backend === this.backend) return this;
     engine.registerBackend(backend);
     const values = await this.data();

@@ -6,13 +6,24 @@
  */
 import { it, expect } from 'vitest';
 import {
-  TensorError, add, exp, floorDiv, full, gather, indexSelect, memory, mod, oneHot, pendingChecks, scatterAdd, sum,
+  TensorError, add, exp, floorDiv, registerBackend, type Backend, full, gather, indexSelect, memory, mod, oneHot, pendingChecks, scatterAdd, sum,
   takeAlongAxis, tensor, tidy, where, zeros, type Tensor, type TensorErrorCode,
 } from '@tessera/tensor-core';
 import type { ConformanceContext } from '../index.js';
 import { expectTensor, expectTensorError } from '../helpers.js';
 
 const int = (values: number[] | number[][]): Tensor => tensor(values, undefined, { dtype: 'int32' });
+
+async function expectRejection(promise: Promise<unknown>, code: TensorErrorCode, message: RegExp): Promise<void> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (e) {
+    caught = e;
+  }
+  expect(TensorError.is(caught) && caught.code, String(caught)).toBe(code);
+  expect((caught as Error).message).toMatch(message);
+}
 
 /**
  * Runs `op` (in a tidy scope) and reads its result; expects the error, thrown by the op or by the
@@ -127,6 +138,20 @@ export function invalidValueCases(ctx: ConformanceContext): void {
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', listener);
+    }
+  });
+
+  it('t.to(name) resolves registered names; one name cannot hold two live backends', async () => {
+    const t = tensor([1, 2]);
+    try {
+      const same = await t.to(ctx.backend().name);
+      expect(same).toBe(t);
+      await expectRejection(t.to('no-such-backend'), 'NO_BACKEND', /^getBackend: no backend named 'no-such-backend' is registered \(registered: .*\)$/);
+      const impostor = Object.create(ctx.backend()) as Backend;
+      expectTensorError(() => registerBackend(impostor), 'INVALID_ARGUMENT', new RegExp(`^setBackend: another backend named '${ctx.backend().name}' is registered and holds \\d+ live tensors`));
+      expectTensorError(() => registerBackend('cpu' as never), 'INVALID_ARGUMENT', /got the string 'cpu'/);
+    } finally {
+      t.dispose();
     }
   });
 
