@@ -46,11 +46,20 @@ abstract class AffineScaler {
 
   protected abstract learn(values: Float64Array, n: number, f: number): { shift: Float64Array; scale: Float64Array };
 
-  /** Learns the parameters from `x` `[N, F]` (NaN entries are ignored). */
+  /**
+   * Learns the parameters from `x` `[N, F]` (NaN entries are ignored).
+   * @throws TensorError `INVALID_ARGUMENT` for an infinite value (named by row and column).
+   */
   fit(x: Tensor): this {
     const op = `${this.constructor.name}.fit`;
     const { values, n, f } = toMatrix(op, x);
     if (n === 0) throw new TensorError('INVALID_ARGUMENT', op, 'cannot fit on zero rows');
+    // An infinite value would make the column's scale infinite and every transformed value NaN
+    // (scikit-learn raises "Input contains infinity"); NaN stays the marker of a missing value.
+    const inf = values.findIndex((v) => v === Infinity || v === -Infinity);
+    if (inf >= 0) {
+      throw new TensorError('INVALID_ARGUMENT', op, `x[${Math.floor(inf / f)}, ${inf % f}] is ${values[inf]}; scalers need finite values (NaN marks a missing one)`);
+    }
     const { shift, scale } = this.learn(values, n, f);
     this.dispose();
     this.shift = keep(tensor(Float32Array.from(shift), [1, f]));
