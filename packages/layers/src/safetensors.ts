@@ -195,14 +195,20 @@ export function deserializeSafetensors(bytes: Uint8Array | ArrayBuffer, options:
   const backend = options.backend ?? getBackend();
   const body = data.subarray(8 + headerLength);
   const metadata: Record<string, string> = {};
+  const meta = (header as Record<string, unknown>)['__metadata__'];
+  if (meta !== undefined) {
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) fail('__metadata__ must be an object of strings');
+    for (const [k, v] of Object.entries(meta)) {
+      // The format's metadata is a string-to-string map; anything else is refused, not stringified.
+      if (typeof v !== 'string') fail(`__metadata__ values must be strings, '${k}' is ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+      metadata[k] = v;
+    }
+  }
+  checkLayout(header as Record<string, unknown>, body.byteLength);
   const tensors = new Map<string, Tensor>();
   try {
     for (const [name, spec] of Object.entries(header as Record<string, unknown>)) {
-      if (name === '__metadata__') {
-        if (typeof spec !== 'object' || spec === null) fail('__metadata__ must be an object of strings');
-        for (const [k, v] of Object.entries(spec)) metadata[k] = String(v);
-        continue;
-      }
+      if (name === '__metadata__') continue;
       const s = spec as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
       if (typeof s !== 'object' || s === null || typeof s.dtype !== 'string' || !Array.isArray(s.shape) || !Array.isArray(s.data_offsets)) {
         fail(`'${name}' needs dtype, shape and data_offsets, got ${JSON.stringify(spec)}`);
@@ -227,6 +233,31 @@ export function deserializeSafetensors(bytes: Uint8Array | ArrayBuffer, options:
     throw e;
   }
   return { tensors, metadata };
+}
+
+/**
+ * The tensors' byte ranges must tile the data exactly, as the reference implementation checks:
+ * sorted by offset, each starts where the previous one ends, the first at 0 and the last at the
+ * end. Overlapping ranges (two tensors reading the same bytes) and gaps (hidden bytes) are refused.
+ * Malformed entries are left to the per-tensor checks.
+ */
+function checkLayout(header: Record<string, unknown>, bodyBytes: number): void {
+  const ranges: Array<{ name: string; start: number; end: number }> = [];
+  for (const [name, spec] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const offsets = (spec as { data_offsets?: unknown } | null)?.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o))) return;
+    if (offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > bodyBytes) return;
+    ranges.push({ name, start: offsets[0] as number, end: offsets[1] as number });
+  }
+  ranges.sort((a, b) => a.start - b.start || a.end - b.end);
+  let expected = 0;
+  for (const r of ranges) {
+    if (r.start < expected) fail(`'${r.name}' has data_offsets [${r.start}, ${r.end}] overlapping the previous tensor, which ends at ${expected}`);
+    if (r.start > expected) fail(`'${r.name}' has data_offsets [${r.start}, ${r.end}], leaving a gap: the previous tensor ends at ${expected}`);
+    expected = Math.max(expected, r.end);
+  }
+  if (expected !== bodyBytes) fail(`the tensors cover ${expected} of the ${bodyBytes} data bytes; the rest is not accounted for`);
 }
 
 async function nodeFs(): Promise<typeof import('node:fs/promises')> {

@@ -188,11 +188,32 @@ function requireSupportedDtype(backend: Backend, dtype: DType, op: string): void
   }
 }
 
+/**
+ * @internal Checks, before anything is allocated (on the host or the device), that `size`
+ * elements of `dtype` fit one buffer of `backend`.
+ * @throws TensorError `OUT_OF_MEMORY` naming the bytes needed and the backend's limit.
+ */
+export function requireAllocatable(backend: Backend, size: number, dtype: DType, op: string): void {
+  const bytes = size * bytesPerElement(dtype);
+  const max = backend.capabilities.maxBufferBytes;
+  if (!(bytes <= max)) {
+    throw new TensorError('OUT_OF_MEMORY', op, `${size} elements of ${dtype} need ${bytes} bytes; backend '${backend.name}' holds at most ${max} bytes per tensor`);
+  }
+}
+
 /** @internal Allocates storage on `backend`. */
 export function allocateStorage(backend: Backend, size: number, dtype: DType, op = 'allocate'): Storage {
   requireSupportedDtype(backend, dtype, op);
+  requireAllocatable(backend, size, dtype, op);
   const bytes = size * bytesPerElement(dtype);
-  const handle = backend.allocate(size, dtype);
+  let handle: DataHandle;
+  try {
+    handle = backend.allocate(size, dtype);
+  } catch (e) {
+    if (TensorError.is(e)) throw e;
+    // A backend out of memory (a WebAssembly heap at its limit) says so with a plain RangeError.
+    throw new TensorError('OUT_OF_MEMORY', op, `backend '${backend.name}' could not allocate ${bytes} bytes: ${(e as Error).message}`);
+  }
   const c = engine.counts.get(backend);
   if (c) c.bytes += bytes;
   return { handle, backend, refs: 0, bytes };

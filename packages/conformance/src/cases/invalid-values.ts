@@ -6,7 +6,7 @@
  */
 import { it, expect } from 'vitest';
 import {
-  TensorError, add, exp, floorDiv, registerBackend, type Backend, full, gather, indexSelect, memory, mod, oneHot, pendingChecks, scatterAdd, sum,
+  TensorError, add, exp, eye, floorDiv, resize, registerBackend, type Backend, full, gather, indexSelect, memory, mod, oneHot, pendingChecks, scatterAdd, sum,
   takeAlongAxis, tensor, tidy, where, zeros, type Tensor, type TensorErrorCode,
 } from '@tessera/tensor-core';
 import type { ConformanceContext } from '../index.js';
@@ -153,6 +153,18 @@ export function invalidValueCases(ctx: ConformanceContext): void {
     } finally {
       t.dispose();
     }
+  });
+
+  it('sizes beyond a buffer are a coded OUT_OF_MEMORY before any allocation, on every backend', () => {
+    const before = memory().tensors;
+    expectTensorError(() => zeros([1e6, 1e6]), 'OUT_OF_MEMORY', /^full: 1000000000000 elements of float32 need 4000000000000 bytes; backend '.*' holds at most \d+ bytes per tensor$/);
+    expectTensorError(() => eye(1e6), 'OUT_OF_MEMORY', /^eye: 1000000000000 elements of float32 need/);
+    const start = performance.now();
+    const img = zeros([1, 3, 4, 4]);
+    expectTensorError(() => resize(img, [1e6, 1e6]), 'OUT_OF_MEMORY', /^resize: /);
+    img.dispose();
+    expect(performance.now() - start).toBeLessThan(1000);
+    expect(memory().tensors).toBe(before);
   });
 
   it('creation never wraps a value silently into int32', () => {

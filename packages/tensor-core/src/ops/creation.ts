@@ -4,7 +4,7 @@
  */
 import type { Backend, RandomDistribution, TensorInfo } from '../backend.js';
 import { DTYPES, toTypedArray, type DType } from '../dtype.js';
-import { fromValues, getBackend, assertLive, allocateStorage, makeTensor } from '../engine.js';
+import { fromValues, getBackend, assertLive, allocateStorage, makeTensor, requireAllocatable } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { checkShape, sizeOf } from '../shape.js';
@@ -243,6 +243,7 @@ export function eye(n: number, m: number = n, options: CreationOptions = {}): Te
   requireInt('eye', 'n', n, 0);
   requireInt('eye', 'm', m, 0);
   const dtype = options.dtype ?? 'float32';
+  requireAllocatable(options.backend ?? getBackend(), n * m, dtype, 'eye');
   const values = toTypedArray(new Array<number>(n * m).fill(0), dtype);
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
   return finish(fromValues(values, [n, m], dtype, options.backend ?? getBackend()), options);

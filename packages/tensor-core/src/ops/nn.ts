@@ -15,7 +15,7 @@
  */
 import type { Conv2dParams, Pool2dParams } from '../backend.js';
 import { toTypedArray } from '../dtype.js';
-import { asOneOp, fromValues, runKernel } from '../engine.js';
+import { asOneOp, fromValues, requireAllocatable, runKernel } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
@@ -1086,6 +1086,11 @@ export function resize(x: Tensor, size: readonly [number, number], options: Resi
   if (mode === 'nearest' && alignCorners) throw new TensorError('INVALID_ARGUMENT', op, "alignCorners only applies to mode 'bilinear'");
   if (mode === 'bilinear') requireFloat(op, x);
   if (x.shape[2] === 0 || x.shape[3] === 0) throw new TensorError('SHAPE_MISMATCH', op, `spatial axes must be non-empty, got x.shape=${fmtShape(x.shape)}`);
+  // Both passes' outputs are checked before any work: a huge size fails at once, not after
+  // seconds of intermediates (issue 14).
+  const [batch, channels, inH] = x.shape as [number, number, number, number];
+  requireAllocatable(x.backend, batch * channels * size[0] * x.shape[3]!, x.dtype, op);
+  requireAllocatable(x.backend, batch * channels * Math.max(size[0], inH) * size[1], x.dtype, op);
   const index = (values: Int32Array): Tensor => fromValues(values, [values.length], 'int32', x.backend);
   return withTemps((temps) => {
     let y = x;
