@@ -6,7 +6,7 @@
  */
 import { it, expect } from 'vitest';
 import {
-  TensorError, add, exp, eye, floorDiv, resize, registerBackend, type Backend, full, gather, indexSelect, memory, mod, oneHot, pendingChecks, scatterAdd, sum,
+  TensorError, add, cumsum, exp, eye, floorDiv, prod, resize, registerBackend, type Backend, full, gather, indexSelect, memory, mod, oneHot, pendingChecks, scatterAdd, sum,
   takeAlongAxis, tensor, tidy, where, zeros, type Tensor, type TensorErrorCode,
 } from '@tessera/tensor-core';
 import type { ConformanceContext } from '../index.js';
@@ -153,6 +153,17 @@ export function invalidValueCases(ctx: ConformanceContext): void {
     } finally {
       t.dispose();
     }
+  });
+
+  it('int32 sum, prod and cumsum never wrap', async () => {
+    const big = (): Tensor => int([2 ** 30, 2 ** 30, 2 ** 30]);
+    await expectInvalid(() => sum(big()), 'INVALID_ARGUMENT', /^sum: the int32 result overflows: 3221225472 at flat index 0 is outside \[-2147483648, 2147483647\]; cast the input to float32 or float64 first$/);
+    await expectInvalid(() => int([[1, 2], [2 ** 30, 2 ** 30]]).sum(1), 'INVALID_ARGUMENT', /^sum: the int32 result overflows: 2147483648 at flat index 1/);
+    await expectInvalid(() => prod(int([65536, 65536])), 'INVALID_ARGUMENT', /^prod: the int32 result overflows: 4294967296 at flat index 0/);
+    await expectInvalid(() => cumsum(big(), 0), 'INVALID_ARGUMENT', /^cumsum: the int32 result overflows: 2147483648 at flat index 1/);
+    // In range, the integer result stands (well inside float32's exact range too).
+    await expectTensor(tidy(() => sum(int([2 ** 29, 2 ** 29, -(2 ** 30), 5]))), 5);
+    await expectTensor(tidy(() => cumsum(int([-(2 ** 30), -(2 ** 30)]), 0)), [-(2 ** 30), -(2 ** 31)]);
   });
 
   it('sizes beyond a buffer are a coded OUT_OF_MEMORY before any allocation, on every backend', () => {
