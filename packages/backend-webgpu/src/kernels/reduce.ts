@@ -78,6 +78,10 @@ ${main1d(rows, `  ${decl}
         return;
       }
       const wg = r <= 4096 ? 64 : 256;
+      // Each thread folds r / wg elements in sequence; a float sum compensates its rounding
+      // (Kahan), so a 1e7-element sum stays near float32 rounding instead of drifting by ~1e-4.
+      const kahan = op === 'sum' && tx === 'f32';
+      const fold1 = kahan ? 'let ky = v - kc; let kt = acc + ky; kc = (kt - acc) - ky; acc = kt;' : f.combine;
       const code = `${MATH}
 ${bindings([['x', tx, 'read'], ['o', to, 'read_write']])}
 var<workgroup> sv: array<${f.t}, ${wg}>;
@@ -87,11 +91,11 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   let row = ${GROUP_INDEX};
   if (row >= ${u32(rows)}) { return; }
   let base = row * ${u32(r)};
-  ${decl}
+  ${decl}${kahan ? ' var kc: f32 = 0.0f;' : ''}
   for (var j = lid; j < ${u32(r)}; j += ${wg}u) {
     let v = x[base + j];
     let vi = j;
-    ${f.combine}
+    ${fold1}
   }
   sv[lid] = acc;
   ${f.arg ? 'si[lid] = ai;' : ''}
