@@ -51,6 +51,22 @@ export class TensorError extends Error {
   }
 }
 
+/**
+ * `JSON.stringify` for error messages about any user value: BigInts, symbols and functions
+ * (which make `JSON.stringify` throw or vanish) are written out instead, so building the message
+ * of a TensorError can never throw a TypeError of its own.
+ */
+export function safeJson(value: unknown): string {
+  try {
+    const text = JSON.stringify(value, (_key, v: unknown) =>
+      typeof v === 'bigint' ? `${v}n` : typeof v === 'symbol' ? v.toString() : typeof v === 'function' ? 'a function' : v,
+    );
+    return text ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 /** Formats a shape as `[2,3]`. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;

@@ -166,6 +166,8 @@ export function floorDiv(a: TensorLike, b: TensorLike): Tensor {
   const { a: ta, b: tb, temps } = binaryOperands('floorDiv', a, b);
   try {
     if (ta.dtype === 'int32' || ta.dtype === 'bool') {
+      // Static checks first: a deferred value check must never outlive an op that then throws.
+      broadcastShapes(ta.shape, tb.shape, 'floorDiv');
       checkValues([tb], integerDivisorCheck('floorDiv'));
       // The backend's int32 `div` kernel is floor division.
       return binaryOp('div', ta, tb, 'int32');
@@ -192,7 +194,10 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor { return binaryOp(
 export function mod(a: TensorLike, b: TensorLike): Tensor {
   const { a: ta, b: tb, temps } = binaryOperands('mod', a, b);
   try {
-    if (ta.dtype === 'int32' || ta.dtype === 'bool') checkValues([tb], integerDivisorCheck('mod'));
+    if (ta.dtype === 'int32' || ta.dtype === 'bool') {
+      broadcastShapes(ta.shape, tb.shape, 'mod');
+      checkValues([tb], integerDivisorCheck('mod'));
+    }
     return binaryOp('mod', ta, tb);
   } finally {
     disposeAll(temps);

@@ -16,7 +16,7 @@
 import type { Conv2dParams, Pool2dParams } from '../backend.js';
 import { toTypedArray } from '../dtype.js';
 import { asOneOp, fromValues, requireAllocatable, runKernel } from '../engine.js';
-import { TensorError, fmtShape } from '../errors.js';
+import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -37,7 +37,7 @@ function pair(op: string, name: string, value: number | readonly number[] | unde
   const v = value ?? fallback;
   const p = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? v : undefined;
   if (!p || !p.every((e) => Number.isInteger(e) && e >= min)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(value)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min} or a pair of them, got ${safeJson(value)}`);
   }
   return [p[0]!, p[1]!];
 }
@@ -258,7 +258,7 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   requireFloat('layerNorm', x);
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new TensorError('INVALID_ARGUMENT', 'layerNorm', `normalizedShape must be a non-empty list of positive integers, got ${JSON.stringify(normalizedShape)}`);
+    throw new TensorError('INVALID_ARGUMENT', 'layerNorm', `normalizedShape must be a non-empty list of positive integers, got ${safeJson(normalizedShape)}`);
   }
   if (shape.length > x.rank || !shapesEqual(x.shape.slice(x.rank - shape.length), shape)) {
     throw new TensorError('SHAPE_MISMATCH', 'layerNorm', `normalizedShape ${fmtShape(shape)} must equal the trailing dimensions of x.shape=${fmtShape(x.shape)}`);
@@ -457,7 +457,7 @@ function fourPads(op: string, padding: readonly number[] | number | undefined): 
   const p = padding ?? 0;
   const list = typeof p === 'number' ? [p, p, p, p] : Array.isArray(p) && p.length === 2 ? [p[0], p[0], p[1], p[1]] : Array.isArray(p) && p.length === 4 ? [...p] : undefined;
   if (!list || !list.every((v) => Number.isInteger(v) && v >= 0)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `padding must be a non-negative integer, [h, w] or [top, bottom, left, right]${op.startsWith('conv2d') || op === 'conv1d' ? ", 'same' or 'valid'" : ''}, got ${JSON.stringify(padding)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `padding must be a non-negative integer, [h, w] or [top, bottom, left, right]${op.startsWith('conv2d') || op === 'conv1d' ? ", 'same' or 'valid'" : ''}, got ${safeJson(padding)}`);
   }
   return list as [number, number, number, number];
 }
@@ -468,7 +468,7 @@ function checkParams(op: string, params: Conv2dParams): Conv2dParams {
   const stride = pair(op, 'stride', params.stride, 1, 1);
   const dilation = pair(op, 'dilation', params.dilation, 1, 1);
   if (!Array.isArray(params.padding) || params.padding.length !== 4) {
-    throw new TensorError('INVALID_ARGUMENT', op, `params.padding must be [top, bottom, left, right], got ${JSON.stringify(params.padding)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `params.padding must be [top, bottom, left, right], got ${safeJson(params.padding)}`);
   }
   const padding = fourPads(op, params.padding);
   const groups = params.groups ?? 1;
@@ -596,7 +596,7 @@ export function conv1d(x: Tensor, w: Tensor, options: Conv1dOptions = {}): Tenso
   if (w.rank !== 3) throw new TensorError('SHAPE_MISMATCH', 'conv1d', `w must be [O, C/groups, k], got shape ${fmtShape(w.shape)}`);
   const scalarOr = (v: unknown, name: string): number => {
     if (v === undefined) return 1;
-    if (!Number.isInteger(v) || (v as number) < 1) throw new TensorError('INVALID_ARGUMENT', 'conv1d', `${name} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || (v as number) < 1) throw new TensorError('INVALID_ARGUMENT', 'conv1d', `${name} must be a positive integer, got ${safeJson(v)}`);
     return v as number;
   };
   const stride = scalarOr(options.stride, 'stride');
@@ -606,7 +606,7 @@ export function conv1d(x: Tensor, w: Tensor, options: Conv1dOptions = {}): Tenso
   if (p === 'same' || p === 'valid') padding = p === 'same' ? 'same' : 'valid';
   else if (typeof p === 'number') padding = [0, 0, p, p];
   else if (Array.isArray(p) && p.length === 2) padding = [0, 0, p[0], p[1]];
-  else throw new TensorError('INVALID_ARGUMENT', 'conv1d', `padding must be a non-negative integer, [left, right], 'same' or 'valid', got ${JSON.stringify(p)}`);
+  else throw new TensorError('INVALID_ARGUMENT', 'conv1d', `padding must be a non-negative integer, [left, right], 'same' or 'valid', got ${safeJson(p)}`);
   if (padding === 'same' && stride !== 1) throw new TensorError('INVALID_ARGUMENT', 'conv1d', `padding 'same' needs stride 1, got stride ${stride}`);
   return withTemps((temps) => {
     const x4 = unsqueeze(x, -2);
@@ -652,7 +652,7 @@ function conv2dBackpropInputOp(op: string, dy: Tensor, w: Tensor, xShape: readon
     throw new TensorError('SHAPE_MISMATCH', op, `dy and w must be rank 4, got dy.shape=${fmtShape(dy.shape)}, w.shape=${fmtShape(w.shape)}`);
   }
   if (!Array.isArray(xShape) || xShape.length !== 4 || !xShape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `xShape must be [N, C, H, W] of non-negative integers, got ${JSON.stringify(xShape)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `xShape must be [N, C, H, W] of non-negative integers, got ${safeJson(xShape)}`);
   }
   const expected = convShape(op, xShape, w.shape, p, 'xShape');
   if (!shapesEqual(expected, dy.shape)) {
@@ -687,7 +687,7 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, wShape: readonly num
     throw new TensorError('SHAPE_MISMATCH', op, `x and dy must be rank 4, got x.shape=${fmtShape(x.shape)}, dy.shape=${fmtShape(dy.shape)}`);
   }
   if (!Array.isArray(wShape) || wShape.length !== 4 || !wShape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `wShape must be [O, C/groups, kH, kW] of non-negative integers, got ${JSON.stringify(wShape)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `wShape must be [O, C/groups, kH, kW] of non-negative integers, got ${safeJson(wShape)}`);
   }
   const expected = convShape(op, x.shape, wShape, p);
   if (!shapesEqual(expected, dy.shape)) {
@@ -847,7 +847,7 @@ function checkPoolParams(op: string, xShape: readonly number[], params: Pool2dPa
   const s = pair(op, 'stride', params.stride, NaN, 1);
   const d = pair(op, 'dilation', params.dilation, 1, 1);
   if (!Array.isArray(params.padding) || params.padding.length !== 4) {
-    throw new TensorError('INVALID_ARGUMENT', op, `params.padding must be [top, bottom, left, right], got ${JSON.stringify(params.padding)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `params.padding must be [top, bottom, left, right], got ${safeJson(params.padding)}`);
   }
   const p = fourPads(op, params.padding);
   const [n, c, h, w] = xShape as [number, number, number, number];
@@ -968,7 +968,7 @@ export function avgPool2dBackward(dy: Tensor, xShape: readonly number[], params:
   requireFloat(op, dy);
   if (dy.rank !== 4) throw new TensorError('SHAPE_MISMATCH', op, `dy must be rank 4, got shape ${fmtShape(dy.shape)}`);
   if (!Array.isArray(xShape) || xShape.length !== 4 || !xShape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `xShape must be [N, C, H, W] of non-negative integers, got ${JSON.stringify(xShape)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `xShape must be [N, C, H, W] of non-negative integers, got ${safeJson(xShape)}`);
   }
   const expected = checkPoolParams(op, xShape, params);
   if (!shapesEqual(expected, dy.shape)) {
@@ -1078,10 +1078,10 @@ export function resize(x: Tensor, size: readonly [number, number], options: Resi
   requireTensor(op, x);
   if (x.rank !== 4) throw new TensorError('SHAPE_MISMATCH', op, `input must be [N, C, H, W], got shape ${fmtShape(x.shape)}`);
   if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `size must be [outH, outW] of positive integers, got ${JSON.stringify(size)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `size must be [outH, outW] of positive integers, got ${safeJson(size)}`);
   }
   const mode = options.mode ?? 'nearest';
-  if (mode !== 'nearest' && mode !== 'bilinear') throw new TensorError('INVALID_ARGUMENT', op, `mode must be 'nearest' or 'bilinear', got ${JSON.stringify(mode)}`);
+  if (mode !== 'nearest' && mode !== 'bilinear') throw new TensorError('INVALID_ARGUMENT', op, `mode must be 'nearest' or 'bilinear', got ${safeJson(mode)}`);
   const alignCorners = options.alignCorners ?? false;
   if (mode === 'nearest' && alignCorners) throw new TensorError('INVALID_ARGUMENT', op, "alignCorners only applies to mode 'bilinear'");
   if (mode === 'bilinear') requireFloat(op, x);

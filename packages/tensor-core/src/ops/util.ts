@@ -2,7 +2,7 @@
 import type { Backend } from '../backend.js';
 import { isFloat, promoteTypes, toTypedArray, type DType } from '../dtype.js';
 import { getBackend, fromValues, assertLive } from '../engine.js';
-import { TensorError, fmtShape } from '../errors.js';
+import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
 /** A tensor or a JavaScript scalar that ops accept in its place. */
@@ -78,8 +78,8 @@ function castTo(x: Tensor, dtype: DType): Tensor {
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (Array.isArray(value)) return `an array ${JSON.stringify(value).slice(0, 40)}`;
-  if (typeof value === 'string') return `string ${JSON.stringify(value.slice(0, 40))}`;
+  if (Array.isArray(value)) return `an array ${safeJson(value).slice(0, 40)}`;
+  if (typeof value === 'string') return `string ${safeJson(value.slice(0, 40))}`;
   if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
   return `${typeof value} ${String(value)}`;
 }
