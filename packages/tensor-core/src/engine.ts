@@ -44,6 +44,8 @@ class Engine {
   observer: OpObserver | undefined;
   nextId = 0;
   readonly counts = new Map<Backend, { tensors: number; bytes: number }>();
+  /** How each registered backend is named in memory() and messages (unique, unlike `name`). */
+  readonly labels = new Map<Backend, string>();
   leakRegistry: FinalizationRegistry<string> | undefined;
   /** Nesting depth of ops whose inner ops are an implementation detail (not observed). */
   silentDepth = 0;
@@ -86,22 +88,14 @@ export function registerBackend(backend: Backend): void {
   if (typeof backend.name !== 'string' || backend.name === '') {
     throw new TensorError('INVALID_ARGUMENT', 'setBackend', `a backend needs a non-empty string name, got ${String(backend.name)}`);
   }
-  const previous = engine.backends.get(backend.name);
-  if (previous !== undefined && previous !== backend) {
-    // Two live backends under one name would make memory() and every message ambiguous.
-    const live = engine.counts.get(previous)?.tensors ?? 0;
-    if (live > 0) {
-      throw new TensorError(
-        'INVALID_ARGUMENT',
-        'setBackend',
-        `another backend named '${backend.name}' is registered and holds ${live} live tensors; dispose them first, or give the new backend another name`,
-      );
-    }
-    engine.counts.delete(previous);
-    if (engine.active === previous) engine.active = undefined;
-  }
   engine.backends.set(backend.name, backend);
-  if (!engine.counts.has(backend)) engine.counts.set(backend, { tensors: 0, bytes: 0 });
+  if (!engine.counts.has(backend)) {
+    // A second backend object under a taken name (two cpu() instances) gets its own label,
+    // `cpu#2`, in memory() and in messages: the name alone would merge or confuse them.
+    const taken = [...engine.counts.keys()].filter((b) => b.name === backend.name).length;
+    engine.labels.set(backend, taken === 0 ? backend.name : `${backend.name}#${taken + 1}`);
+    engine.counts.set(backend, { tensors: 0, bytes: 0 });
+  }
 }
 
 /**
@@ -283,7 +277,7 @@ function commonBackend(op: string, inputs: readonly Tensor[]): Backend {
       throw new TensorError(
         'BACKEND_MISMATCH',
         op,
-        `inputs live on different backends: tensor id=${first!.id} on '${backend.name}', tensor id=${t.id} on '${t.backend.name}'; move one with t.to(backend)`,
+        `inputs live on different backends: tensor id=${first!.id} on '${engine.labels.get(backend) ?? backend.name}', tensor id=${t.id} on '${engine.labels.get(t.backend) ?? t.backend.name}'; move one with t.to(backend)`,
       );
     }
   }
@@ -473,7 +467,7 @@ export function memory(): MemoryInfo {
     tensors += c.tensors;
     bytes += c.bytes;
     const m = backend.memory();
-    backends[backend.name] = { tensors: c.tensors, bytes: c.bytes, backendBytes: m.bytes, buffers: m.buffers };
+    backends[engine.labels.get(backend) ?? backend.name] = { tensors: c.tensors, bytes: c.bytes, backendBytes: m.bytes, buffers: m.buffers };
   }
   return { tensors, bytes, backends };
 }
