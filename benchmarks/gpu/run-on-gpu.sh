@@ -46,6 +46,45 @@ if [[ -z "${VK_ICD_FILENAMES:-}${VK_DRIVER_FILES:-}" ]]; then
 fi
 nvidia-smi >"$out/nvidia-smi.txt" 2>&1 || log 'nvidia-smi not found (no NVIDIA driver?)'
 
+# 3. Two ways to run: with this repository's dependencies (pnpm, node_modules), or, on a machine
+#    that reaches no package registry, from the folder bundle.sh made (benchmarks/gpu/.bundle:
+#    the suites bundled, Dawn's addon and a Node binary).
+bundle=$root/benchmarks/gpu/.bundle
+if [[ ! -d node_modules && -f "$bundle/bench.mjs" ]]; then
+  log "no node_modules: running the bundle of commit $(cat "$bundle/commit.txt")"
+  run=$(mktemp -d)
+  cp -r "$bundle"/. "$run"/
+  xz -d -c "$bundle/dawn.node.xz" >"$run/node_modules/webgpu/dist/linux-x64/dawn.node"
+  if command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)'; then
+    node=node
+  else
+    xz -d -c "$bundle/node.xz" >"$run/node" && chmod +x "$run/node" && node=$run/node
+  fi
+  log "node $("$node" --version)"
+  (cd "$run" && "$node" -e "
+    import('webgpu').then(async ({ create, globals }) => {
+      Object.assign(globalThis, globals);
+      const a = await create(['backend=vulkan']).requestAdapter({ powerPreference: 'high-performance' });
+      if (!a) { console.log('no adapter'); process.exit(2); }
+      const i = a.info;
+      console.log([i.vendor, i.architecture, i.device, i.description].filter(Boolean).join(' '));
+      process.exit(0);
+    });
+  ") >"$out/adapter.txt" 2>>"$out/bench.log" || { log "Dawn found no WebGPU adapter ($(cat "$out/adapter.txt")): stopping"; exit 1; }
+  log "adapter: $(cat "$out/adapter.txt")"
+  if grep -qi swiftshader "$out/adapter.txt" && [[ "${TESSERA_ALLOW_SOFTWARE:-}" != 1 ]]; then
+    log 'Dawn picked SwiftShader, not the GPU: stopping (TESSERA_ALLOW_SOFTWARE=1 to go on)'; exit 1
+  fi
+  export TESSERA_WEBGPU_BENCH_JSON="$out/webgpu.json"
+  set -o pipefail
+  # shellcheck disable=SC2086
+  (cd "$run" && "$node" bench-tiles.mjs ${TILE_ARGS:-}) 2>&1 | tee "$out/tiles.txt" | tee -a "$out/bench.log"
+  # shellcheck disable=SC2086
+  (cd "$run" && "$node" bench.mjs ${BENCH_ARGS:-}) 2>&1 | tee -a "$out/bench.log"
+  log "done: $out"
+  exit 0
+fi
+
 # 3. Dependencies (pnpm install only when node_modules is missing; offline first).
 if [[ ! -d node_modules ]]; then
   log 'node_modules missing: pnpm install'

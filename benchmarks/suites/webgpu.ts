@@ -502,6 +502,9 @@ async function runSuite(requestedQuick: boolean): Promise<void> {
   }
   const cases: WebGpuCaseDef[] = [
     ...(quick ? [128, 256, 512] : [128, 256, 512, 1024]).map(matmulCase),
+    // The large products only on a hardware adapter: on SwiftShader one 4096 product takes minutes.
+    ...(quick || contenders.software ? [] : [2048, 4096].map(matmulCase)),
+    ...(quick || contenders.software ? [] : [convCase(32, 64, 56, 56, 64, 3)]),
     convCase(32, 1, 28, 28, 32, 3),
     convCase(32, 16, 32, 32, 32, 3),
     addMulCase(MI),

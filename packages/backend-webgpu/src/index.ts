@@ -14,4 +14,5 @@ export { webgpu } from './webgpu.js';
 export type { WebGpuBackend, WebGpuCapabilities, WebGpuMemory, WebGpuOptions } from './webgpu.js';
 export type { WebGpuStats } from './runtime.js';
 export type { PoolStats } from './pool.js';
+export type { GemmTile } from './kernels/gemm.js';
 export type { WebGpuErrorCode } from './errors.js';

@@ -4,12 +4,12 @@
  * table assembled from `kernels/`.
  */
 import type { AdamHyperparameters, Backend, BackendCapabilities, DataHandle, DType, TensorInfo, TypedArray } from '@tessera/tensor-core';
-import { checkOptions, BACKEND_SPEC_VERSION } from '@tessera/tensor-core';
+import { checkOptions, optionKeys, BACKEND_SPEC_VERSION } from '@tessera/tensor-core';
 import { GpuHandle, makeKernels } from './context.js';
 import { gpuError } from './errors.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { fusedKernels } from './kernels/fused.js';
-import { gemmKernels } from './kernels/gemm.js';
+import { gemmKernels, type GemmTile } from './kernels/gemm.js';
 import { movementKernels } from './kernels/movement.js';
 import { poolKernels } from './kernels/pool.js';
 import { randomKernels } from './kernels/random.js';
@@ -37,6 +37,12 @@ export interface WebGpuOptions {
   readonly maxDispatchesPerSubmit?: number;
   /** Bytes of freed buffers kept for reuse; beyond this a freed buffer is destroyed. Default 1 GiB. */
   readonly maxPooledBytes?: number;
+  /**
+   * One register tile for every matrix product and convolution, instead of the default choice
+   * by size (4×4 blocks for small products, 8×8 for large ones). For tuning on a given GPU
+   * (`benchmarks/gpu/matmul-tiles.ts` times each); most code never sets it.
+   */
+  readonly gemmTile?: GemmTile;
 }
 
 /** What the WebGPU backend can do, beyond {@link BackendCapabilities}. */
@@ -126,7 +132,7 @@ async function defaultGpu(): Promise<GPU | undefined> {
  * ```
  */
 export async function webgpu(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
-  checkOptions('webgpu', options, ['device', 'gpu', 'adapterOptions', 'maxDispatchesPerSubmit', 'maxPooledBytes']);
+  checkOptions('webgpu', options, optionKeys<WebGpuOptions>({ device: true, gpu: true, adapterOptions: true, maxDispatchesPerSubmit: true, maxPooledBytes: true, gemmTile: true }));
   let gpu: GPU | undefined;
   let device = options.device;
   const ownDevice = device === undefined;
@@ -202,7 +208,7 @@ function createBackend(device: GPUDevice, ownDevice: boolean, options: WebGpuOpt
   const kernels = {
     ...elementwiseKernels(k),
     ...reduceKernels(k),
-    ...gemmKernels(k),
+    ...gemmKernels(k, checkGemmTile(options.gemmTile)),
     ...poolKernels(k),
     ...movementKernels(k),
     ...randomKernels(k),
@@ -248,4 +254,16 @@ function toWords(values: TypedArray, dtype: DType): Float32Array | Int32Array | 
     default:
       return values instanceof Float32Array ? values : Float32Array.from(values);
   }
+}
+
+function checkGemmTile(tile: GemmTile | undefined): GemmTile | undefined {
+  if (tile === undefined) return undefined;
+  const ok =
+    typeof tile === 'object' && tile !== null &&
+    Object.keys(tile).every((key) => key === 'rows' || key === 'cols' || key === 'depth') &&
+    (tile.rows === 4 || tile.rows === 8) && (tile.cols === 4 || tile.cols === 8) && (tile.depth === 8 || tile.depth === 16);
+  if (!ok) {
+    throw gpuError('INVALID_ARGUMENT', 'webgpu', `gemmTile must be { rows: 4 | 8, cols: 4 | 8, depth: 8 | 16 }, got ${JSON.stringify(tile)}`);
+  }
+  return tile;
 }

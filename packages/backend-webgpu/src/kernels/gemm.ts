@@ -2,10 +2,13 @@
 /**
  * Matrix multiplication and convolution as one tiled GEMM.
  *
- * A workgroup of 16×16 threads computes a 64×64 tile of C, each thread a 4×4 block held in
- * registers. The shared dimension advances 16 at a time: the workgroup stages a 64×16 slice of
- * A and a 16×64 slice of B in workgroup memory (each thread loads 4 elements of each), then
- * every thread reads 4 + 4 values per step for 16 multiply-adds. Edge tiles load zeros.
+ * A workgroup of 16×16 threads computes a tile of C of (16·rows)×(16·cols), each thread a
+ * rows×cols block held in registers, at rows `lid.y + 16·i` and columns `lid.x + 16·j` (strided, so
+ * neighbouring threads read neighbouring words of workgroup memory and store neighbouring words of
+ * C). The shared dimension advances `depth` at a time: the workgroup stages a slice of A and of B
+ * in workgroup memory, then every thread reads rows + cols values per step for rows·cols
+ * multiply-adds. Edge tiles load zeros. Large products use 8×8 blocks (128×128 tiles: 4 reads per
+ * 16 multiply-adds instead of 2), smaller ones 4×4 (64×64 tiles keep enough workgroups in flight).
  *
  * The GEMM reads its operands through `loadA(b, m, k)` and `loadB(b, k, n)` and writes through
  * `store(b, m, n, v)`, so the convolutions are implicit GEMMs: `loadB` computes the im2col
@@ -21,9 +24,30 @@ import { convGeometry, type Backend, type Conv2dParams, type ConvGeometry, type 
 import type { Kernels, Operand } from '../context.js';
 import { bindings, u32, wgslType, type Scalar } from '../wgsl.js';
 
-const TILE = 64;
-const TK = 16;
 const MAX_GROUPS = 65535;
+
+/**
+ * The register block of one GEMM thread: `rows`×`cols` outputs, with the shared dimension staged
+ * `depth` at a time. The workgroup's tile of C is (16·rows)×(16·cols).
+ */
+export interface GemmTile {
+  readonly rows: 4 | 8;
+  readonly cols: 4 | 8;
+  readonly depth: 8 | 16;
+}
+
+const SMALL_TILE: GemmTile = { rows: 4, cols: 4, depth: 16 };
+const LARGE_TILE: GemmTile = { rows: 8, cols: 8, depth: 16 };
+
+/**
+ * The tile for an m×n product (per batch): 128×128 once there are at least 256 of them (two
+ * waves on a 132-multiprocessor H200: below that, 64×64 tiles keep more of it busy; measured
+ * there with `benchmarks/gpu/matmul-tiles.ts`: at 1024² the 4×4 blocks ran 1.3× faster than the
+ * 8×8, at 2048² and 4096² the 8×8 blocks 1.4× faster than the 4×4).
+ */
+export function chooseGemmTile(m: number, n: number, batches: number): GemmTile {
+  return Math.ceil(m / 128) * Math.ceil(n / 128) * batches >= 256 ? LARGE_TILE : SMALL_TILE;
+}
 
 interface GemmSpec {
   readonly t: Scalar;
@@ -46,13 +70,16 @@ interface GemmSpec {
   readonly types?: readonly [Scalar, Scalar, Scalar];
 }
 
-function runGemm(k: Kernels, s: GemmSpec): void {
+function runGemm(k: Kernels, s: GemmSpec, fixedTile: GemmTile | undefined): void {
   const { t, m, n } = s;
   if (m === 0 || n === 0 || s.batches === 0) return;
+  const { rows, cols, depth: TK } = fixedTile ?? chooseGemmTile(m, n, s.batches);
+  const tileM = 16 * rows;
+  const tileN = 16 * cols;
   const zero = t === 'f32' ? '0.0f' : t === 'i32' ? '0i' : '0u';
   const [ta, tb, to] = s.types ?? [t, t, t];
-  const tilesN = Math.ceil(n / TILE);
-  const tilesM = Math.ceil(m / TILE);
+  const tilesN = Math.ceil(n / tileN);
+  const tilesM = Math.ceil(m / tileM);
   // Grids beyond 65,535 tiles along n or m, or batches along z, are split into several dispatches,
   // each with its offsets baked into the shader.
   for (let z0 = 0; z0 < s.batches; z0 += MAX_GROUPS) {
@@ -71,50 +98,51 @@ ${s.loadB}
 fn store(bz: u32, m: u32, n: u32, v: ${t}) {
 ${s.store}
 }
-var<workgroup> As: array<array<${t}, ${TILE}>, ${TK}>;
-var<workgroup> Bs: array<array<${t}, ${TILE}>, ${TK}>;
+var<workgroup> As: array<array<${t}, ${tileM}>, ${TK}>;
+var<workgroup> Bs: array<array<${t}, ${tileN}>, ${TK}>;
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let tid = lid.y * 16u + lid.x;
   let bz = wid.z + ${u32(z0)};
-  let m0 = (wid.y + ${u32(y0)}) * ${TILE}u;
-  let n0 = (wid.x + ${u32(x0)}) * ${TILE}u;
-  var acc: array<array<${t}, 4>, 4>;
+  let m0 = (wid.y + ${u32(y0)}) * ${tileM}u;
+  let n0 = (wid.x + ${u32(x0)}) * ${tileN}u;
+  var acc: array<array<${t}, ${cols}>, ${rows}>;
   for (var k0 = 0u; k0 < K; k0 += ${TK}u) {
-    for (var l = 0u; l < 4u; l++) {
+    for (var l = 0u; l < ${(tileM * TK) / 256}u; l++) {
       let e = tid + l * 256u;
-      let am = ${s.aAlongK ? `e / ${TK}u` : `e % ${TILE}u`};
-      let ak = ${s.aAlongK ? `e % ${TK}u` : `e / ${TILE}u`};
+      let am = ${s.aAlongK ? `e / ${TK}u` : `e % ${tileM}u`};
+      let ak = ${s.aAlongK ? `e % ${TK}u` : `e / ${tileM}u`};
       var av: ${t} = ${zero};
       if (m0 + am < M && k0 + ak < K) { av = loadA(bz, m0 + am, k0 + ak); }
       As[ak][am] = av;
-      let bn = ${s.bAlongN ? `e % ${TILE}u` : `e / ${TK}u`};
-      let bk = ${s.bAlongN ? `e / ${TILE}u` : `e % ${TK}u`};
+    }
+    for (var l = 0u; l < ${(tileN * TK) / 256}u; l++) {
+      let e = tid + l * 256u;
+      let bn = ${s.bAlongN ? `e % ${tileN}u` : `e / ${TK}u`};
+      let bk = ${s.bAlongN ? `e / ${tileN}u` : `e % ${TK}u`};
       var bv: ${t} = ${zero};
       if (n0 + bn < N && k0 + bk < K) { bv = loadB(bz, k0 + bk, n0 + bn); }
       Bs[bk][bn] = bv;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < ${TK}u; kk++) {
-      var av: array<${t}, 4>;
-      var bv: array<${t}, 4>;
-      for (var i = 0u; i < 4u; i++) {
-        av[i] = As[kk][lid.y * 4u + i];
-        bv[i] = Bs[kk][lid.x * 4u + i];
-      }
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) {
-          acc[i][j] = acc[i][j] + av[i] * bv[j];
+      var av: array<${t}, ${rows}>;
+      var bv: array<${t}, ${cols}>;
+      for (var i = 0u; i < ${rows}u; i++) { av[i] = As[kk][lid.y + i * 16u]; }
+      for (var j = 0u; j < ${cols}u; j++) { bv[j] = Bs[kk][lid.x + j * 16u]; }
+      for (var i = 0u; i < ${rows}u; i++) {
+        for (var j = 0u; j < ${cols}u; j++) {
+          acc[i][j] = ${t === 'f32' ? 'fma(av[i], bv[j], acc[i][j])' : 'acc[i][j] + av[i] * bv[j]'};
         }
       }
     }
     workgroupBarrier();
   }
-  for (var i = 0u; i < 4u; i++) {
-    let mm = m0 + lid.y * 4u + i;
+  for (var i = 0u; i < ${rows}u; i++) {
+    let mm = m0 + lid.y + i * 16u;
     if (mm >= M) { break; }
-    for (var j = 0u; j < 4u; j++) {
-      let nn = n0 + lid.x * 4u + j;
+    for (var j = 0u; j < ${cols}u; j++) {
+      let nn = n0 + lid.x + j * 16u;
       if (nn < N) { store(bz, mm, nn, acc[i][j]); }
     }
   }
@@ -135,7 +163,7 @@ function patchCoords(q: ConvGeometry): string {
   let ix = i32(ox * ${u32(q.sw)} + j * ${u32(q.dw)}) - ${q.pl}i;`;
 }
 
-export function gemmKernels(k: Kernels): Pick<Backend, 'matmul' | 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter'> {
+export function gemmKernels(k: Kernels, fixedTile?: GemmTile): Pick<Backend, 'matmul' | 'conv2d' | 'conv2dBackpropInput' | 'conv2dBackpropFilter'> {
   return {
     matmul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean, out: TensorInfo): void {
       const [batches = 1, m = 0, n = 0] = out.shape;
@@ -159,7 +187,7 @@ export function gemmKernels(k: Kernels): Pick<Backend, 'matmul' | 'conv2d' | 'co
         aAlongK: !transposeA,
         bAlongN: !transposeB,
         operands: [a, b, out],
-      });
+      }, fixedTile);
     },
 
     conv2d(x: TensorInfo, w: TensorInfo, params: Conv2dParams, out: TensorInfo): void {
@@ -189,7 +217,7 @@ ${patchCoords(q)}
         aAlongK: true,
         bAlongN: q.sw === 1,
         operands: [w, x, out],
-      });
+      }, fixedTile);
     },
 
     conv2dBackpropInput(dy: TensorInfo, w: TensorInfo, params: Conv2dParams, out: TensorInfo): void {
@@ -227,7 +255,7 @@ ${patchCoords(q)}
         aAlongK: false,
         bAlongN: q.sw === 1 && q.dw === 1,
         operands: [w, dy, out],
-      });
+      }, fixedTile);
     },
 
     conv2dBackpropFilter(x: TensorInfo, dy: TensorInfo, params: Conv2dParams, out: TensorInfo): void {
@@ -259,7 +287,7 @@ ${patchCoords(q)}
         aAlongK: true,
         bAlongN: false,
         operands: [dy, x, out],
-      });
+      }, fixedTile);
     },
   };
 }

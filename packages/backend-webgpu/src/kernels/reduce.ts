@@ -9,7 +9,7 @@
  */
 import type { Backend, ReduceOp, TensorInfo } from '@tessera/tensor-core';
 import { sizeOf } from '@tessera/tensor-core';
-import type { Kernels } from '../context.js';
+import type { Kernels, Operand } from '../context.js';
 import { GROUP_INDEX, MATH, bindings, grid, main1d, u32, wgslType, type Scalar } from '../wgsl.js';
 
 /** The fold of one reduction: state type, initial value, and `combine(acc, v)` (with indices for arg ops). */
@@ -53,6 +53,74 @@ function fold(op: ReduceOp, t: Scalar): Fold {
   }
 }
 
+/** Rows above this length with few rows are split into segments of {@link SEGMENT} elements. */
+const SPLIT_ABOVE = 32768;
+const SEGMENT = 8192;
+
+interface RowReduction {
+  readonly x: Operand;
+  readonly tx: Scalar;
+  readonly out: Operand;
+  readonly to: Scalar;
+  readonly rows: number;
+  readonly r: number;
+  /** Segments per row: output element g = row · segments + segment. */
+  readonly segments: number;
+  /** WGSL expression of the stored value (from `acc`, `ai`). */
+  readonly result: string;
+}
+
+/** One workgroup per (row, segment): threads fold strided elements, then a shared-memory tree. */
+function rowsPerWorkgroup(k: Kernels, f: Fold, a: RowReduction): void {
+  const { x, tx, out, to, rows, r, segments, result } = a;
+  const decl = `var acc: ${f.t} = ${f.init};${f.arg ? ' var ai: u32 = 0xffffffffu;' : ''}`;
+  const chunk = Math.ceil(r / segments);
+  const wg = chunk <= 4096 ? 64 : 256;
+  // Each thread folds chunk / wg elements in sequence; a float sum compensates its rounding
+  // (Kahan), so long sums stay near float32 rounding instead of drifting with the row length.
+  const kahan = f.t === 'f32' && f.combine === 'acc = acc + v;';
+  const fold1 = kahan ? 'let ky = v - kc; let kt = acc + ky; kc = (kt - acc) - ky; acc = kt;' : f.combine;
+  const code = `${MATH}
+${bindings([['x', tx, 'read'], ['o', to, 'read_write']])}
+var<workgroup> sv: array<${f.t}, ${wg}>;
+${f.arg ? `var<workgroup> si: array<u32, ${wg}>;` : ''}
+@compute @workgroup_size(${wg})
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let g = ${GROUP_INDEX};
+  if (g >= ${u32(rows * segments)}) { return; }
+  let start = (g % ${u32(segments)}) * ${u32(chunk)};
+  let len = min(${u32(chunk)}, ${u32(r)} - start);
+  let base = (g / ${u32(segments)}) * ${u32(r)} + start;
+  ${decl}${kahan ? ' var kc: f32 = 0.0f;' : ''}
+  for (var j = lid; j < len; j += ${wg}u) {
+    let v = x[base + j];
+    let vi = start + j;
+    ${fold1}
+  }
+  sv[lid] = acc;
+  ${f.arg ? 'si[lid] = ai;' : ''}
+  workgroupBarrier();
+  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) {
+      acc = sv[lid];
+      ${f.arg ? 'ai = si[lid];' : ''}
+      let v = sv[lid + s];
+      ${f.arg ? 'let vi = si[lid + s];' : ''}
+      ${f.combine}
+      sv[lid] = acc;
+      ${f.arg ? 'si[lid] = ai;' : ''}
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    acc = sv[0];
+    ${f.arg ? 'ai = si[0];' : ''}
+    o[g] = ${result};
+  }
+}`;
+  k.run(code, [x, out], grid(rows * segments, 1));
+}
+
 export function reduceKernels(k: Kernels): Pick<Backend, 'reduce' | 'cumsum' | 'topk'> {
   return {
     reduce(op: ReduceOp, x: TensorInfo, reduceSize: number, out: TensorInfo): void {
@@ -77,48 +145,21 @@ ${main1d(rows, `  ${decl}
         k.run(code, [x, out], grid(rows));
         return;
       }
-      const wg = r <= 4096 ? 64 : 256;
-      // Each thread folds r / wg elements in sequence; a float sum compensates its rounding
-      // (Kahan), so a 1e7-element sum stays near float32 rounding instead of drifting by ~1e-4.
-      const kahan = op === 'sum' && tx === 'f32';
-      const fold1 = kahan ? 'let ky = v - kc; let kt = acc + ky; kc = (kt - acc) - ky; acc = kt;' : f.combine;
-      const code = `${MATH}
-${bindings([['x', tx, 'read'], ['o', to, 'read_write']])}
-var<workgroup> sv: array<${f.t}, ${wg}>;
-${f.arg ? `var<workgroup> si: array<u32, ${wg}>;` : ''}
-@compute @workgroup_size(${wg})
-fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let row = ${GROUP_INDEX};
-  if (row >= ${u32(rows)}) { return; }
-  let base = row * ${u32(r)};
-  ${decl}${kahan ? ' var kc: f32 = 0.0f;' : ''}
-  for (var j = lid; j < ${u32(r)}; j += ${wg}u) {
-    let v = x[base + j];
-    let vi = j;
-    ${fold1}
-  }
-  sv[lid] = acc;
-  ${f.arg ? 'si[lid] = ai;' : ''}
-  workgroupBarrier();
-  for (var s = ${wg / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) {
-      acc = sv[lid];
-      ${f.arg ? 'ai = si[lid];' : ''}
-      let v = sv[lid + s];
-      ${f.arg ? 'let vi = si[lid + s];' : ''}
-      ${f.combine}
-      sv[lid] = acc;
-      ${f.arg ? 'si[lid] = ai;' : ''}
-    }
-    workgroupBarrier();
-  }
-  if (lid == 0u) {
-    acc = sv[0];
-    ${f.arg ? 'ai = si[0];' : ''}
-    o[row] = ${result};
-  }
-}`;
-      k.run(code, [x, out], grid(rows, 1));
+      // A few long rows would leave most of a large GPU idle with one workgroup per row: split
+      // each row into segments, reduce those into partials (in the fold's own type), then reduce
+      // the partials. Arg ops keep one pass (their partials would need indices too).
+      const segments = !f.arg && rows < 256 && r > SPLIT_ABOVE ? Math.min(1024, Math.ceil(r / SEGMENT)) : 1;
+      if (segments === 1) {
+        rowsPerWorkgroup(k, f, { x, tx, out, to, rows, r, segments: 1, result });
+        return;
+      }
+      const partials = k.scratch(rows * segments * 4);
+      try {
+        rowsPerWorkgroup(k, f, { x, tx, out: partials, to: f.t, rows, r, segments, result: 'acc' });
+        rowsPerWorkgroup(k, fold(op, f.t), { x: partials, tx: f.t, out, to, rows, r: segments, segments: 1, result });
+      } finally {
+        k.release(partials);
+      }
     },
 
     cumsum(x: TensorInfo, axis: number, exclusive: boolean, reverse: boolean, out: TensorInfo): void {
