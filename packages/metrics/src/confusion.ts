@@ -589,7 +589,7 @@ export class CohenKappa extends ConfusionMatrixMetric<number> {
 /**
  * Precision, tp / (tp + fp). scikit-learn: `precision_score(target, pred)`.
  *
- * `pred` may be labels `[N]`, probabilities of class 1 `[N]` (thresholded at 0.5) or scores `[N, C]`
+ * `pred` may be labels `[N]`, probabilities of class 1 `[N]` (a float Tensor, or any array with `threshold`; thresholded at 0.5 by default) or scores `[N, C]`
  * (argmax); `target` holds class indices `[N]`.
  *
  * @throws TensorError `SHAPE_MISMATCH` when `pred` and `target` differ in length;
