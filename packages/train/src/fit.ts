@@ -348,130 +348,130 @@ async function runLoop(args: LoopArgs): Promise<void> {
   }
 
   async function loopEpochs(): Promise<void> {
-  for (const c of callbacks) await c.onTrainBegin?.(context);
-  let lastYield = performance.now();
+    for (const c of callbacks) await c.onTrainBegin?.(context);
+    let lastYield = performance.now();
 
-  for (let epoch = args.initialEpoch; epoch < args.epochs; epoch++) {
-    model.train(true);
-    resetMetrics(metrics);
-    for (const c of callbacks) await c.onEpochBegin?.(epoch, context);
-    let lossSum = 0;
-    let lossCount = 0;
-    let lastLoss = NaN;
-    let pending: PendingLoss[] = [];
-    let step = 0;
+    for (let epoch = args.initialEpoch; epoch < args.epochs; epoch++) {
+      model.train(true);
+      resetMetrics(metrics);
+      for (const c of callbacks) await c.onEpochBegin?.(epoch, context);
+      let lossSum = 0;
+      let lossCount = 0;
+      let lastLoss = NaN;
+      let pending: PendingLoss[] = [];
+      let step = 0;
 
-    /** Reads the pending losses (one read for all of them) and checks them. */
-    const flush = async (): Promise<void> => {
-      if (pending.length === 0) return;
-      const batch = pending;
-      pending = [];
-      let values: ArrayLike<number>;
-      try {
-        if (batch.length === 1) values = (await batch[0]!.value.data()) as ArrayLike<number>;
-        else {
-          const all = noGrad(() => tidy(() => stack(batch.map((p) => p.value), 0)));
-          try {
-            values = (await all.data()) as ArrayLike<number>;
-          } finally {
-            all.dispose();
-          }
-        }
-      } finally {
-        for (const p of batch) p.value.dispose();
-      }
-      for (let i = 0; i < batch.length; i++) {
-        const error = checkStep(values, 2 * i, epoch, batch[i]!.step, args, snapshot === undefined ? '' : '; the model and the optimizer were restored to their state at the last finite read');
-        if (error !== undefined) {
-          if (snapshot !== undefined) restoreSnapshot(snapshot, model, optimizer);
-          fail(error);
-        }
-      }
-      batch.forEach((p, i) => {
-        const v = values[2 * i]!;
-        lossSum += v * p.size;
-        lossCount += p.size;
-        lastLoss = v;
-      });
-      if (snapshot !== undefined) {
-        disposeSnapshot(snapshot);
-        snapshot = takeSnapshot(model, optimizer);
-      }
-    };
-
-    try {
-      for await (const batch of train.batches(epoch)) {
-        let prediction: Tensor | undefined;
+      /** Reads the pending losses (one read for all of them) and checks them. */
+      const flush = async (): Promise<void> => {
+        if (pending.length === 0) return;
+        const batch = pending;
+        pending = [];
+        let values: ArrayLike<number>;
         try {
-          const currentStep = step;
-          let gradKeys: Tensor[] = [];
-          const out = tidy(() => {
-            const pred = model.forward(batch.x);
-            if (!(pred instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', 'fit', `model.forward must return a Tensor, got ${describe(pred)}`);
-            const loss = lossFn(pred, batch.y);
-            checkScalarLoss(loss, 'fit');
-            if (lossReadInterval === 1 && loss.backend.capabilities.syncRead) {
-              // Cheap on a synchronous backend, and it spares the backward pass of a NaN loss.
-              const v = loss.dataSync()[0] as number;
-              if (!Number.isFinite(v)) fail(nonFinite(v, epoch, currentStep, args));
+          if (batch.length === 1) values = (await batch[0]!.value.data()) as ArrayLike<number>;
+          else {
+            const all = noGrad(() => tidy(() => stack(batch.map((p) => p.value), 0)));
+            try {
+              values = (await all.data()) as ArrayLike<number>;
+            } finally {
+              all.dispose();
             }
-            const grads = backward(loss, { wrt });
-            // Not recorded: a record made after backward would outlive the step.
-            const value = noGrad(() => stack([loss.reshape([]).cast('float32'), gradientSum(grads)]));
-            gradKeys = [...grads.keys()];
-            const gradValues = [...grads.values()];
-            return metrics.length > 0 ? { check: value, grads: gradValues, pred } : { check: value, grads: gradValues };
-          });
-          prediction = out.pred;
-          const grads = new Map(gradKeys.map((k, i) => [k, out.grads[i]!]));
-          try {
-            if (lossReadInterval === 1) {
-              // One read per step anyway: check the loss and the gradients before applying them.
-              const values = (await out.check.data()) as ArrayLike<number>;
-              const error = checkStep(values, 0, epoch, currentStep, args);
-              if (error !== undefined) fail(error);
-            }
-            tidy(() => {
-              const clipped = maxNorm === undefined ? grads : clipGradNorm(grads, maxNorm).grads;
-              optimizer.step(clipped, { allowUnknown: true });
-            });
-          } catch (e) {
-            out.check.dispose();
-            throw e;
-          } finally {
-            dispose(out.grads);
           }
-          pending.push({ value: out.check, step, size: batch.size });
-          if (prediction) await updateMetrics(metrics, prediction, batch.y);
         } finally {
-          prediction?.dispose();
-          batch.release();
+          for (const p of batch) p.value.dispose();
         }
-        if (pending.length >= lossReadInterval) await flush();
-        const batchLogs: Logs = { loss: lossCount > 0 ? lossSum / lossCount : NaN, batch_loss: lastLoss, size: batch.size };
-        if (metrics.length > 0) Object.assign(batchLogs, computeMetrics(metrics));
-        for (const c of callbacks) await c.onBatchEnd?.(step, batchLogs, context);
-        step++;
-        if (context.stopTraining) break;
-        if (performance.now() - lastYield >= yieldEvery) {
-          await nextTick();
-          lastYield = performance.now();
+        for (let i = 0; i < batch.length; i++) {
+          const error = checkStep(values, 2 * i, epoch, batch[i]!.step, args, snapshot === undefined ? '' : '; the model and the optimizer were restored to their state at the last finite read');
+          if (error !== undefined) {
+            if (snapshot !== undefined) restoreSnapshot(snapshot, model, optimizer);
+            fail(error);
+          }
         }
-      }
-      await flush();
-    } finally {
-      for (const p of pending) p.value.dispose();
-    }
+        batch.forEach((p, i) => {
+          const v = values[2 * i]!;
+          lossSum += v * p.size;
+          lossCount += p.size;
+          lastLoss = v;
+        });
+        if (snapshot !== undefined) {
+          disposeSnapshot(snapshot);
+          snapshot = takeSnapshot(model, optimizer);
+        }
+      };
 
-    const logs: Logs = { loss: lossSum / lossCount };
-    Object.assign(logs, computeMetrics(metrics));
-    resetMetrics(metrics);
-    if (val) Object.assign(logs, await runEvaluation(model, val, lossFn, args.allMetrics, 'fit', 'val_'));
-    const lr = optimizer.paramGroups[0]?.lr;
-    if (lr !== undefined) logs.lr = lr;
-    lastLogs = logs;
-    for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, context);
-    if (context.stopTraining) break;
-  }
+      try {
+        for await (const batch of train.batches(epoch)) {
+          let prediction: Tensor | undefined;
+          try {
+            const currentStep = step;
+            let gradKeys: Tensor[] = [];
+            const out = tidy(() => {
+              const pred = model.forward(batch.x);
+              if (!(pred instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', 'fit', `model.forward must return a Tensor, got ${describe(pred)}`);
+              const loss = lossFn(pred, batch.y);
+              checkScalarLoss(loss, 'fit');
+              if (lossReadInterval === 1 && loss.backend.capabilities.syncRead) {
+                // Cheap on a synchronous backend, and it spares the backward pass of a NaN loss.
+                const v = loss.dataSync()[0] as number;
+                if (!Number.isFinite(v)) fail(nonFinite(v, epoch, currentStep, args));
+              }
+              const grads = backward(loss, { wrt });
+              // Not recorded: a record made after backward would outlive the step.
+              const value = noGrad(() => stack([loss.reshape([]).cast('float32'), gradientSum(grads)]));
+              gradKeys = [...grads.keys()];
+              const gradValues = [...grads.values()];
+              return metrics.length > 0 ? { check: value, grads: gradValues, pred } : { check: value, grads: gradValues };
+            });
+            prediction = out.pred;
+            const grads = new Map(gradKeys.map((k, i) => [k, out.grads[i]!]));
+            try {
+              if (lossReadInterval === 1) {
+                // One read per step anyway: check the loss and the gradients before applying them.
+                const values = (await out.check.data()) as ArrayLike<number>;
+                const error = checkStep(values, 0, epoch, currentStep, args);
+                if (error !== undefined) fail(error);
+              }
+              tidy(() => {
+                const clipped = maxNorm === undefined ? grads : clipGradNorm(grads, maxNorm).grads;
+                optimizer.step(clipped, { allowUnknown: true });
+              });
+            } catch (e) {
+              out.check.dispose();
+              throw e;
+            } finally {
+              dispose(out.grads);
+            }
+            pending.push({ value: out.check, step, size: batch.size });
+            if (prediction) await updateMetrics(metrics, prediction, batch.y);
+          } finally {
+            prediction?.dispose();
+            batch.release();
+          }
+          if (pending.length >= lossReadInterval) await flush();
+          const batchLogs: Logs = { loss: lossCount > 0 ? lossSum / lossCount : NaN, batch_loss: lastLoss, size: batch.size };
+          if (metrics.length > 0) Object.assign(batchLogs, computeMetrics(metrics));
+          for (const c of callbacks) await c.onBatchEnd?.(step, batchLogs, context);
+          step++;
+          if (context.stopTraining) break;
+          if (performance.now() - lastYield >= yieldEvery) {
+            await nextTick();
+            lastYield = performance.now();
+          }
+        }
+        await flush();
+      } finally {
+        for (const p of pending) p.value.dispose();
+      }
+
+      const logs: Logs = { loss: lossSum / lossCount };
+      Object.assign(logs, computeMetrics(metrics));
+      resetMetrics(metrics);
+      if (val) Object.assign(logs, await runEvaluation(model, val, lossFn, args.allMetrics, 'fit', 'val_'));
+      const lr = optimizer.paramGroups[0]?.lr;
+      if (lr !== undefined) logs.lr = lr;
+      lastLogs = logs;
+      for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, context);
+      if (context.stopTraining) break;
+    }
   }
 }
