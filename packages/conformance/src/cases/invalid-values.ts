@@ -100,6 +100,25 @@ export function invalidValueCases(ctx: ConformanceContext): void {
     expect(memory().tensors).toBe(before);
   });
 
+  it('asynchronous backends: past 256 pending checks the oldest keep their verdict, not their inputs', async () => {
+    if (ctx.backend().capabilities.syncRead) return; // checked at the op: nothing is ever pending
+    const before = memory().tensors;
+    const bad = tidy(() => oneHot(int([5]), 3));
+    for (let i = 0; i < 300; i++) tidy(() => void oneHot(int([0]), 3));
+    expect(pendingChecks(ctx.backend())).toBe(301);
+    let caught: unknown;
+    try {
+      await bad.data();
+    } catch (e) {
+      caught = e;
+    }
+    bad.dispose();
+    expect(TensorError.is(caught) && caught.code).toBe('INDEX_OUT_OF_RANGE');
+    expect((caught as Error).message).toMatch(/^oneHot: a device-side value check failed \(the inputs were released: more than 256 checks were pending without a read\)$/);
+    expect(pendingChecks(ctx.backend())).toBe(0);
+    expect(memory().tensors).toBe(before);
+  });
+
   it('non-tensor operands: only numbers and booleans are scalars', () => {
     const t = tensor([1, 2]);
     try {
