@@ -8,6 +8,7 @@
  *   pnpm bench -- --only matmul,mlp     # some suites (matmul, conv, elementwise, reduce, mlp, augment, training, webgpu)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +95,7 @@ function cellMs(r: CaseResult, fw: FrameworkId): Cell {
   return fmtMs(c.medianMs);
 }
 
+/** The check column: `ok`, `DIFF …` (fails the run), `UNCHECKED` (fails the run), or why not. */
 function checkCell(r: CaseResult): string {
   const bad: string[] = [];
   let checked = 0;
@@ -103,8 +105,16 @@ function checkCell(r: CaseResult): string {
     checked++;
     if (!(e <= r.tolerance)) bad.push(`${fw} ${Number.isFinite(e) ? e.toExponential(1) : 'shape'}`);
   }
-  if (checked === 0) return '—';
-  return bad.length ? `DIFF ${bad.join(', ')}` : 'ok';
+  if (bad.length) return `DIFF ${bad.join(', ')}`;
+  if (checked > 0) return 'ok';
+  const timed = FRAMEWORKS.filter((fw) => r.cells[fw]?.medianMs !== undefined).length;
+  if (r.unchecked !== undefined) return `none (${r.unchecked})`;
+  return timed >= 2 ? 'UNCHECKED' : '— (one contender)';
+}
+
+/** Rows whose check failed: a DIFF, or two contenders timed without a comparison. */
+function failedChecks(results: readonly CaseResult[]): string[] {
+  return results.filter((r) => /^(DIFF|UNCHECKED)/.test(checkCell(r))).map((r) => `${r.label}: ${checkCell(r)}`);
 }
 
 function memCell(r: CaseResult): string {
@@ -178,12 +188,14 @@ async function main(): Promise<void> {
     node: process.version,
     v8: process.versions.v8,
   };
+  const commit = gitCommit();
   const out: string[] = [];
   const print = (s = ''): void => {
     console.log(s);
     out.push(s);
   };
   print(`Tessera benchmarks — ${new Date(started).toISOString()}${cli.quick ? ' (quick)' : ''}`);
+  print(`commit: ${commit}`);
   print(`machine: ${machine.cpuModel}, ${machine.logicalCpus} logical CPUs, ${machine.totalMemGiB} GiB, ${machine.platform}, Node ${machine.node}`);
   for (const fw of FRAMEWORKS) {
     const i = infos[fw];
@@ -245,10 +257,17 @@ async function main(): Promise<void> {
   );
   print(`load average at end: ${load()}`);
   print(`Done in ${seconds.toFixed(1)} s. Ratios: "Nx faster" = Tessera takes 1/N of the tfjs time.`);
+  const failed = failedChecks(results);
+  if (failed.length) {
+    print('');
+    print(`FAILED: ${failed.length} row(s) whose outputs disagree or were not compared:`);
+    for (const l of failed) print(`  ${l}`);
+  }
 
   mkdirSync(path.dirname(cli.out), { recursive: true });
   const json = {
     date: new Date(started).toISOString(),
+    commit,
     quick: cli.quick,
     suites: selected.map((s) => s.name),
     seconds,
@@ -256,8 +275,10 @@ async function main(): Promise<void> {
     timer,
     leftovers,
     frameworks: infos,
+    failedChecks: failed,
     results: results.map((r) => ({
       ...r,
+      check: checkCell(r),
       speedupVsTfjsCpu: speedup(r, 'tfjs-cpu'),
       speedupVsTfjsWasm: speedup(r, 'tfjs-wasm'),
       speedupVsOrt1t: speedup(r, 'ort-1t'),
@@ -267,11 +288,24 @@ async function main(): Promise<void> {
   writeFileSync(cli.out, JSON.stringify(json, null, 2) + '\n');
   writeFileSync(cli.out.replace(/\.json$/, '') + '.txt', out.join('\n') + '\n');
   console.log(`Wrote ${path.relative(process.cwd(), cli.out)} (and .txt).`);
+  // A wrong answer makes every time in its row meaningless: the run fails.
+  if (failed.length) process.exitCode = 1;
+}
+
+/** The checked-out commit, with `-dirty` when the work tree has changes (or why it is unknown). */
+function gitCommit(): string {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = git('rev-parse', '--short=12', 'HEAD');
+    return git('status', '--porcelain', '--untracked-files=no').length > 0 ? `${head}-dirty` : head;
+  } catch {
+    return 'unknown (no git)';
+  }
 }
 
 main().then(
   // Exit explicitly: onnxruntime-web's worker threads would keep the process alive.
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (e: unknown) => {
     console.error(e);
     process.exit(1);

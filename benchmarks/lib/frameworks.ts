@@ -37,8 +37,12 @@ export type FrameworkInfos = Record<FrameworkId, FrameworkInfo>;
 
 const errorText = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
-/** Initializes all three; a framework that fails is marked `ok: false` and its cells are skipped. */
-export async function initFrameworks(): Promise<FrameworkInfos> {
+/**
+ * Initializes the contenders; a framework that fails is marked `ok: false` and its cells are
+ * skipped. `ort: false` leaves onnxruntime-web unstarted (marked unavailable), for runs without
+ * ORT cells (the CI gate).
+ */
+export async function initFrameworks(options: { readonly ort?: boolean } = {}): Promise<FrameworkInfos> {
   const infos = {} as FrameworkInfos;
 
   // Tessera: the CPU backend is imported dynamically so a broken backend skips its cells
@@ -99,6 +103,10 @@ export async function initFrameworks(): Promise<FrameworkInfos> {
   }
 
   for (const [fw, threads] of [['ort-1t', 1], ['ort-2t', 2]] as const) {
+    if (options.ort === false) {
+      infos[fw] = { ok: false, error: 'not started (ort: false)', details: {} };
+      continue;
+    }
     try {
       const runtime = await startOrt(threads);
       ortRuntimes[fw] = runtime;

@@ -1,5 +1,5 @@
 // A worker thread hosting its own onnxruntime-web (see ort.ts): ORT fixes its thread count once per
-// realm, so the one-thread contender lives here. Messages: init, session, run, release.
+// realm, so the two-thread contender lives here. Messages: init, session, run, release.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-web';
 
@@ -37,7 +37,9 @@ const handlers = {
 parentPort.on('message', async (m) => {
   try {
     const value = await handlers[m.type](m);
-    parentPort.postMessage({ id: m.id, ok: true, value });
+    // A result that owns its whole buffer moves to the main thread instead of being copied.
+    const whole = ArrayBuffer.isView(value) && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength && !(value.buffer instanceof SharedArrayBuffer);
+    parentPort.postMessage({ id: m.id, ok: true, value }, whole ? [value.buffer] : []);
   } catch (e) {
     parentPort.postMessage({ id: m.id, ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
   }

@@ -3,10 +3,16 @@
  * contender, on one and on two threads in the same run.
  *
  * ORT fixes its thread count when its WebAssembly backend starts (`ort.env.wasm.numThreads`), once
- * per JavaScript realm. So the two-thread contender runs in this process's main realm, and the
- * one-thread contender in a worker thread with its own copy of ORT (`ort-worker.mjs`). A run on
- * the one-thread contender therefore includes a message round trip to the worker (tens of
- * microseconds; noticeable only on the smallest cells).
+ * per JavaScript realm. So the one-thread contender runs in this process's main realm, called
+ * directly like Tessera and tfjs (no message in the timed region), and the two-thread contender
+ * in a worker thread with its own copy of ORT (`ort-worker.mjs`). A run on the two-thread
+ * contender therefore includes a message round trip to the worker (tens of microseconds; the
+ * result's buffer is transferred, not copied), noticeable only on the smallest cells.
+ *
+ * Input residency: ORT's WebAssembly backend takes inputs only as host (`cpu`) tensors and copies
+ * them into its heap on every `run` (it has no resident-input API for this backend), while
+ * Tessera's and tfjs's inputs are uploaded once in the setup. The copy is part of every ORT
+ * time (8 MiB per run for the 1024 matmul; the table notes say so).
  *
  * The models are tiny ONNX graphs (one MatMul, or one Conv) encoded here by hand: ORT has no
  * graph builder, and a ModelProto with one node is a few dozen protobuf fields.
@@ -172,7 +178,7 @@ async function workerRealm(threads: number): Promise<OrtRuntime> {
   };
 }
 
-/** ORT on one thread (worker realm) or two (this realm). */
+/** ORT on one thread (this realm, called directly) or two (a worker realm). */
 export function startOrt(threads: 1 | 2): Promise<OrtRuntime> {
-  return threads === 1 ? workerRealm(1) : mainRealm(threads);
+  return threads === 1 ? mainRealm(1) : workerRealm(threads);
 }

@@ -14,8 +14,14 @@ export interface Prepared {
    * every tensor it made. Returns the values read (compared between frameworks).
    */
   run(): unknown;
-  /** Converts `run`'s output to the common layout for the cross-check (e.g. NHWC → NCHW). */
+  /** Converts `run`'s (or `check`'s) output to the common layout for the cross-check (e.g. NHWC → NCHW). */
   canonical?(out: unknown): unknown;
+  /**
+   * For rows whose timed output cannot match between frameworks (random draws of each
+   * framework's own generator): the same kind of work with fixed parameters, run once untimed,
+   * whose output is cross-checked instead.
+   */
+  check?(): unknown;
   /** Frees the inputs. */
   dispose(): void;
 }
@@ -37,6 +43,11 @@ export interface CaseDef {
   readonly skipped?: Partial<Record<FrameworkId, string>>;
   /** Consecutive cases with the same group are timed together, interleaved (default: alone). */
   readonly group?: string;
+  /**
+   * Why this row's outputs are not compared (printed in the check column). Without it, a row
+   * with two or more timed contenders and no comparison fails the run.
+   */
+  readonly unchecked?: string;
 }
 
 export interface CellResult {
@@ -63,6 +74,7 @@ export interface CaseResult {
   readonly label: string;
   readonly flops?: number;
   readonly tolerance: number;
+  readonly unchecked?: string;
   readonly cells: Partial<Record<FrameworkId, CellResult>>;
 }
 
@@ -124,7 +136,8 @@ export async function runGroup(
           const p = await setup();
           prepared.push(p);
           const warm = await warmUp(() => p.run(), timer);
-          outputsOf.get(def)![fw] = flattenOutput(p.canonical ? p.canonical(warm.firstOutput) : warm.firstOutput);
+          const checked = p.check ? await p.check() : warm.firstOutput;
+          outputsOf.get(def)![fw] = flattenOutput(p.canonical ? p.canonical(checked) : checked);
           live.push({ def, fw, prepared: p, warm, sampler: new Sampler(timer), before: { tensors: 0, bytes: 0 } });
         } catch (e) {
           fail(def, fw, e);
@@ -190,5 +203,13 @@ function crossCheck(
       cells[fw] = { ...cells[fw]!, relError: relativeError(outputs[ref]!, out), checkedAgainst: ref };
     }
   }
-  return { suite: def.suite, id: def.id, label: def.label, ...(def.flops !== undefined ? { flops: def.flops } : {}), tolerance, cells };
+  return {
+    suite: def.suite,
+    id: def.id,
+    label: def.label,
+    ...(def.flops !== undefined ? { flops: def.flops } : {}),
+    tolerance,
+    ...(def.unchecked !== undefined ? { unchecked: def.unchecked } : {}),
+    cells,
+  };
 }

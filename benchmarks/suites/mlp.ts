@@ -186,12 +186,19 @@ function tfjsSetups(d: MlpData): { fwd: Setup; fwdBwd: Setup } {
     fwdBwd: () => {
       const { vars, loss, dispose } = make();
       return {
-        run: () =>
-          tf.tidy(() => {
+        run: () => {
+          // The tensors leave tidy and are read outside it, as Tessera's are: returning the
+          // read-back arrays from tidy would make tfjs scan ~110k numbers for tensors (issue 10).
+          const outs = tf.tidy(() => {
             const { value, grads } = tf.variableGrads(loss, vars);
-            // Read inside tidy (sync), so everything made here is freed on exit.
-            return [value.dataSync(), ...vars.map((v) => grads[v.name]!.dataSync())] as Float32Array[];
-          }),
+            return [value, ...vars.map((v) => grads[v.name]!)];
+          });
+          try {
+            return outs.map((t) => t.dataSync() as Float32Array);
+          } finally {
+            tf.dispose(outs);
+          }
+        },
         dispose,
       };
     },

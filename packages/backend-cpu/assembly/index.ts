@@ -6,3 +6,4 @@ export { gemmWorkspaceBytes, sgemm, sgemmBatched } from './gemm';
 export { conv2dForward, conv2dBackpropFilter, conv2dBackpropInput } from './conv';
 export { binaryF32, compareF32, unaryF32, sumRowsF32, maxMinRowsF32, where32, transpose32 } from './elementwise';
 export { maxPool2dF32, maxPool2dBackwardF32 } from './pool';
+export { adamF32 } from './optim';

@@ -198,7 +198,7 @@ export function cpu(options: CpuBackendOptions = {}): CpuBackend {
     gelu,
     layerNorm,
     batchNorm,
-    adamUpdate,
+    adamUpdate: fast?.adamUpdate ?? adamUpdate,
 
     dispose(): void {
       workspace = undefined;

@@ -89,6 +89,30 @@ describe('gather and scatterAdd', () => {
     expect(read(out0)).toEqual([4, 2, 6]);
   });
 
+  it('gathers whole rows (expanded indices), mixed rows, negative indices and a narrower index', () => {
+    const xs = Array.from({ length: 24 }, (_, i) => i * 10);
+    const x = tensor([2, 3, 4], xs);
+    // out[a][b][c] = x[a][idx[a][b][c]][c], written out on the host.
+    const naive = (idxShape: number[], idx: number[]): number[] =>
+      idx.map((j, i) => {
+        const c = i % idxShape[2]!;
+        const a = Math.floor(i / (idxShape[1]! * idxShape[2]!));
+        return xs[a * 12 + (j < 0 ? j + 3 : j) * 4 + c]!;
+      });
+    // Rows of one index (block copies), a mixed row, and -1 for the last row.
+    const full = [2, 2, 2, 2, -1, 0, 1, 2, 0, 0, 0, 0, 1, 1, 1, 1, 2, -3, 0, -1];
+    const idx = [...full, ...full.map((j) => (j === 2 ? 1 : j))];
+    const out = empty([2, 5, 4]);
+    backend.gather(x, tensor([2, 5, 4], idx, 'int32'), 1, out);
+    expect(read(out)).toEqual(naive([2, 5, 4], idx));
+    // Narrower than x on the last axis: the general path.
+    const narrow = [2, -1, 0, 1, 1, 1, 0, 2, 2, -2, 1, 0];
+    const outNarrow = empty([2, 2, 3]);
+    backend.gather(x, tensor([2, 2, 3], narrow, 'int32'), 1, outNarrow);
+    const expected = narrow.map((j, i) => xs[Math.floor(i / 6) * 12 + (j < 0 ? j + 3 : j) * 4 + (i % 3)]!);
+    expect(read(outNarrow)).toEqual(expected);
+  });
+
   it('scatter-adds with repeated indices and larger updates', () => {
     const x = tensor([2, 3], [1, 1, 1, 1, 1, 1]);
     const idx = tensor([2, 2], [0, 0, 2, 1], 'int32');

@@ -1,5 +1,5 @@
 /** `Linear`: the fully connected layer `y = x·Wᵀ + b`. */
-import { optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
+import { matmul, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
 import * as init from './init.js';
 import { Module, parameter, type Parameter } from './module.js';
 import { deriveSeed, seedOrNext } from './random.js';
@@ -56,7 +56,8 @@ export class Linear extends Module {
     if (x.rank === 0) requireDim('Linear', x, 0, this.inFeatures, 'input features');
     requireDim('Linear', x, -1, this.inFeatures, 'input features in the last axis');
     return tidy(() => {
-      const y = x.matmul(this.weight.T);
+      // The transpose flag reads the weight in place: no transposed copy forward, none backward.
+      const y = matmul(x, this.weight, { transposeB: true });
       return this.bias ? y.add(this.bias) : y;
     });
   }

@@ -128,9 +128,47 @@ export function batchNorm(
   }
 }
 
+/** Adam's constants, already rounded to the dtype (they meet the tensors as scalar operands). */
+interface AdamConstants {
+  readonly decay: number;
+  readonly l2: number;
+  readonly beta1: number;
+  readonly omb1: number;
+  readonly beta2: number;
+  readonly omb2: number;
+  readonly bc2: number;
+  readonly eps: number;
+  readonly step: number;
+  readonly decoupled: boolean;
+  readonly coupled: boolean;
+  readonly sign: number;
+}
+
+function adamConstants(hyper: AdamHyperparameters, round: (x: number) => number): AdamConstants {
+  const c = adamScalars(hyper);
+  return {
+    decay: round(c.decay),
+    l2: round(c.l2),
+    beta1: round(c.beta1),
+    omb1: round(c.oneMinusBeta1),
+    beta2: round(c.beta2),
+    omb2: round(c.oneMinusBeta2),
+    bc2: round(c.sqrtBiasCorrection2),
+    eps: round(c.eps),
+    step: round(c.negStepSize),
+    decoupled: hyper.weightDecay !== 0 && hyper.decoupled,
+    coupled: hyper.weightDecay !== 0 && !hyper.decoupled,
+    sign: hyper.maximize ? -1 : 1,
+  };
+}
+
 /**
  * One Adam/AdamW step (see `Backend.adamUpdate`). Each operation is rounded to the dtype in the
  * composite's order, so the result equals tensor-core's composite bit for bit.
+ *
+ * The float32 and float64 loops are separate functions on purpose: one loop serving both saw
+ * two typed-array kinds and called its rounding through a closure (`Math.fround` or the
+ * identity), which V8 could not inline; that loop ran ~100x slower than this one (issue 10).
  */
 export function adamUpdate(
   paramInfo: TensorInfo,
@@ -149,23 +187,18 @@ export function adamUpdate(
   const po = floatDataOf(paramOutInfo);
   const mo = floatDataOf(mOutInfo);
   const vo = floatDataOf(vOutInfo);
-  const f32 = po instanceof Float32Array;
-  const r = f32 ? Math.fround : (a: number): number => a;
-  const c = adamScalars(hyper);
-  // The constants meet the tensors as the dtype's values (as scalar operands of the composite).
-  const decay = r(c.decay);
-  const l2 = r(c.l2);
-  const beta1 = r(c.beta1);
-  const omb1 = r(c.oneMinusBeta1);
-  const beta2 = r(c.beta2);
-  const omb2 = r(c.oneMinusBeta2);
-  const bc2 = r(c.sqrtBiasCorrection2);
-  const eps = r(c.eps);
-  const step = r(c.negStepSize);
-  const decoupled = hyper.weightDecay !== 0 && hyper.decoupled;
-  const coupled = hyper.weightDecay !== 0 && !hyper.decoupled;
-  const sign = hyper.maximize ? -1 : 1;
-  for (let i = 0; i < po.length; i++) {
+  if (po instanceof Float32Array) {
+    adamFloat32(p as Float32Array, g as Float32Array, m as Float32Array, v as Float32Array, adamConstants(hyper, Math.fround), po, mo as Float32Array, vo as Float32Array);
+  } else {
+    adamFloat64(p as Float64Array, g as Float64Array, m as Float64Array, v as Float64Array, adamConstants(hyper, (x) => x), po, mo as Float64Array, vo as Float64Array);
+  }
+}
+
+function adamFloat32(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamConstants, po: Float32Array, mo: Float32Array, vo: Float32Array): void {
+  const r = Math.fround;
+  const { decay, l2, beta1, omb1, beta2, omb2, bc2, eps, step, decoupled, coupled, sign } = c;
+  const n = po.length;
+  for (let i = 0; i < n; i++) {
     let gi = sign * g[i]!;
     let pi = p[i]!;
     if (decoupled) pi = r(pi * decay);
@@ -176,5 +209,22 @@ export function adamUpdate(
     mo[i] = mi;
     vo[i] = vi;
     po[i] = pi + r(r(mi * step) / denom);
+  }
+}
+
+function adamFloat64(p: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array, c: AdamConstants, po: Float64Array, mo: Float64Array, vo: Float64Array): void {
+  const { decay, l2, beta1, omb1, beta2, omb2, bc2, eps, step, decoupled, coupled, sign } = c;
+  const n = po.length;
+  for (let i = 0; i < n; i++) {
+    let gi = sign * g[i]!;
+    let pi = p[i]!;
+    if (decoupled) pi = pi * decay;
+    else if (coupled) gi = gi + pi * l2;
+    const mi = m[i]! * beta1 + gi * omb1;
+    const vi = v[i]! * beta2 + gi * omb2 * gi;
+    const denom = Math.sqrt(vi) / bc2 + eps;
+    mo[i] = mi;
+    vo[i] = vi;
+    po[i] = pi + (mi * step) / denom;
   }
 }

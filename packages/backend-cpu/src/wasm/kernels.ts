@@ -8,10 +8,11 @@
  * Scratch space (GEMM packing buffers, the column chunk of the input gradient) comes from the
  * heap before any view is taken: an allocation may grow the memory and detach views.
  */
-import type { BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, TensorInfo, UnaryOp } from '@tessera/tensor-core';
-import { shapesEqual } from '@tessera/tensor-core';
+import type { AdamHyperparameters, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, TensorInfo, UnaryOp } from '@tessera/tensor-core';
+import { adamScalars, shapesEqual } from '@tessera/tensor-core';
 import * as tsConv from '../kernels/conv2d.js';
 import * as tsElementwise from '../kernels/elementwise.js';
+import * as tsFused from '../kernels/fused.js';
 import * as tsMatmul from '../kernels/matmul.js';
 import * as tsMovement from '../kernels/movement.js';
 import * as tsPool from '../kernels/pool.js';
@@ -23,6 +24,10 @@ import type { KernelExports } from './module.js';
 import type { Job, ThreadPool } from './threads.js';
 
 const BINARY_CODES: Partial<Record<BinaryOp, number>> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
+/** The weight-decay modes of assembly/optim.ts's `adamF32`. */
+const ADAM_PLAIN = 0;
+const ADAM_DECOUPLED = 1;
+const ADAM_COUPLED = 2;
 const COMPARE_CODES: Partial<Record<BinaryOp, number>> = { equal: 0, notEqual: 1, less: 2, lessEqual: 3, greater: 4, greaterEqual: 5 };
 const UNARY_CODES: Partial<Record<UnaryOp, number>> = {
   neg: 0, abs: 1, sqrt: 2, relu: 3, square: 4, reciprocal: 5, floor: 6, ceil: 7, round: 8,
@@ -65,6 +70,7 @@ export interface WasmKernels {
   transpose(x: TensorInfo, perm: readonly number[], out: TensorInfo): void;
   maxPool2d(x: TensorInfo, params: Pool2dParams, out: TensorInfo): void;
   maxPool2dBackward(dy: TensorInfo, x: TensorInfo, params: Pool2dParams, out: TensorInfo): void;
+  adamUpdate(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, hyper: AdamHyperparameters, paramOut: TensorInfo, mOut: TensorInfo, vOut: TensorInfo): void;
 }
 
 /** Geometry arguments of the max-pool entry points: planes, h, w, oh, ow, kernel, stride, padding, dilation. */
@@ -310,6 +316,21 @@ export function makeWasmKernels(
       } finally {
         for (const col of cols) heap.release(col, colBytes);
       }
+    },
+
+    adamUpdate(pInfo, gInfo, mInfo, vInfo, hyper, poInfo, moInfo, voInfo) {
+      if (![pInfo, gInfo, mInfo, vInfo, poInfo, moInfo, voInfo].every(isF32)) {
+        tsFused.adamUpdate(pInfo, gInfo, mInfo, vInfo, hyper, poInfo, moInfo, voInfo);
+        return;
+      }
+      // float64 scalars: the call rounds each to float32 once (as Math.fround would).
+      const c = adamScalars(hyper);
+      const mode = hyper.weightDecay === 0 ? ADAM_PLAIN : hyper.decoupled ? ADAM_DECOUPLED : ADAM_COUPLED;
+      k.adamF32(
+        mode, sizeOfHandle(poInfo),
+        ptrOf(pInfo), ptrOf(gInfo), ptrOf(mInfo), ptrOf(vInfo), ptrOf(poInfo), ptrOf(moInfo), ptrOf(voInfo),
+        hyper.maximize ? -1 : 1, c.decay, c.l2, c.beta1, c.oneMinusBeta1, c.beta2, c.oneMinusBeta2, c.sqrtBiasCorrection2, c.eps, c.negStepSize,
+      );
     },
 
     unary(op, xInfo, outInfo) {

@@ -54,6 +54,11 @@ export interface KernelExports {
   unaryF32(op: number, x: number, o: number, n: number): void;
   sumRowsF32(x: number, outer: number, r: number, o: number): void;
   maxMinRowsF32(x: number, outer: number, r: number, o: number, isMax: number): void;
+  adamF32(
+    mode: number, n: number,
+    p: number, g: number, m: number, v: number, po: number, mo: number, vo: number,
+    sign: number, decay: number, l2: number, beta1: number, omb1: number, beta2: number, omb2: number, bc2: number, eps: number, step: number,
+  ): void;
 }
 
 const BASE64: Record<WasmBuild, string> = {
