@@ -25,8 +25,9 @@ import { reduceSuite } from './suites/reduce.js';
 import { augmentSuite } from './suites/augment.js';
 import { trainingSuite } from './suites/training.js';
 import { webgpuSuite } from './suites/webgpu.js';
+import { onnxSuite } from './suites/onnx.js';
 
-const SUITES: readonly Suite[] = [matmulSuite, convSuite, elementwiseSuite, reduceSuite, mlpSuite, augmentSuite, trainingSuite, webgpuSuite];
+const SUITES: readonly Suite[] = [matmulSuite, convSuite, elementwiseSuite, reduceSuite, mlpSuite, augmentSuite, trainingSuite, onnxSuite, webgpuSuite];
 
 interface Cli {
   readonly only: readonly string[] | undefined;

@@ -17,6 +17,8 @@ export const GRAPH = {
   train: ['tensor-core', 'autograd', 'layers', 'optim', 'data-augment', 'metrics'],
   'transfer-learning': ['tensor-core', 'layers', 'autograd', 'optim'],
   conformance: ['tensor-core', 'autograd'],
+  explain: ['tensor-core', 'autograd', 'layers'],
+  robust: ['tensor-core', 'autograd', 'layers', 'train'],
   privacy: ['tensor-core', 'autograd', 'layers', 'optim'],
 };
 // Tests may use backends to run on, the conformance suite and autograd (for gradient checks);

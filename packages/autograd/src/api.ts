@@ -2,7 +2,7 @@
  * The public API: `backward` (PyTorch style), `grad` / `valueAndGrad` (JAX and tfjs style),
  * `noGrad`, `detach` / `stopGradient`, and `customGrad`.
  */
-import { TensorError, fmtShape, isFloat, reshape, retain, tidy, Tensor } from '@tessera/tensor-core';
+import { checkOptions, TensorError, fmtShape, isFloat, reshape, retain, tidy, Tensor } from '@tessera/tensor-core';
 import { runBackward, type BackwardOptions } from './backward.js';
 import { addEntry, isRecording, needsGrad, sweep, withRecording, type GradRule } from './tape.js';
 
@@ -33,6 +33,7 @@ export type Gradients<Args extends readonly Tensor[]> = { [K in keyof Args]: Ten
  * ```
  */
 export function backward(loss: Tensor, options: BackwardOptions = {}): Map<Tensor, Tensor> {
+  checkOptions('backward', options, ['wrt', 'seed', 'createGraph', 'retainGraph']);
   return withRecording(true, () => runBackward(loss, options));
 }
 
@@ -76,6 +77,7 @@ function checkArgs(op: string, args: readonly Tensor[]): void {
  * Hessian-vector products work.
  */
 function evaluate<Args extends Tensor[]>(op: string, fn: (...args: Args) => Tensor, args: Args, options: GradOptions): { value: Tensor; grads: Tensor[] } {
+  checkOptions(op, options, ['createGraph']);
   checkArgs(op, args);
   const nested = options.createGraph ?? (depth > 0 && args.some(needsGrad));
   const identity: GradRule = (dy) => [dy];
@@ -128,6 +130,7 @@ function evaluate<Args extends Tensor[]>(op: string, fn: (...args: Args) => Tens
  * ```
  */
 export function grad<Args extends Tensor[]>(fn: (...args: Args) => Tensor, options: GradOptions = {}): (...args: Args) => Gradients<Args> {
+  checkOptions('grad', options, ['createGraph']);
   return (...args: Args) => {
     const { value, grads } = evaluate('grad', fn, args, options);
     value.dispose();
@@ -149,6 +152,7 @@ export function valueAndGrad<Args extends Tensor[]>(
   fn: (...args: Args) => Tensor,
   options: GradOptions = {},
 ): (...args: Args) => { value: Tensor; grads: Gradients<Args> } {
+  checkOptions('valueAndGrad', options, ['createGraph']);
   return (...args: Args) => {
     const { value, grads } = evaluate('valueAndGrad', fn, args, options);
     return { value, grads: grads as Gradients<Args> };

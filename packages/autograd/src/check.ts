@@ -3,7 +3,7 @@
  * `check_grads`. Cheap checks along random directions (`<u, J v>` both ways), plus the full
  * Jacobian, element by element, for tiny inputs.
  */
-import { TensorError, fmtShape, isFloat, tensor, tidy, type DType, type Tensor } from '@tessera/tensor-core';
+import { checkOptions, optionKeys, TensorError, fmtShape, isFloat, tensor, tidy, type DType, type Tensor } from '@tessera/tensor-core';
 import { backward, insideGrad, noGrad } from './api.js';
 import { collectOpNames, sweep } from './tape.js';
 
@@ -87,6 +87,7 @@ export async function checkGradients(
   inputs: readonly Tensor[],
   options: CheckGradientsOptions = {},
 ): Promise<GradientCheckReport> {
+  checkOptions('checkGradients', options, optionKeys<CheckGradientsOptions>({ eps: true, rtol: true, atol: true, directions: true, jacobian: true, seed: true, name: true, dtype: true }));
   const diff = inputs.flatMap((t, i) => (isFloat(t.dtype) ? [i] : []));
   if (diff.length === 0) throw new TensorError('INVALID_ARGUMENT', 'checkGradients', 'no input is a float tensor: nothing to differentiate');
   const backend = inputs[diff[0]!]!.backend;

@@ -11,7 +11,7 @@
  * applied to saved copies while gradients are being recorded (higher-order gradients) connect to
  * the original graph.
  */
-import { isFloat, observe, retain, type OpRecord, type Tensor } from '@tessera/tensor-core';
+import { bytesPerElement, isFloat, observe, retain, type OpRecord, type Tensor } from '@tessera/tensor-core';
 
 /** A gradient rule's view of one recorded op: saved inputs and outputs, attributes, which inputs need a gradient. */
 export interface SavedOp {
@@ -60,6 +60,14 @@ const live = new Set<Entry>();
 let nextSeq = 0;
 let disabled = 0;
 let sweepAt = 1024;
+/** Bytes of op outputs recorded since the last sweep (their storage is kept alive by the saved copies). */
+let bytesSinceSweep = 0;
+/**
+ * A sweep also runs after this many bytes of recorded outputs: a forward pass that is never
+ * backpropagated (an eval loop without `noGrad`) then holds at most about this much, instead of
+ * everything until the tape doubles (issue 14: 602 MB for a 512-2048-10 MLP).
+ */
+const SWEEP_BYTES = 32 * 1024 * 1024;
 let installed = false;
 let onOp: ((name: string) => void) | undefined;
 
@@ -135,7 +143,8 @@ export function addEntry(name: string, inputs: readonly Tensor[], outputs: reado
     }
   }
   live.add(entry);
-  if (live.size >= sweepAt) sweep();
+  for (const o of outputs) bytesSinceSweep += o.size * bytesPerElement(o.dtype);
+  if (live.size >= sweepAt || bytesSinceSweep >= SWEEP_BYTES) sweep();
   return entry;
 }
 
@@ -191,6 +200,7 @@ export function sweep(): void {
   }
   for (const e of [...live]) if (!keep.has(e)) release(e);
   sweepAt = Math.max(1024, 2 * live.size);
+  bytesSinceSweep = 0;
 }
 
 /**

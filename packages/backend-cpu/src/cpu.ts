@@ -12,7 +12,7 @@ import type {
   TensorInfo,
   TypedArray,
 } from '@tessera/tensor-core';
-import { BACKEND_SPEC_VERSION, bytesPerElement, makeTypedArray } from '@tessera/tensor-core';
+import { checkOptions, BACKEND_SPEC_VERSION, bytesPerElement, makeTypedArray } from '@tessera/tensor-core';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv2d.js';
 import { binary, cast, fill, range, unary, where } from './kernels/elementwise.js';
 import { adamUpdate, batchNorm, gelu, layerNorm, logSoftmax, softmax } from './kernels/fused.js';
@@ -94,6 +94,8 @@ export interface CpuBackend extends Backend {
  * ```
  */
 export function cpu(options: CpuBackendOptions = {}): CpuBackend {
+  checkOptions('cpu', options, ['matmulTiles', 'wasm', 'threads']);
+  checkOptions('cpu', options.matmulTiles, ['mc', 'kc', 'nc'], 'matmulTiles');
   const tiles: GemmTiles = { ...DEFAULT_TILES, ...options.matmulTiles };
   let workspace: GemmWorkspace | undefined;
   // The packing buffers are allocated on the first matmul or convolution, not at creation.

@@ -4,7 +4,7 @@
  * table assembled from `kernels/`.
  */
 import type { AdamHyperparameters, Backend, BackendCapabilities, DataHandle, DType, TensorInfo, TypedArray } from '@tessera/tensor-core';
-import { BACKEND_SPEC_VERSION } from '@tessera/tensor-core';
+import { checkOptions, optionKeys, BACKEND_SPEC_VERSION } from '@tessera/tensor-core';
 import { GpuHandle, makeKernels } from './context.js';
 import { gpuError } from './errors.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
@@ -132,6 +132,7 @@ async function defaultGpu(): Promise<GPU | undefined> {
  * ```
  */
 export async function webgpu(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
+  checkOptions('webgpu', options, optionKeys<WebGpuOptions>({ device: true, gpu: true, adapterOptions: true, maxDispatchesPerSubmit: true, maxPooledBytes: true, gemmTile: true }));
   let gpu: GPU | undefined;
   let device = options.device;
   const ownDevice = device === undefined;

@@ -1,6 +1,6 @@
 /** Assertions shared by the conformance cases. */
 import { expect, it } from 'vitest';
-import { dispose, memory, tidy, TensorError, type Tensor, type NestedArray, type TensorErrorCode } from '@tessera/tensor-core';
+import { checkOptions, dispose, memory, tidy, TensorError, type Tensor, type NestedArray, type TensorErrorCode } from '@tessera/tensor-core';
 
 /**
  * Tolerances per dtype, relative and absolute: |actual - expected| <= atol + rtol * |expected|.
@@ -38,6 +38,7 @@ export async function expectTensor(
   expected: NestedArray,
   options: { dtype?: string; shape?: readonly number[]; rtol?: number; atol?: number } = {},
 ): Promise<void> {
+  checkOptions('expectTensor', options, ['dtype', 'shape', 'rtol', 'atol']);
   const shape = options.shape ?? shapeOfNested(expected);
   expect([...actual.shape], `shape of ${actual.toString()}`).toEqual([...shape]);
   if (options.dtype !== undefined) expect(actual.dtype).toBe(options.dtype);

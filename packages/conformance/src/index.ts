@@ -13,7 +13,7 @@
  * ```
  */
 import { beforeAll, describe } from 'vitest';
-import { setBackend, type Backend } from '@tessera/tensor-core';
+import { checkOptions, optionKeys, setBackend, type Backend } from '@tessera/tensor-core';
 import { creationCases } from './cases/creation.js';
 import { elementwiseCases } from './cases/elementwise.js';
 import { reduceCases } from './cases/reduce.js';
@@ -21,12 +21,13 @@ import { movementCases } from './cases/movement.js';
 import { nnCases } from './cases/nn.js';
 import { engineCases } from './cases/engine.js';
 import { gradientCases } from './cases/gradients.js';
+import { invalidValueCases } from './cases/invalid-values.js';
 
 export { expectTensor, expectTensorError, expectNoLeaks, TOLERANCE } from './helpers.js';
 
 /** Options of {@link runConformance}. */
 export interface ConformanceOptions {
-  /** Case groups to skip, by name: `creation`, `elementwise`, `reduce`, `movement`, `nn`, `engine`, `gradients`. */
+  /** Case groups to skip, by name: `creation`, `elementwise`, `reduce`, `movement`, `nn`, `engine`, `gradients`, `invalid values`. */
   readonly skip?: readonly string[];
   /**
    * A reference backend (usually the CPU backend) for backends without float64: the gradient
@@ -49,6 +50,7 @@ export interface ConformanceContext {
 
 /** Registers the conformance suite (vitest `describe` blocks) against `makeBackend()`. */
 export function runConformance(makeBackend: () => Backend | Promise<Backend>, options: ConformanceOptions = {}): void {
+  checkOptions('runConformance', options, optionKeys<ConformanceOptions>({ skip: true, reference: true }));
   let backend: Backend | undefined;
   let reference: Promise<Backend> | undefined;
   const makeReference = options.reference;
@@ -65,6 +67,7 @@ export function runConformance(makeBackend: () => Backend | Promise<Backend>, op
     nn: nnCases,
     engine: engineCases,
     gradients: gradientCases,
+    'invalid values': invalidValueCases,
   };
   describe('conformance', () => {
     beforeAll(async () => {

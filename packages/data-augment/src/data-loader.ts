@@ -2,7 +2,7 @@
  * `DataLoader`: batches a dataset, with a seeded shuffle that changes every epoch, `dropLast`,
  * a custom `collate`, and async prefetch of the next batches while the current one is used.
  */
-import { Tensor, TensorError, indexSelect, stack, tensor } from '@tessera/tensor-core';
+import { checkOptions, optionKeys, Tensor, TensorError, indexSelect, stack, tensor } from '@tessera/tensor-core';
 import { Dataset, IterableDataset, TensorDataset } from './dataset.js';
 import { Generator, permutation, resolveGenerator, type RandomSource } from './random.js';
 
@@ -98,6 +98,7 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
 
   constructor(dataset: Dataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
     const op = 'DataLoader';
+    checkOptions(op, options, optionKeys<DataLoaderOptions<T, B>>({ batchSize: true, shuffle: true, dropLast: true, prefetch: true, collate: true, seed: true, generator: true }));
     if (!(dataset instanceof Dataset) && !(dataset instanceof IterableDataset)) {
       throw new TensorError('INVALID_ARGUMENT', op, `dataset must be a Dataset or IterableDataset, got ${dataset === null ? 'null' : typeof dataset}`);
     }

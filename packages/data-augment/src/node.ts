@@ -12,7 +12,7 @@
  */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Tensor, TensorError, stack, tidy } from '@tessera/tensor-core';
+import { checkOptions, Tensor, TensorError, stack, tidy } from '@tessera/tensor-core';
 import { fromPixels, makeImageGrid, toPixels, type DecodeOptions, type ImageGridOptions, type RgbaPixels } from './image/pixels.js';
 import type { LayoutOptions } from './image/layout.js';
 
@@ -70,6 +70,7 @@ async function decodePixels(op: string, bytes: Uint8Array, where: string): Promi
  * ```
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<Tensor> {
+  checkOptions('decodeImage', options, ['channels', 'layout']);
   if (!(bytes instanceof Uint8Array)) throw new TensorError('INVALID_ARGUMENT', 'decodeImage', `bytes must be a Uint8Array, got ${typeof bytes}`);
   return fromPixels(await decodePixels('decodeImage', bytes, 'the bytes'), options);
 }
@@ -83,6 +84,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
  * ```
  */
 export async function readImage(file: string, options: DecodeOptions = {}): Promise<Tensor> {
+  checkOptions('readImage', options, ['channels', 'layout']);
   const bytes = new Uint8Array(await readFile(file));
   return fromPixels(await decodePixels('readImage', bytes, `file ${file}`), options);
 }
@@ -96,6 +98,7 @@ export async function readImage(file: string, options: DecodeOptions = {}): Prom
  * ```
  */
 export async function readImages(files: readonly string[], options: DecodeOptions = {}): Promise<Tensor> {
+  checkOptions('readImages', options, ['channels', 'layout']);
   if (!Array.isArray(files) || files.length === 0) throw new TensorError('INVALID_ARGUMENT', 'readImages', 'files must be a non-empty array of paths');
   const images: Tensor[] = [];
   try {
@@ -122,6 +125,7 @@ export async function readImages(files: readonly string[], options: DecodeOption
  * ```
  */
 export async function encodePng(image: Tensor, options: LayoutOptions = {}): Promise<Uint8Array> {
+  checkOptions('encodePng', options, ['layout']);
   const { width, height, data } = await toPixels(image, options);
   const PNG = await loadPng();
   const png = new PNG({ width, height });
@@ -137,6 +141,7 @@ export async function encodePng(image: Tensor, options: LayoutOptions = {}): Pro
  * ```
  */
 export async function saveImage(file: string, image: Tensor, options: LayoutOptions = {}): Promise<void> {
+  checkOptions('saveImage', options, ['layout']);
   const bytes = await encodePng(image, options);
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   await writeFile(file, bytes);
@@ -153,6 +158,7 @@ export async function saveImage(file: string, image: Tensor, options: LayoutOpti
  * ```
  */
 export async function saveImageGrid(file: string, batch: Tensor, options: ImageGridOptions = {}): Promise<void> {
+  checkOptions('saveImageGrid', options, ['nrow', 'padding', 'padValue', 'normalize', 'layout']);
   const grid = tidy(() => makeImageGrid(batch, options));
   try {
     await saveImage(file, grid);

@@ -22,6 +22,14 @@ describe('scalers learn on train and apply to test', () => {
     scaler.dispose();
     expect(memory().tensors).toBe(before - 2);
   });
+  it('scalers refuse infinite values instead of producing NaN columns (as scikit-learn)', () => {
+    for (const Scaler of [MinMaxScaler, StandardScaler]) {
+      const x = tensor([[1, 2], [Infinity, 3]]);
+      expect(() => new Scaler().fit(x)).toThrow(new RegExp(`^${Scaler.name}\\.fit: x\\[1, 0\\] is Infinity; scalers need finite values`));
+      x.dispose();
+    }
+  });
+
   it('MinMaxScaler with a feature range', () => {
     const scaler = new MinMaxScaler({ featureRange: [-1, 1] });
     expectClose(scaler.fitTransform(tensor([[0, 10], [10, 10], [5, 10]])), [-1, -1, 1, -1, 0, -1], 1e-6);

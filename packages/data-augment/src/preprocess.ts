@@ -3,7 +3,7 @@
  * fit / transform): StandardScaler, MinMaxScaler, LabelEncoder (with one-hot output), and
  * cleaning of rows with missing values (drop with a report, or impute).
  */
-import { Tensor, TensorError, fmtShape, keep, oneHot, tensor, tidy } from '@tessera/tensor-core';
+import { checkOptions, Tensor, TensorError, fmtShape, keep, oneHot, tensor, tidy } from '@tessera/tensor-core';
 
 /** Feature rows: a float `[N, F]` tensor, or nested arrays where `null`, `undefined` and NaN are missing. */
 export type Rows = Tensor | readonly (readonly (number | null | undefined)[])[];
@@ -46,11 +46,20 @@ abstract class AffineScaler {
 
   protected abstract learn(values: Float64Array, n: number, f: number): { shift: Float64Array; scale: Float64Array };
 
-  /** Learns the parameters from `x` `[N, F]` (NaN entries are ignored). */
+  /**
+   * Learns the parameters from `x` `[N, F]` (NaN entries are ignored).
+   * @throws TensorError `INVALID_ARGUMENT` for an infinite value (named by row and column).
+   */
   fit(x: Tensor): this {
     const op = `${this.constructor.name}.fit`;
     const { values, n, f } = toMatrix(op, x);
     if (n === 0) throw new TensorError('INVALID_ARGUMENT', op, 'cannot fit on zero rows');
+    // An infinite value would make the column's scale infinite and every transformed value NaN
+    // (scikit-learn raises "Input contains infinity"); NaN stays the marker of a missing value.
+    const inf = values.findIndex((v) => v === Infinity || v === -Infinity);
+    if (inf >= 0) {
+      throw new TensorError('INVALID_ARGUMENT', op, `x[${Math.floor(inf / f)}, ${inf % f}] is ${values[inf]}; scalers need finite values (NaN marks a missing one)`);
+    }
     const { shift, scale } = this.learn(values, n, f);
     this.dispose();
     this.shift = keep(tensor(Float32Array.from(shift), [1, f]));
@@ -170,6 +179,7 @@ export class MinMaxScaler extends AffineScaler {
 
   constructor(options: MinMaxScalerOptions = {}) {
     super();
+    checkOptions('MinMaxScaler', options, ['featureRange']);
     const r = options.featureRange ?? [0, 1];
     if (!Array.isArray(r) || r.length !== 2 || !r.every(Number.isFinite) || !(r[0] < r[1])) {
       throw new TensorError('INVALID_ARGUMENT', 'MinMaxScaler', `featureRange must be [min, max] with min < max, got ${JSON.stringify(options.featureRange)}`);
@@ -358,6 +368,7 @@ export class SimpleImputer {
   lastReport: { imputedPerColumn: number[]; imputedRows: number } | undefined;
 
   constructor(options: ImputerOptions = {}) {
+    checkOptions('SimpleImputer', options, ['strategy', 'fillValue']);
     const strategy = options.strategy ?? 'mean';
     if (!['mean', 'median', 'mostFrequent', 'constant'].includes(strategy)) {
       throw new TensorError('INVALID_ARGUMENT', 'SimpleImputer', `strategy must be 'mean', 'median', 'mostFrequent' or 'constant', got ${JSON.stringify(strategy)}`);

@@ -2,7 +2,7 @@
  * Seeded dataset splits: `randomSplit` (PyTorch `random_split`, by lengths or fractions) and
  * `trainValTestSplit`, both optionally stratified by label.
  */
-import { Tensor, TensorError } from '@tessera/tensor-core';
+import { checkOptions, Tensor, TensorError } from '@tessera/tensor-core';
 import type { Dataset } from './dataset.js';
 import { permutation, resolveGenerator, type RandomSource } from './random.js';
 
@@ -111,6 +111,7 @@ function splitIndices<T>(op: string, dataset: Dataset<T>, sizes: readonly number
  * ```
  */
 export function randomSplit<T>(dataset: Dataset<T>, sizes: readonly number[], options: SplitOptions<T> = {}): Dataset<T>[] {
+  checkOptions('randomSplit', options, ['stratify', 'seed', 'generator']);
   return splitIndices('randomSplit', dataset, sizes, options).map((idx) => dataset.subset(idx));
 }
 
@@ -136,6 +137,7 @@ export interface TrainValTestOptions<T> extends SplitOptions<T> {
  * ```
  */
 export function trainValTestSplit<T>(dataset: Dataset<T>, options: TrainValTestOptions<T> = {}): { train: Dataset<T>; val: Dataset<T>; test: Dataset<T> } {
+  checkOptions('trainValTestSplit', options, ['train', 'val', 'test', 'stratify', 'seed', 'generator']);
   const fractions = [options.train ?? 0.8, options.val ?? 0.1, options.test ?? 0.1];
   if (Math.abs(fractions.reduce((a, b) => a + b, 0) - 1) > EPS || !fractions.every((f) => Number.isFinite(f) && f >= 0)) {
     throw new TensorError('INVALID_ARGUMENT', 'trainValTestSplit', `train + val + test must be non-negative fractions summing to 1, got train=${fractions[0]} + val=${fractions[1]} + test=${fractions[2]} = ${+fractions.reduce((a, b) => a + b, 0).toFixed(6)}`);

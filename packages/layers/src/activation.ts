@@ -2,7 +2,7 @@
  * Activation modules: thin `Module` wrappers over tensor-core's activation ops, so they can sit in
  * a `Sequential`. Defaults as PyTorch.
  */
-import { TensorError, elu, gelu, hardSigmoid, hardSwish, leakyRelu, relu, selu, sigmoid, silu, softplus, tanh, tidy, where, type Tensor } from '@tessera/tensor-core';
+import { checkOptions, TensorError, elu, gelu, hardSigmoid, hardSwish, leakyRelu, relu, selu, sigmoid, silu, softplus, tanh, tidy, where, type Tensor } from '@tessera/tensor-core';
 import { Module } from './module.js';
 import { int, num, requireInput } from './validate.js';
 
@@ -31,6 +31,7 @@ export class LeakyReLU extends Module {
   readonly negativeSlope: number;
   constructor(options: LeakyReLUOptions = {}) {
     super();
+    checkOptions('LeakyReLU', options, ['negativeSlope']);
     this.negativeSlope = num('LeakyReLU', 'negativeSlope', options.negativeSlope ?? 0.01);
   }
   forward(x: Tensor): Tensor {
@@ -56,6 +57,7 @@ export class ELU extends Module {
   readonly alpha: number;
   constructor(options: ELUOptions = {}) {
     super();
+    checkOptions('ELU', options, ['alpha']);
     this.alpha = num('ELU', 'alpha', options.alpha ?? 1);
   }
   forward(x: Tensor): Tensor {
@@ -91,6 +93,7 @@ export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
   constructor(options: GELUOptions = {}) {
     super();
+    checkOptions('GELU', options, ['approximate']);
     const approximate = options.approximate ?? 'none';
     if (approximate !== 'none' && approximate !== 'tanh') {
       throw new TensorError('INVALID_ARGUMENT', 'GELU', `approximate must be 'none' or 'tanh', got ${JSON.stringify(approximate)}`);
@@ -150,6 +153,7 @@ export class Softmax extends Module {
   readonly dim: number;
   constructor(options: SoftmaxOptions = {}) {
     super();
+  checkOptions('Softmax', options, ['dim']);
     this.dim = int('Softmax', 'dim', options.dim ?? -1, -Infinity);
   }
   forward(x: Tensor): Tensor {
@@ -169,6 +173,7 @@ export class LogSoftmax extends Module {
   readonly dim: number;
   constructor(options: SoftmaxOptions = {}) {
     super();
+  checkOptions('LogSoftmax', options, ['dim']);
     this.dim = int('LogSoftmax', 'dim', options.dim ?? -1, -Infinity);
   }
   forward(x: Tensor): Tensor {
@@ -197,6 +202,7 @@ export class Softplus extends Module {
   readonly threshold: number;
   constructor(options: SoftplusOptions = {}) {
     super();
+    checkOptions('Softplus', options, ['beta', 'threshold']);
     this.beta = num('Softplus', 'beta', options.beta ?? 1, (v) => v > 0, 'a positive number');
     this.threshold = num('Softplus', 'threshold', options.threshold ?? 20);
   }

@@ -1,5 +1,5 @@
 /** Convolution layers: `Conv1d`, `Conv2d`, `ConvTranspose2d`. */
-import { TensorError, conv1d, conv2d, convTranspose2d, tidy, type Tensor } from '@tessera/tensor-core';
+import { TensorError, conv1d, conv2d, convTranspose2d, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
 import * as init from './init.js';
 import { Module, parameter, type Parameter } from './module.js';
 import { deriveSeed, seedOrNext } from './random.js';
@@ -111,7 +111,7 @@ export class Conv1d extends Module {
   constructor(options: Conv1dOptions) {
     super();
     const layer = 'Conv1d';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<Conv1dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true, inChannels: true, outChannels: true, groups: true, bias: true, seed: true }));
     this.inChannels = int(layer, 'inChannels', o.inChannels, 1);
     this.outChannels = int(layer, 'outChannels', o.outChannels, 1);
     this.kernelSize = int(layer, 'kernelSize', o.kernelSize, 1);
@@ -171,7 +171,7 @@ export class Conv2d extends Module {
   constructor(options: Conv2dOptions) {
     super();
     const layer = 'Conv2d';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<Conv2dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true, inChannels: true, outChannels: true, groups: true, bias: true, seed: true }));
     this.inChannels = int(layer, 'inChannels', o.inChannels, 1);
     this.outChannels = int(layer, 'outChannels', o.outChannels, 1);
     this.kernelSize = pair(layer, 'kernelSize', o.kernelSize, 1);
@@ -237,7 +237,7 @@ export class ConvTranspose2d extends Module {
   constructor(options: ConvTranspose2dOptions) {
     super();
     const layer = 'ConvTranspose2d';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<ConvTranspose2dOptions>({ kernelSize: true, stride: true, padding: true, outputPadding: true, dilation: true, inChannels: true, outChannels: true, groups: true, bias: true, seed: true }));
     this.inChannels = int(layer, 'inChannels', o.inChannels, 1);
     this.outChannels = int(layer, 'outChannels', o.outChannels, 1);
     this.kernelSize = pair(layer, 'kernelSize', o.kernelSize, 1);

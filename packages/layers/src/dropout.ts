@@ -1,5 +1,5 @@
 /** `Dropout`: inverted dropout with a seeded, per-call mask. */
-import { bernoulli, tidy, zerosLike, type Tensor } from '@tessera/tensor-core';
+import { checkOptions, bernoulli, tidy, zerosLike, type Tensor } from '@tessera/tensor-core';
 import { Module } from './module.js';
 import { deriveSeed, seedOrNext } from './random.js';
 import { num, requireInput } from './validate.js';
@@ -33,6 +33,7 @@ export class Dropout extends Module {
 
   constructor(options: DropoutOptions = {}) {
     super();
+    checkOptions('Dropout', options, ['p', 'seed']);
     this.p = num('Dropout', 'p', options.p ?? 0.5, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
     this.seed = seedOrNext('Dropout', options.seed);
   }

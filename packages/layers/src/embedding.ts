@@ -1,5 +1,5 @@
 /** `Embedding`: a lookup table of vectors indexed by integer ids. */
-import { TensorError, arange, fmtShape, tidy, unobserved, where, type Tensor } from '@tessera/tensor-core';
+import { checkOptions, TensorError, arange, fmtShape, optionKeys, tidy, unobserved, where, type Tensor } from '@tessera/tensor-core';
 import * as init from './init.js';
 import { Module, parameter, type Parameter } from './module.js';
 import { seedOrNext } from './random.js';
@@ -44,7 +44,7 @@ export class Embedding extends Module {
   constructor(options: EmbeddingOptions) {
     super();
     const layer = 'Embedding';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<EmbeddingOptions>({ numEmbeddings: true, embeddingDim: true, paddingIdx: true, seed: true }));
     this.numEmbeddings = int(layer, 'numEmbeddings', o.numEmbeddings, 1);
     this.embeddingDim = int(layer, 'embeddingDim', o.embeddingDim, 1);
     this.paddingIdx = checkPaddingIdx(o.paddingIdx, this.numEmbeddings);
@@ -69,6 +69,7 @@ export class Embedding extends Module {
    * ```
    */
   static fromPretrained(weights: Tensor, options: { freeze?: boolean; paddingIdx?: number } = {}): Embedding {
+    checkOptions('Embedding.fromPretrained', options, ['freeze', 'paddingIdx']);
     requireInput('Embedding.fromPretrained', weights, 'weights');
     if (weights.rank !== 2) {
       throw new TensorError('SHAPE_MISMATCH', 'Embedding.fromPretrained', `weights must be [numEmbeddings, embeddingDim], got ${fmtShape(weights.shape)}`);

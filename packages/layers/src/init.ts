@@ -12,6 +12,7 @@
  * ```
  */
 import {
+  checkOptions,
   TensorError,
   Variable,
   fmtShape,
@@ -178,6 +179,7 @@ function fanOf(op: string, shape: readonly number[], mode: FanMode): number {
 export function zeros(target: readonly number[], options?: InitOptions): Tensor;
 export function zeros(target: Variable, options?: InitOptions): Variable;
 export function zeros(target: Target, options: InitOptions = {}): Tensor {
+  checkOptions('zeros', options, ['seed', 'dtype', 'backend']);
   return constant(target as Variable, 0, options);
 }
 
@@ -188,6 +190,7 @@ export function zeros(target: Target, options: InitOptions = {}): Tensor {
 export function ones(target: readonly number[], options?: InitOptions): Tensor;
 export function ones(target: Variable, options?: InitOptions): Variable;
 export function ones(target: Target, options: InitOptions = {}): Tensor {
+  checkOptions('ones', options, ['seed', 'dtype', 'backend']);
   return constant(target as Variable, 1, options);
 }
 
@@ -199,6 +202,7 @@ export function ones(target: Target, options: InitOptions = {}): Tensor {
 export function constant(target: readonly number[], value: number, options?: InitOptions): Tensor;
 export function constant(target: Variable, value: number, options?: InitOptions): Variable;
 export function constant(target: Target, value: number, options: InitOptions = {}): Tensor {
+  checkOptions('constant', options, ['seed', 'dtype', 'backend']);
   if (typeof value !== 'number' || Number.isNaN(value)) throw new TensorError('INVALID_ARGUMENT', 'constant', `value must be a number, got ${String(value)}`);
   return fill('constant', target, options, (shape, o) => full(shape, value, o));
 }
@@ -219,6 +223,7 @@ export interface UniformOptions extends InitOptions {
 export function uniform(target: readonly number[], options?: UniformOptions): Tensor;
 export function uniform(target: Variable, options?: UniformOptions): Variable;
 export function uniform(target: Target, options: UniformOptions = {}): Tensor {
+  checkOptions('uniform', options, ['low', 'high', 'seed', 'dtype', 'backend']);
   const low = finiteOption('uniform', 'low', options.low ?? 0);
   const high = finiteOption('uniform', 'high', options.high ?? 1);
   if (low > high) throw new TensorError('INVALID_ARGUMENT', 'uniform', `low (${low}) must not exceed high (${high})`);
@@ -242,6 +247,7 @@ export interface NormalOptions extends InitOptions {
 export function normal(target: readonly number[], options?: NormalOptions): Tensor;
 export function normal(target: Variable, options?: NormalOptions): Variable;
 export function normal(target: Target, options: NormalOptions = {}): Tensor {
+  checkOptions('normal', options, ['mean', 'std', 'seed', 'dtype', 'backend']);
   const mean = finiteOption('normal', 'mean', options.mean ?? 0);
   const std = finiteOption('normal', 'std', options.std ?? 1);
   if (std < 0) throw new TensorError('INVALID_ARGUMENT', 'normal', `std must be non-negative, got ${std}`);
@@ -258,6 +264,7 @@ export function normal(target: Target, options: NormalOptions = {}): Tensor {
 export function xavierUniform(target: readonly number[], options?: GainOptions): Tensor;
 export function xavierUniform(target: Variable, options?: GainOptions): Variable;
 export function xavierUniform(target: Target, options: GainOptions = {}): Tensor {
+  checkOptions('xavierUniform', options, ['gain', 'seed', 'dtype', 'backend']);
   const gain = finiteOption('xavierUniform', 'gain', options.gain ?? 1);
   const seed = seedOrNext('xavierUniform', options.seed);
   return fill('xavierUniform', target, options, (shape, o) => {
@@ -276,6 +283,7 @@ export function xavierUniform(target: Target, options: GainOptions = {}): Tensor
 export function xavierNormal(target: readonly number[], options?: GainOptions): Tensor;
 export function xavierNormal(target: Variable, options?: GainOptions): Variable;
 export function xavierNormal(target: Target, options: GainOptions = {}): Tensor {
+  checkOptions('xavierNormal', options, ['gain', 'seed', 'dtype', 'backend']);
   const gain = finiteOption('xavierNormal', 'gain', options.gain ?? 1);
   const seed = seedOrNext('xavierNormal', options.seed);
   return fill('xavierNormal', target, options, (shape, o) => {
@@ -303,6 +311,7 @@ function kaimingStd(op: string, shape: readonly number[], options: KaimingOption
 export function kaimingUniform(target: readonly number[], options?: KaimingOptions): Tensor;
 export function kaimingUniform(target: Variable, options?: KaimingOptions): Variable;
 export function kaimingUniform(target: Target, options: KaimingOptions = {}): Tensor {
+  checkOptions('kaimingUniform', options, ['a', 'mode', 'nonlinearity', 'seed', 'dtype', 'backend']);
   const seed = seedOrNext('kaimingUniform', options.seed);
   return fill('kaimingUniform', target, options, (shape, o) => {
     const bound = Math.sqrt(3) * kaimingStd('kaimingUniform', shape, options);
@@ -318,6 +327,7 @@ export function kaimingUniform(target: Target, options: KaimingOptions = {}): Te
 export function kaimingNormal(target: readonly number[], options?: KaimingOptions): Tensor;
 export function kaimingNormal(target: Variable, options?: KaimingOptions): Variable;
 export function kaimingNormal(target: Target, options: KaimingOptions = {}): Tensor {
+  checkOptions('kaimingNormal', options, ['a', 'mode', 'nonlinearity', 'seed', 'dtype', 'backend']);
   const seed = seedOrNext('kaimingNormal', options.seed);
   return fill('kaimingNormal', target, options, (shape, o) => randn(shape, { ...o, seed, std: kaimingStd('kaimingNormal', shape, options) }));
 }
@@ -335,6 +345,7 @@ export function kaimingNormal(target: Target, options: KaimingOptions = {}): Ten
 export function orthogonal(target: readonly number[], options?: GainOptions): Tensor;
 export function orthogonal(target: Variable, options?: GainOptions): Variable;
 export function orthogonal(target: Target, options: GainOptions = {}): Tensor {
+  checkOptions('orthogonal', options, ['gain', 'seed', 'dtype', 'backend']);
   const gain = finiteOption('orthogonal', 'gain', options.gain ?? 1);
   const seed = seedOrNext('orthogonal', options.seed);
   return fill('orthogonal', target, options, (shape, o) => {

@@ -1,5 +1,5 @@
 /** `Linear`: the fully connected layer `y = x·Wᵀ + b`. */
-import { matmul, tidy, type Tensor } from '@tessera/tensor-core';
+import { matmul, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
 import * as init from './init.js';
 import { Module, parameter, type Parameter } from './module.js';
 import { deriveSeed, seedOrNext } from './random.js';
@@ -41,7 +41,7 @@ export class Linear extends Module {
 
   constructor(options: LinearOptions) {
     super();
-    const o = requireOptions('Linear', options);
+    const o = requireOptions('Linear', options, optionKeys<LinearOptions>({ inFeatures: true, outFeatures: true, bias: true, seed: true }));
     this.inFeatures = int('Linear', 'inFeatures', o.inFeatures, 1);
     this.outFeatures = int('Linear', 'outFeatures', o.outFeatures, 1);
     const hasBias = bool('Linear', 'bias', o.bias ?? true);

@@ -5,6 +5,7 @@
  * fields register themselves as in PyTorch.
  */
 import {
+  checkOptions,
   Tensor,
   TensorError,
   Variable,
@@ -52,6 +53,7 @@ export interface ParameterOptions {
  * ```
  */
 export function parameter(value: Tensor, options: ParameterOptions = {}): Parameter {
+  checkOptions('parameter', options, ['name', 'requiresGrad']);
   return toVariable('parameter', value, options.requiresGrad ?? true, options.name);
 }
 
@@ -208,6 +210,7 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
    * ```
    */
   registerBuffer<T extends Tensor | undefined>(name: string, value: T, options: BufferOptions = {}): T extends Tensor ? Variable : undefined {
+    checkOptions('registerBuffer', options, ['persistent']);
     this.#checkName('registerBuffer', name, 'buffer');
     const v = value === undefined ? undefined : toVariable('registerBuffer', value, false, undefined);
     this.#buffers.add(name);
@@ -458,6 +461,7 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
    * ```
    */
   stateDict(options: StateDictOptions = {}): StateDict {
+    checkOptions('stateDict', options, ['keepVars']);
     const out: StateDict = new Map();
     for (const [prefix, module] of this.namedModules()) {
       for (const kind of ['parameter', 'buffer'] as const) {
@@ -489,6 +493,7 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
    * ```
    */
   loadStateDict(dict: StateDict | Readonly<Record<string, Tensor>>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    checkOptions('loadStateDict', options, ['strict']);
     const op = 'loadStateDict';
     if (typeof dict !== 'object' || dict === null) throw new TensorError('INVALID_ARGUMENT', op, `dict must be a Map or an object of tensors, got ${describe(dict)}`);
     const strict = options.strict ?? true;
@@ -563,6 +568,7 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
    * ```
    */
   async save(path?: string, options: { metadata?: Record<string, string> } = {}): Promise<Uint8Array<ArrayBuffer>> {
+    checkOptions('save', options, ['metadata']);
     return saveSafetensors(this.stateDict({ keepVars: true }), path, options);
   }
 
@@ -573,6 +579,7 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
    * @example `await model.load('model.safetensors');`
    */
   async load(source: SafetensorsSource, options: LoadStateDictOptions = {}): Promise<LoadStateDictResult> {
+    checkOptions('load', options, ['strict']);
     const first = this.#allVariables()[0];
     const dict = await loadSafetensors(source, first ? { backend: first.backend } : {});
     try {
@@ -614,6 +621,7 @@ export abstract class Module<Args extends unknown[] = [Tensor], Out = Tensor> {
    * ```
    */
   summary(options: SummaryOptions = {}): string {
+    checkOptions('summary', options, ['inputShape', 'inputDtype']);
     const modules = this.namedModules();
     const shapes = new Map<AnyModule, string>();
     if (options.inputShape !== undefined) this.#traceShapes(options.inputShape, options.inputDtype ?? 'float32', shapes);

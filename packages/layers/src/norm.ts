@@ -1,5 +1,5 @@
 /** Normalization layers: `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm`. */
-import { TensorError, batchNorm, fmtShape, layerNorm, ones, tidy, unobserved, zeros, type Tensor, type Variable } from '@tessera/tensor-core';
+import { TensorError, batchNorm, fmtShape, layerNorm, ones, optionKeys, tidy, unobserved, zeros, type Tensor, type Variable } from '@tessera/tensor-core';
 import { Module, parameter, type Parameter } from './module.js';
 import { bool, int, num, requireDim, requireInput, requireOptions, requireRank } from './validate.js';
 
@@ -49,7 +49,7 @@ abstract class BatchNormBase extends Module {
 
   constructor(layer: string, options: BatchNormOptions) {
     super();
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<BatchNormOptions>({ numFeatures: true, eps: true, momentum: true, affine: true, trackRunningStats: true }));
     this.numFeatures = int(layer, 'numFeatures', o.numFeatures, 1);
     this.eps = num(layer, 'eps', o.eps ?? 1e-5, (v) => v > 0, 'a positive number');
     const momentum = o.momentum === undefined ? 0.1 : o.momentum;
@@ -199,7 +199,7 @@ export class LayerNorm extends Module {
   constructor(options: LayerNormOptions) {
     super();
     const layer = 'LayerNorm';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<LayerNormOptions>({ normalizedShape: true, eps: true, elementwiseAffine: true, bias: true }));
     const shape = typeof o.normalizedShape === 'number' ? [o.normalizedShape] : o.normalizedShape;
     if (!Array.isArray(shape) || shape.length === 0) {
       throw new TensorError('INVALID_ARGUMENT', layer, `normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(o.normalizedShape)}`);
@@ -268,7 +268,7 @@ export class GroupNorm extends Module {
   constructor(options: GroupNormOptions) {
     super();
     const layer = 'GroupNorm';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<GroupNormOptions>({ numGroups: true, numChannels: true, eps: true, affine: true }));
     this.numGroups = int(layer, 'numGroups', o.numGroups, 1);
     this.numChannels = int(layer, 'numChannels', o.numChannels, 1);
     if (this.numChannels % this.numGroups !== 0) {

@@ -1,5 +1,7 @@
 /** Pooling and reshaping layers: `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Flatten`. */
 import {
+  checkOptions,
+  optionKeys,
   TensorError,
   adaptiveAvgPool2d,
   avgPool2d,
@@ -46,7 +48,7 @@ export class MaxPool2d extends Module {
   constructor(options: MaxPool2dOptions) {
     super();
     const layer = 'MaxPool2d';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<MaxPool2dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true, ceilMode: true }));
     this.kernelSize = pair(layer, 'kernelSize', o.kernelSize, 1);
     this.stride = pair(layer, 'stride', o.stride ?? this.kernelSize, 1);
     this.padding = pair(layer, 'padding', o.padding ?? 0, 0);
@@ -85,7 +87,7 @@ export class AvgPool2d extends Module {
   constructor(options: AvgPool2dOptions) {
     super();
     const layer = 'AvgPool2d';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<AvgPool2dOptions>({ kernelSize: true, stride: true, padding: true, countIncludePad: true, ceilMode: true }));
     this.kernelSize = pair(layer, 'kernelSize', o.kernelSize, 1);
     this.stride = pair(layer, 'stride', o.stride ?? this.kernelSize, 1);
     this.padding = pair(layer, 'padding', o.padding ?? 0, 0);
@@ -127,7 +129,7 @@ export class AdaptiveAvgPool2d extends Module {
 
   constructor(options: AdaptiveAvgPool2dOptions) {
     super();
-    const o = requireOptions('AdaptiveAvgPool2d', options);
+    const o = requireOptions('AdaptiveAvgPool2d', options, ['outputSize']);
     this.outputSize = pair('AdaptiveAvgPool2d', 'outputSize', o.outputSize, 1);
   }
 
@@ -166,6 +168,7 @@ export class Flatten extends Module {
 
   constructor(options: FlattenOptions = {}) {
     super();
+    checkOptions('Flatten', options, ['startDim', 'endDim']);
     this.startDim = int('Flatten', 'startDim', options.startDim ?? 1, -Infinity);
     this.endDim = int('Flatten', 'endDim', options.endDim ?? -1, -Infinity);
   }

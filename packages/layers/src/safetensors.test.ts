@@ -199,6 +199,12 @@ describe('safetensors', () => {
     await expectTensorError(() => saveSafetensors({ a: t }, 5 as unknown as string), 'INVALID_ARGUMENT', /path must be a string/);
     t.dispose();
     await expectTensorError(() => serializeSafetensors({ a: t }), 'TENSOR_DISPOSED', /was disposed/);
+    // Overlapping ranges, gaps and unaccounted bytes are refused, as the reference implementation does.
+    await expectTensorError(() => deserializeSafetensors(withHeader('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}')), 'INVALID_ARGUMENT', /'b' has data_offsets \[4, 8\] overlapping the previous tensor, which ends at 8/);
+    await expectTensorError(() => deserializeSafetensors(withHeader('{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}')), 'INVALID_ARGUMENT', /'a' has data_offsets \[4, 8\], leaving a gap: the previous tensor ends at 0/);
+    await expectTensorError(() => deserializeSafetensors(withHeader('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}')), 'INVALID_ARGUMENT', /the tensors cover 4 of the 8 data bytes/);
+    // Metadata is a map of strings: an object is refused, not turned into "[object Object]".
+    await expectTensorError(() => deserializeSafetensors(withHeader('{"__metadata__":{"k":{"x":1}},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}')), 'INVALID_ARGUMENT', /__metadata__ values must be strings, 'k' is object/);
     // A failed load frees what it had created.
     const before = memory().tensors;
     const twoThenBad = withHeader('{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,12]}}', new Uint8Array(12));

@@ -5,7 +5,7 @@
  * decoder (no maintained npm package exists); file access is Node-only and loaded on demand, so
  * browser bundles never see `node:fs`.
  */
-import { TensorError, Tensor, fmtShape, getBackend, tensor, type Backend, type DType, type TypedArray } from '@tessera/tensor-core';
+import { checkOptions, TensorError, Tensor, fmtShape, getBackend, tensor, type Backend, type DType, type TypedArray } from '@tessera/tensor-core';
 
 /** Where safetensors bytes come from: a file path (Node), bytes, an ArrayBuffer, or a Blob/File (browser). */
 export type SafetensorsSource = string | Uint8Array | ArrayBuffer | Blob;
@@ -62,6 +62,7 @@ function entriesOf(op: string, dict: Map<string, Tensor> | Readonly<Record<strin
  * ```
  */
 export async function serializeSafetensors(dict: Map<string, Tensor> | Readonly<Record<string, Tensor>>, options: SaveSafetensorsOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+  checkOptions('serializeSafetensors', options, ['metadata']);
   const op = 'serializeSafetensors';
   if (!littleEndianHost()) throw new TensorError('UNSUPPORTED', op, 'safetensors needs a little-endian host');
   const entries = entriesOf(op, dict);
@@ -176,6 +177,7 @@ function halfToFloat(h: number): number {
  * ```
  */
 export function deserializeSafetensors(bytes: Uint8Array | ArrayBuffer, options: LoadSafetensorsOptions = {}): SafetensorsContents {
+  checkOptions('deserializeSafetensors', options, ['backend']);
   if (!littleEndianHost()) throw new TensorError('UNSUPPORTED', 'loadSafetensors', 'safetensors needs a little-endian host');
   const data = bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : fail(`expected bytes (Uint8Array or ArrayBuffer), got ${String(bytes)}`);
   if (data.byteLength < 8) fail(`the data is too short for a safetensors file (${data.byteLength} bytes)`);
@@ -193,14 +195,20 @@ export function deserializeSafetensors(bytes: Uint8Array | ArrayBuffer, options:
   const backend = options.backend ?? getBackend();
   const body = data.subarray(8 + headerLength);
   const metadata: Record<string, string> = {};
+  const meta = (header as Record<string, unknown>)['__metadata__'];
+  if (meta !== undefined) {
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) fail('__metadata__ must be an object of strings');
+    for (const [k, v] of Object.entries(meta)) {
+      // The format's metadata is a string-to-string map; anything else is refused, not stringified.
+      if (typeof v !== 'string') fail(`__metadata__ values must be strings, '${k}' is ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+      metadata[k] = v;
+    }
+  }
+  checkLayout(header as Record<string, unknown>, body.byteLength);
   const tensors = new Map<string, Tensor>();
   try {
     for (const [name, spec] of Object.entries(header as Record<string, unknown>)) {
-      if (name === '__metadata__') {
-        if (typeof spec !== 'object' || spec === null) fail('__metadata__ must be an object of strings');
-        for (const [k, v] of Object.entries(spec)) metadata[k] = String(v);
-        continue;
-      }
+      if (name === '__metadata__') continue;
       const s = spec as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
       if (typeof s !== 'object' || s === null || typeof s.dtype !== 'string' || !Array.isArray(s.shape) || !Array.isArray(s.data_offsets)) {
         fail(`'${name}' needs dtype, shape and data_offsets, got ${JSON.stringify(spec)}`);
@@ -227,6 +235,31 @@ export function deserializeSafetensors(bytes: Uint8Array | ArrayBuffer, options:
   return { tensors, metadata };
 }
 
+/**
+ * The tensors' byte ranges must tile the data exactly, as the reference implementation checks:
+ * sorted by offset, each starts where the previous one ends, the first at 0 and the last at the
+ * end. Overlapping ranges (two tensors reading the same bytes) and gaps (hidden bytes) are refused.
+ * Malformed entries are left to the per-tensor checks.
+ */
+function checkLayout(header: Record<string, unknown>, bodyBytes: number): void {
+  const ranges: Array<{ name: string; start: number; end: number }> = [];
+  for (const [name, spec] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const offsets = (spec as { data_offsets?: unknown } | null)?.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o))) return;
+    if (offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > bodyBytes) return;
+    ranges.push({ name, start: offsets[0] as number, end: offsets[1] as number });
+  }
+  ranges.sort((a, b) => a.start - b.start || a.end - b.end);
+  let expected = 0;
+  for (const r of ranges) {
+    if (r.start < expected) fail(`'${r.name}' has data_offsets [${r.start}, ${r.end}] overlapping the previous tensor, which ends at ${expected}`);
+    if (r.start > expected) fail(`'${r.name}' has data_offsets [${r.start}, ${r.end}], leaving a gap: the previous tensor ends at ${expected}`);
+    expected = Math.max(expected, r.end);
+  }
+  if (expected !== bodyBytes) fail(`the tensors cover ${expected} of the ${bodyBytes} data bytes; the rest is not accounted for`);
+}
+
 async function nodeFs(): Promise<typeof import('node:fs/promises')> {
   // A computed specifier keeps bundlers from pulling node:fs into browser builds.
   const specifier = 'node:fs/promises';
@@ -245,6 +278,7 @@ async function nodeFs(): Promise<typeof import('node:fs/promises')> {
  * ```
  */
 export async function saveSafetensors(dict: Map<string, Tensor> | Readonly<Record<string, Tensor>>, path?: string, options: SaveSafetensorsOptions = {}): Promise<Uint8Array<ArrayBuffer>> {
+  checkOptions('saveSafetensors', options, ['metadata']);
   const bytes = await serializeSafetensors(dict, options);
   if (path !== undefined) {
     if (typeof path !== 'string') throw new TensorError('INVALID_ARGUMENT', 'saveSafetensors', `path must be a string, got ${typeof path}`);
@@ -266,6 +300,7 @@ export async function saveSafetensors(dict: Map<string, Tensor> | Readonly<Recor
  * ```
  */
 export async function loadSafetensors(source: SafetensorsSource, options: LoadSafetensorsOptions = {}): Promise<Map<string, Tensor>> {
+  checkOptions('loadSafetensors', options, ['backend']);
   let bytes: Uint8Array;
   if (typeof source === 'string') bytes = await (await nodeFs()).readFile(source);
   else if (source instanceof Uint8Array) bytes = source;

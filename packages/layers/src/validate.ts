@@ -1,11 +1,12 @@
 /** Option and input checks shared by the layers; every failure is a TensorError naming the layer. */
-import { Tensor, TensorError, fmtShape } from '@tessera/tensor-core';
+import { Tensor, TensorError, checkOptions, fmtShape } from '@tessera/tensor-core';
 
-/** @internal The options object, or an error naming the layer. */
-export function requireOptions<T extends object>(layer: string, options: T | undefined): T {
+/** @internal The options object (every key among `validKeys`), or an error naming the layer. */
+export function requireOptions<T extends object>(layer: string, options: T | undefined, validKeys: readonly string[]): T {
   if (typeof options !== 'object' || options === null) {
     throw new TensorError('INVALID_ARGUMENT', layer, `options object required, got ${options === null ? 'null' : typeof options}`);
   }
+  checkOptions(layer, options, validKeys);
   return options;
 }
 

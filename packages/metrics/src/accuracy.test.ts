@@ -5,7 +5,7 @@ import { expectTensorError } from './test-utils/errors.js';
 describe('accuracy', () => {
   it('compares labels, thresholded probabilities and argmax of scores', async () => {
     expect(await accuracy([0, 1, 2, 2], [0, 1, 1, 2])).toBe(0.75);
-    expect(await accuracy([0.2, 0.7, 0.5, 0.9], [0, 1, 1, 1])).toBe(0.75); // 0.5 is not > 0.5
+    expect(await accuracy([0.2, 0.7, 0.5, 0.9], [0, 1, 1, 1], { threshold: 0.5 })).toBe(0.75); // 0.5 is not > 0.5
     expect(await accuracy([0.2, 0.7, 0.5, 0.9], [0, 1, 1, 1], { threshold: 0.4 })).toBe(1);
     expect(await accuracy([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3]], [1, 2])).toBe(0.5);
     expect(await accuracy(new Int32Array([1, 1]), new Float64Array([1, 0]))).toBe(0.5);
@@ -47,9 +47,9 @@ describe('accuracy', () => {
     await expectTensorError(() => accuracy([0, 1], [0, NaN]), 'INVALID_ARGUMENT', /target\[1\] = NaN/);
     await expectTensorError(() => accuracy([[0.5, 0.5]], [2]), 'INVALID_ARGUMENT', /target\[0\] = 2 is out of range for 2 classes/);
     await expectTensorError(() => accuracy([0, 3], [0, 1], { numClasses: 3 }), 'INVALID_ARGUMENT', /pred\[1\] = 3 is out of range for 3 classes/);
-    await expectTensorError(() => accuracy([0.2, 1.5], [0, 1]), 'INVALID_ARGUMENT', /pred\[1\] = 1.5 is not a probability in \[0, 1\].*read as probabilities/);
-    await expectTensorError(() => accuracy([0.2, -0.5], [0, 1]), 'INVALID_ARGUMENT', /pred\[1\] = -0.5 is not a probability/);
-    await expectTensorError(() => accuracy([0.2, 0.7], [0, 1], { numClasses: 3 }), 'INVALID_ARGUMENT', /describe 2 classes, but there are 3 classes/);
+    await expectTensorError(() => accuracy([0.2, 1.5], [0, 1], { threshold: 0.5 }), 'INVALID_ARGUMENT', /pred\[1\] = 1.5 is not a probability in \[0, 1\].*read as probabilities/);
+    await expectTensorError(() => accuracy([0.2, -0.5], [0, 1], { threshold: 0.5 }), 'INVALID_ARGUMENT', /pred\[1\] = -0.5 is not a probability/);
+    await expectTensorError(() => accuracy([0.2, 0.7], [0, 1], { numClasses: 3, threshold: 0.5 }), 'INVALID_ARGUMENT', /describe 2 classes, but there are 3 classes/);
     await expectTensorError(() => accuracy([[0.5, NaN]], [0]), 'INVALID_ARGUMENT', /pred\[0,1\] is NaN; values must be finite/);
     await expectTensorError(() => accuracy([[0.5, 0.5]], [[0, 1]]), 'SHAPE_MISMATCH', /target must be class indices of shape \[N\], got shape \[1,2\]/);
     await expectTensorError(() => accuracy([[0.5, 0.5]], [0], { numClasses: 3 }), 'SHAPE_MISMATCH', /pred has 2 score columns \(shape \[1,2\]\) but there are 3 classes/);

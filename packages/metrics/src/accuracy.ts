@@ -1,7 +1,7 @@
 /**
  * Accuracy and top-k accuracy.
  */
-import { TensorError } from '@tessera/tensor-core';
+import { checkOptions, TensorError } from '@tessera/tensor-core';
 import { checkFinite, checkIntegerOption, checkLabels, checkNonEmpty, checkRank1, checkSameLength, shapeOf, type HostArray, type MetricInput } from './input.js';
 import { numClassesOf, predictedLabels, thresholdOf, type LabelOptions } from './labels.js';
 import { ACCUMULATE, BaseMetric, RESULT, checkMergeable, noData, oneShot } from './metric.js';
@@ -38,12 +38,13 @@ export class Accuracy extends BaseMetric<number> {
   protected readonly label: string = 'Accuracy';
   readonly #topK: number;
   readonly #numClasses: number | undefined;
-  readonly #threshold: number;
+  readonly #threshold: number | undefined;
   #correct = 0;
   #total = 0;
 
   constructor(options: AccuracyOptions = {}) {
     super();
+    checkOptions('Accuracy', options, ['topK', 'numClasses', 'threshold']);
     this.#topK = options.topK ?? 1;
     checkIntegerOption(this.#topK, 'Accuracy', 'topK', 1);
     this.#numClasses = numClassesOf(options, 'Accuracy');

@@ -69,13 +69,33 @@ describe('precision, recall, F-beta', () => {
     expect(await recall([0, 1, 1], [0, 1, 0], { ...options, average: 'none', zeroDivision: 1 })).toEqual([0.5, 1, 1, 1]);
   });
 
+  it('sizes the matrix by the labels present (or numClasses), as scikit-learn; refuses non-integer labels', async () => {
+    // scikit-learn: confusion_matrix([0, 1], [20000, 0]) is 3 x 3 over the labels [0, 1, 20000].
+    const start = performance.now();
+    expect(await confusionMatrix([20000, 0], [0, 1])).toEqual([[0, 0, 1], [1, 0, 0], [0, 0, 0]]);
+    expect(performance.now() - start).toBeLessThan(2000);
+    expect(await confusionMatrix([2, 0], [0, 2])).toEqual([[0, 1], [1, 0]]);
+    expect(await confusionMatrix([2, 0], [0, 2], { numClasses: 3 })).toEqual([[0, 0, 1], [0, 0, 0], [1, 0, 0]]);
+    // Streaming keeps counts when a new label appears in a later batch.
+    const m = new ConfusionMatrix();
+    await m.update([5, 5], [5, 1]);
+    await m.update([1, 3], [3, 3]);
+    expect(m.compute()).toEqual([[0, 0, 1], [1, 1, 0], [0, 0, 1]]); // labels [1, 3, 5]
+    expect(await matthewsCorrCoef([0, 7, 7], [0, 7, 0])).toBeCloseTo(0.5, 12);
+    // A 0.5 in a plain array is not a label (it used to be thresholded to 0 silently: f1 = 1).
+    await expectTensorError(() => f1Score([0.5, 1], [0, 1]), 'INVALID_ARGUMENT', /^f1Score: pred\[0\] = 0.5 is not a class index/);
+    await expectTensorError(() => confusionMatrix([0, 1], [0.5, 1]), 'INVALID_ARGUMENT', /target\[0\] = 0.5 is not a class index/);
+    expect(await f1Score([0.5, 1], [0, 1], { threshold: 0.4 })).toBeCloseTo(2 / 3, 12);
+  });
+
   it('stream, merge with classes seen on one side only, and reset', async () => {
     const a = new Precision({ average: 'none' });
     const b = new Precision({ average: 'none' });
     await a.update([0, 1], [0, 1]);
     await b.update([3, 3], [3, 2]);
     expect(a.merge(b).compute()).toEqual([1, 1, 0, 0.5]);
-    expect(b.compute()).toEqual([0, 0, 0, 0.5]); // other is unchanged
+    // other is unchanged; alone it has seen classes 2 and 3 only (scikit-learn's unique labels)
+    expect(b.compute()).toEqual([0, 0.5]);
     a.reset();
     await expectTensorError(() => a.compute(), 'INVALID_ARGUMENT', /^Precision\.compute: no samples/);
     expect([new Precision().name, new Recall().name, new F1Score().name, new FBeta({ beta: 2 }).name]).toEqual(['precision', 'recall', 'f1', 'fbeta']);

@@ -3,7 +3,7 @@
  * `ConfusionMatrix`, `Precision`, `Recall`, `FBeta`, `F1Score`, `MatthewsCorrCoef` and `CohenKappa`,
  * and their functional forms.
  */
-import { TensorError } from '@tessera/tensor-core';
+import { checkOptions, TensorError } from '@tessera/tensor-core';
 import { checkLabels, checkNonEmpty, checkRank1, checkSameLength, type HostArray, type MetricInput } from './input.js';
 import { numClassesOf, predictedLabels, thresholdOf, type LabelOptions } from './labels.js';
 import { ACCUMULATE, BaseMetric, RESULT, checkMergeable, noData, oneShot } from './metric.js';
@@ -22,7 +22,7 @@ export type ConfusionMatrixResult = number[][] & Plottable<ConfusionMatrixPlotOp
  * - `'micro'`: from the counts summed over classes (equals accuracy for single-label data).
  * - `'macro'`: the unweighted mean over classes.
  * - `'weighted'`: the mean over classes weighted by support (true count).
- * - `'none'`: one score per class, indexed by class (scikit-learn's `average=None`).
+ * - `'none'`: one score per class: `0..numClasses-1`, or the sorted labels present (scikit-learn's `average=None`).
  *
  * `'micro'`, `'macro'` and `'weighted'` use the classes present in the target or the prediction, as
  * scikit-learn does when `labels` is not given: a class that never appears anywhere is left out;
@@ -78,45 +78,77 @@ export interface CohenKappaOptions extends LabelOptions {
   weights?: 'linear' | 'quadratic';
 }
 
-/** @internal Confusion counts: `counts[t * size + p]` samples of true class t predicted as p. */
+/**
+ * @internal Confusion counts over `labels`: `counts[t * size + p]` samples of true class
+ * `labels[t]` predicted as `labels[p]`. The classes are `0..fixed-1` with `numClasses`, else the
+ * sorted labels seen in the target or the prediction, as scikit-learn's `confusion_matrix`: a
+ * label of 20000 adds one class, not 20000 (issue 14).
+ */
 export class ConfusionCounts {
+  /** The classes, ascending. */
+  labels: number[];
   size: number;
   counts: Float64Array;
   total = 0;
+  #index = new Map<number, number>();
 
   constructor(readonly fixed: number | undefined) {
-    this.size = fixed ?? 0;
-    this.counts = new Float64Array(this.size * this.size);
+    this.labels = [];
+    this.size = 0;
+    this.counts = new Float64Array(0);
+    if (fixed !== undefined) this.grow(fixed);
   }
 
+  /** Makes sure the classes `0..size-1` are present (score columns name them). */
   grow(size: number): void {
-    if (size <= this.size) return;
+    this.#include(Array.from({ length: size }, (_, i) => i));
+  }
+
+  /** Adds the classes among `values` not seen yet, keeping the counts of the others. */
+  #include(values: Iterable<number>): void {
+    let fresh: Set<number> | undefined;
+    for (const v of values) {
+      if (!this.#index.has(v)) (fresh ??= new Set()).add(v);
+    }
+    if (fresh === undefined) return;
+    const labels = [...this.labels, ...fresh].sort((a, b) => a - b);
+    const size = labels.length;
+    const index = new Map(labels.map((label, i) => [label, i]));
     const next = new Float64Array(size * size);
-    for (let t = 0; t < this.size; t++) next.set(this.counts.subarray(t * this.size, (t + 1) * this.size), t * size);
+    for (let t = 0; t < this.size; t++) {
+      for (let p = 0; p < this.size; p++) next[index.get(this.labels[t]!)! * size + index.get(this.labels[p]!)!] = this.counts[t * this.size + p]!;
+    }
+    this.labels = labels;
     this.size = size;
     this.counts = next;
+    this.#index = index;
   }
 
   add(trueLabels: Float64Array, predLabels: Float64Array): void {
-    let max = 0;
-    for (let i = 0; i < trueLabels.length; i++) max = Math.max(max, trueLabels[i]!, predLabels[i]!);
-    this.grow(max + 1);
-    for (let i = 0; i < trueLabels.length; i++) this.counts[trueLabels[i]! * this.size + predLabels[i]!]! += 1;
+    this.#include(trueLabels);
+    this.#include(predLabels);
+    const index = this.#index;
+    for (let i = 0; i < trueLabels.length; i++) this.counts[index.get(trueLabels[i]!)! * this.size + index.get(predLabels[i]!)!]! += 1;
     this.total += trueLabels.length;
   }
 
   merge(other: ConfusionCounts): void {
-    this.grow(other.size);
+    this.#include(other.labels);
+    const index = this.#index;
     for (let t = 0; t < other.size; t++) {
-      for (let p = 0; p < other.size; p++) this.counts[t * this.size + p]! += other.counts[t * other.size + p]!;
+      const row = index.get(other.labels[t]!)! * this.size;
+      for (let p = 0; p < other.size; p++) this.counts[row + index.get(other.labels[p]!)!]! += other.counts[t * other.size + p]!;
     }
     this.total += other.total;
   }
 
   clear(): void {
-    this.size = this.fixed ?? 0;
-    this.counts = new Float64Array(this.size * this.size);
+    this.labels = [];
+    this.size = 0;
+    this.counts = new Float64Array(0);
+    this.#index = new Map();
     this.total = 0;
+    if (this.fixed !== undefined) this.grow(this.fixed);
   }
 
   /** Per class: true positives, predicted count (column sum), true count (row sum). */
@@ -153,7 +185,7 @@ export abstract class ConfusionMatrixMetric<R> extends BaseMetric<R> {
   /** @internal */
   protected readonly counts: ConfusionCounts;
   /** @internal */
-  protected readonly threshold: number;
+  protected readonly threshold: number | undefined;
   /** @internal */
   protected readonly hint: string;
 
@@ -293,6 +325,7 @@ function sum(values: number[]): number {
 const AVERAGES: readonly Average[] = ['binary', 'micro', 'macro', 'weighted', 'none'];
 
 function scoreSettings(score: Score, options: PrecisionRecallOptions & { beta?: number }, op: string): ScoreSettings {
+  checkOptions(op, options, [...(score === 'fbeta' ? ['beta'] : []), 'average', 'zeroDivision', 'posLabel', 'numClasses', 'threshold']);
   const average = options.average ?? 'binary';
   if (!AVERAGES.includes(average)) {
     throw new TensorError('INVALID_ARGUMENT', op, `average must be one of ${AVERAGES.map((a) => `'${a}'`).join(', ')}, got ${String(average)}`);
@@ -402,7 +435,7 @@ export class F1Score<A extends Average = 'binary'> extends ScoreMetric<A> {
   readonly name: string = 'f1';
   protected readonly label: string = 'F1Score';
   constructor(options: PrecisionRecallOptions<A> = {}) {
-    super('fbeta', { ...options, beta: 1 }, 'F1Score');
+    super('fbeta', { ...checkOptions('F1Score', options, ['average', 'zeroDivision', 'posLabel', 'numClasses', 'threshold']), beta: 1 }, 'F1Score');
   }
 }
 
@@ -423,7 +456,7 @@ export class ConfusionMatrix extends ConfusionMatrixMetric<ConfusionMatrixResult
   readonly #normalize: ConfusionMatrixOptions['normalize'];
 
   constructor(options: ConfusionMatrixOptions = {}) {
-    super(options, 'ConfusionMatrix');
+    super(checkOptions('ConfusionMatrix', options, ['normalize', 'numClasses', 'threshold']) as ConfusionMatrixOptions, 'ConfusionMatrix');
     const normalize = options.normalize;
     if (normalize !== undefined && normalize !== 'true' && normalize !== 'pred' && normalize !== 'all') {
       throw new TensorError('INVALID_ARGUMENT', 'ConfusionMatrix', `normalize must be 'true', 'pred' or 'all', got ${String(normalize)}`);
@@ -473,7 +506,7 @@ export class MatthewsCorrCoef extends ConfusionMatrixMetric<number> {
   protected readonly label: string = 'MatthewsCorrCoef';
 
   constructor(options: LabelOptions = {}) {
-    super(options, 'MatthewsCorrCoef');
+    super(checkOptions('MatthewsCorrCoef', options, ['numClasses', 'threshold']), 'MatthewsCorrCoef');
   }
 
   /** @internal */
@@ -520,7 +553,7 @@ export class CohenKappa extends ConfusionMatrixMetric<number> {
   readonly #weights: CohenKappaOptions['weights'];
 
   constructor(options: CohenKappaOptions = {}) {
-    super(options, 'CohenKappa');
+    super(checkOptions('CohenKappa', options, ['weights', 'numClasses', 'threshold']) as CohenKappaOptions, 'CohenKappa');
     const weights = options.weights;
     if (weights !== undefined && weights !== 'linear' && weights !== 'quadratic') {
       throw new TensorError('INVALID_ARGUMENT', 'CohenKappa', `weights must be 'linear' or 'quadratic' (or omitted), got ${String(weights)}`);
@@ -556,7 +589,7 @@ export class CohenKappa extends ConfusionMatrixMetric<number> {
 /**
  * Precision, tp / (tp + fp). scikit-learn: `precision_score(target, pred)`.
  *
- * `pred` may be labels `[N]`, probabilities of class 1 `[N]` (thresholded at 0.5) or scores `[N, C]`
+ * `pred` may be labels `[N]`, probabilities of class 1 `[N]` (a float Tensor, or any array with `threshold`; thresholded at 0.5 by default) or scores `[N, C]`
  * (argmax); `target` holds class indices `[N]`.
  *
  * @throws TensorError `SHAPE_MISMATCH` when `pred` and `target` differ in length;
@@ -608,13 +641,14 @@ export async function fbeta<A extends Average = 'binary'>(pred: MetricInput, tar
  * ```
  */
 export async function f1Score<A extends Average = 'binary'>(pred: MetricInput, target: MetricInput, options: PrecisionRecallOptions<A> = {}): Promise<AverageResult<A>> {
-  return oneShot(new ScoreFn<A>('fbeta', { ...options, beta: 1 }, 'f1Score'), pred, target, 'f1Score');
+  return oneShot(new ScoreFn<A>('fbeta', { ...checkOptions('f1Score', options, ['average', 'zeroDivision', 'posLabel', 'numClasses', 'threshold']), beta: 1 }, 'f1Score'), pred, target, 'f1Score');
 }
 
 /**
  * The confusion matrix, rows = true class, columns = predicted class. scikit-learn:
- * `confusion_matrix(target, pred, labels=range(numClasses))`. Without `numClasses` the size is
- * the largest label seen + 1 (or the number of score columns).
+ * `confusion_matrix(target, pred, labels=range(numClasses))`. Without `numClasses` the rows and
+ * columns are the sorted labels present in the target or the prediction (or the score columns),
+ * as `confusion_matrix(target, pred)`: `confusionMatrix([20000, 0], [0, 1])` is 3 × 3.
  *
  * The result is a plain `number[][]` that also carries `toSvg(options)` and `plot(path, options)`
  * (non-enumerable) to draw a heat map; see `confusionMatrixSvg` for the options.

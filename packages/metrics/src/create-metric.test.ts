@@ -79,12 +79,12 @@ describe('createMetric', () => {
     const probs = [0.9, 0.2, 0.6, 0.4, 0.7, 0.1, 0.3, 0.8];
     const target = [1, 0, 0, 1, 1, 0, 1, 1];
     for (const [name, fn] of [['precision', precision], ['recall', recall], ['f1', f1Score]] as const) {
-      const expected = await fn(probs, target);
+      const expected = await fn(probs, target, { threshold: 0.5 });
       expect(await stream(createMetric(name), probs, target)).toBeCloseTo(expected, 12);
       const twoLogits = probs.map((p) => [0, Math.log(p / (1 - p))]);
       expect(await stream(createMetric(name), twoLogits, target)).toBeCloseTo(expected, 12);
     }
-    expect(await precision(probs, target)).toBe(0.75); // 3 of the 4 predicted positives
+    expect(await precision(probs, target, { threshold: 0.5 })).toBe(0.75); // 3 of the 4 predicted positives
     // Only class 0 seen: class 1 has no predictions, so precision is 0 (zeroDivision).
     const m = createMetric('precision');
     await m.update([0, 0], [0, 0]);

@@ -26,6 +26,8 @@ export interface HostArray {
   readonly rows: number;
   /** 1 for rank-1 arrays. */
   readonly cols: number;
+  /** Read from a float Tensor (model scores or probabilities), not from labels the caller typed. */
+  readonly scores?: boolean;
 }
 
 /** @internal Formats a host array's shape as `[N]` or `[N,C]`. */
@@ -60,7 +62,8 @@ export async function readInput(input: MetricInput, op: string, name: string): P
   if (isTensor(input)) {
     if (input.shape.length !== 1 && input.shape.length !== 2) fromShape(new Float64Array(0), input.shape, op, name);
     const data = await input.data();
-    return fromShape(Float64Array.from(data as ArrayLike<number>), input.shape, op, name);
+    const host = fromShape(Float64Array.from(data as ArrayLike<number>), input.shape, op, name);
+    return input.dtype === 'float32' || input.dtype === 'float64' ? { ...host, scores: true } : host;
   }
   if (input === null || typeof input !== 'object' || typeof (input as ArrayLike<unknown>).length !== 'number') {
     throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a Tensor, an array of numbers or an array of rows, got ${input === null ? 'null' : typeof input}`);

@@ -16,18 +16,22 @@ import { allIntegers, checkFinite, checkLabels, checkProbabilities, shapeOf, typ
 export interface LabelOptions {
   /**
    * Number of classes. When set, labels must lie in `[0, numClasses)` and scores must have
-   * `numClasses` columns. When unset, it grows with the largest label seen (or the number of score
-   * columns).
+   * `numClasses` columns. When unset, the classes are the sorted labels present in the target or
+   * the prediction (or the score columns), as scikit-learn's `unique_labels`.
    */
   numClasses?: number;
-  /** 1D predictions with non-integer values are probabilities of class 1: `p > threshold` is class 1. Default 0.5. */
+  /**
+   * 1D predictions with non-integer values are probabilities of class 1: `p > threshold` is class 1.
+   * Default 0.5 for a float Tensor (model output); plain arrays are class labels, and a non-integer
+   * in them is an error unless `threshold` is given (as scikit-learn refuses "continuous" labels).
+   */
   threshold?: number;
 }
 
 /** @internal Checks `threshold` and returns it (default 0.5). */
-export function thresholdOf(options: LabelOptions, op: string): number {
-  const threshold = options.threshold ?? 0.5;
-  if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
+export function thresholdOf(options: LabelOptions, op: string): number | undefined {
+  const threshold = options.threshold;
+  if (threshold !== undefined && (typeof threshold !== 'number' || !Number.isFinite(threshold))) {
     throw new TensorError('INVALID_ARGUMENT', op, `threshold must be a finite number, got ${String(threshold)}`);
   }
   return threshold;
@@ -49,7 +53,7 @@ const PROBABILITY_HINT = ' (1D predictions with non-integer values are read as p
  * `numpy.argmax`), `[N]` integers as they are, or `[N]` probabilities thresholded with `p > threshold`.
  * `limit` bounds the labels (undefined: only non-negative).
  */
-export function predictedLabels(pred: HostArray, op: string, limit: number | undefined, threshold: number, hint = ''): Float64Array {
+export function predictedLabels(pred: HostArray, op: string, limit: number | undefined, threshold: number | undefined, hint = ''): Float64Array {
   checkFinite(pred, op, 'pred');
   if (pred.rank === 2) {
     const { rows, cols, values } = pred;
@@ -68,11 +72,22 @@ export function predictedLabels(pred: HostArray, op: string, limit: number | und
     checkLabels(pred, op, 'pred', limit, hint);
     return pred.values;
   }
+  if (threshold === undefined && !pred.scores) {
+    // A plain array is labels: 0.5 is not a class, and truncating or thresholding it silently would
+    // turn a mistake into a score (issue 14).
+    const i = pred.values.findIndex((v) => !Number.isInteger(v));
+    throw new TensorError(
+      'INVALID_ARGUMENT',
+      op,
+      `pred[${i}] = ${pred.values[i]} is not a class index (a non-negative integer); to read 1D predictions as probabilities of class 1, pass a float Tensor or set { threshold }`,
+    );
+  }
   checkProbabilities(pred, op, 'pred', PROBABILITY_HINT);
   if (limit !== undefined && limit !== 2) {
     throw new TensorError('INVALID_ARGUMENT', op, `pred holds probabilities of class 1 (non-integer values), which describe 2 classes, but there are ${limit} classes`);
   }
   const labels = new Float64Array(pred.rows);
-  for (let i = 0; i < pred.rows; i++) labels[i] = pred.values[i]! > threshold ? 1 : 0;
+  const cut = threshold ?? 0.5;
+  for (let i = 0; i < pred.rows; i++) labels[i] = pred.values[i]! > cut ? 1 : 0;
   return labels;
 }

@@ -1,7 +1,7 @@
 /**
  * Log loss (cross-entropy of predicted probabilities), as scikit-learn 1.2's `log_loss`.
  */
-import { TensorError } from '@tessera/tensor-core';
+import { checkOptions, TensorError } from '@tessera/tensor-core';
 import { checkLabels, checkNonEmpty, checkProbabilities, checkRank1, checkSameLength, shapeOf, type HostArray, type MetricInput } from './input.js';
 import { ACCUMULATE, BaseMetric, RESULT, checkMergeable, noData, oneShot } from './metric.js';
 
@@ -44,6 +44,7 @@ export class LogLoss extends BaseMetric<number> {
 
   constructor(options: LogLossOptions = {}) {
     super();
+    checkOptions('LogLoss', options, ['eps']);
     const eps = options.eps ?? Number.EPSILON;
     if (typeof eps !== 'number' || !(eps >= 0 && eps < 0.5)) {
       throw new TensorError('INVALID_ARGUMENT', 'LogLoss', `eps must be a number in [0, 0.5), got ${String(eps)}`);

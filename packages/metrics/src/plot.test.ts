@@ -109,7 +109,7 @@ describe('confusion-matrix heat map', () => {
     await expectTensorError(() => cm.toSvg({ labels: [1, 2] as unknown as string[] }), 'INVALID_ARGUMENT', /labels must be an array of strings/);
     await expectTensorError(() => cm.toSvg({ normalize: 'rows' as 'true' }), 'INVALID_ARGUMENT', /normalize must be 'true', 'pred' or 'all', got 'rows'/);
     await expectTensorError(() => cm.toSvg({ cellSize: 0 }), 'INVALID_ARGUMENT', /cellSize must be a number in \[8, 200\], got 0/);
-    await expectTensorError(() => cm.toSvg({ normalise: 'true' } as object), 'INVALID_ARGUMENT', /unknown option 'normalise' \(known: title, labels, normalize, cellSize\)/);
+    await expectTensorError(() => cm.toSvg({ normalise: 'true' } as object), 'UNKNOWN_OPTION', /unknown option 'normalise' \(did you mean 'normalize'\?\); valid options: title, labels, normalize, cellSize/);
     await expectTensorError(() => cm.toSvg({ title: 3 } as unknown as object), 'INVALID_ARGUMENT', /title must be a string, got 3/);
     await expectTensorError(() => cm.plot({ labels: ['a', 'b'] } as unknown as string), 'INVALID_ARGUMENT', /^confusionMatrix\.plot: path must be a non-empty string, got an object/);
   });
@@ -166,7 +166,7 @@ describe('ROC and precision-recall plots', () => {
     await expectTensorError(() => precisionRecallCurveSvg({ precision: [1, 0.5], recall: [0, 1] }), 'INVALID_ARGUMENT', /recall must be decreasing/);
     const roc = await rocCurve(scores, target);
     await expectTensorError(() => roc.toSvg({ size: 50 }), 'INVALID_ARGUMENT', /size must be a number in \[100, 2000\], got 50/);
-    await expectTensorError(() => roc.toSvg({ colour: 'red' } as object), 'INVALID_ARGUMENT', /unknown option 'colour' \(known: title, label, size\)/);
+    await expectTensorError(() => roc.toSvg({ colour: 'red' } as object), 'UNKNOWN_OPTION', /unknown option 'colour'; valid options: title, label, size/);
     await expectTensorError(() => roc.plot('roc.png'), 'INVALID_ARGUMENT', /^rocCurve\.plot: plots are written as SVG, so path must end in \.svg, got 'roc\.png'/);
   });
 });

@@ -5,7 +5,7 @@
  * methods (non-enumerable, so the values still compare and serialise as plain arrays/objects);
  * the `*Svg` functions take the plain data, e.g. after a JSON round trip.
  */
-import { TensorError } from '@tessera/tensor-core';
+import { checkOptions as checkKnownOptions, TensorError } from '@tessera/tensor-core';
 
 /**
  * The plotting methods carried by the results of `confusionMatrix`, `ConfusionMatrix.compute`,
@@ -111,10 +111,7 @@ function checkOptions<O extends object>(options: O | undefined, known: readonly 
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describe(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TensorError('INVALID_ARGUMENT', op, `unknown option '${key}' (known: ${known.join(', ')})`);
-  }
-  return options as Partial<Record<string, unknown>>;
+  return checkKnownOptions(op, options, known) as Partial<Record<string, unknown>>;
 }
 
 function stringOption(value: unknown, name: string, fallback: string, op: string): string {

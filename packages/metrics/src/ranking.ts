@@ -4,7 +4,7 @@
  * point per distinct score, so tied scores collapse into one threshold and count exactly half in
  * the AUC.
  */
-import { TensorError } from '@tessera/tensor-core';
+import { checkOptions, TensorError } from '@tessera/tensor-core';
 import { GrowableBuffer, checkFinite, checkLabels, checkNonEmpty, checkRank1, checkSameLength, readInput, shapeOf, type HostArray, type MetricInput } from './input.js';
 import { ACCUMULATE, BaseMetric, RESULT, checkMergeable, noData, oneShot } from './metric.js';
 import { renderPrecisionRecallCurve, renderRocCurve, withPlot, type CurvePlotOptions, type Plottable } from './plot.js';
@@ -216,6 +216,7 @@ function readBinary(scores: HostArray, target: HostArray, op: string): void {
  * ```
  */
 export async function rocCurve(pred: MetricInput, target: MetricInput, options: RocCurveOptions = {}): Promise<RocCurve & Plottable<CurvePlotOptions>> {
+  checkOptions('rocCurve', options, ['dropIntermediate']);
   const [s, t] = await Promise.all([readInput(pred, 'rocCurve', 'pred'), readInput(target, 'rocCurve', 'target')]);
   readBinary(s, t, 'rocCurve');
   const curve = rocFromCurve(
@@ -258,6 +259,7 @@ abstract class RankingMetric<A extends RankingAverage> extends BaseMetric<Rankin
 
   constructor(kind: Kind, options: RankingOptions<A>, op: string) {
     super();
+    checkOptions(op, options, ['average']);
     this.#kind = kind;
     const average = options.average ?? 'macro';
     if (!RANKING_AVERAGES.includes(average)) {

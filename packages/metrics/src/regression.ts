@@ -4,7 +4,7 @@
  * the target's mean and deviation merge with Chan's parallel formula, so R² streams without the
  * cancellation of Σy² - (Σy)²/n.
  */
-import { TensorError } from '@tessera/tensor-core';
+import { checkOptions, TensorError } from '@tessera/tensor-core';
 import { checkFinite, checkNonEmpty, shapeOf, type HostArray, type MetricInput } from './input.js';
 import { ACCUMULATE, BaseMetric, RESULT, checkMergeable, noData, oneShot } from './metric.js';
 
@@ -274,6 +274,7 @@ export class R2Score extends RegressionMetric {
   readonly name: string = 'r2';
   protected readonly label: string = 'R2Score';
   constructor(options: R2Options = {}) {
+    checkOptions('R2Score', options, ['forceFinite']);
     const forceFinite = options.forceFinite ?? true;
     if (typeof forceFinite !== 'boolean') throw new TensorError('INVALID_ARGUMENT', 'R2Score', `forceFinite must be a boolean, got ${String(forceFinite)}`);
     super('r2', forceFinite);
@@ -357,6 +358,7 @@ export async function meanAbsolutePercentageError(pred: MetricInput, target: Met
  * ```
  */
 export async function r2Score(pred: MetricInput, target: MetricInput, options: R2Options = {}): Promise<number> {
+  checkOptions('r2Score', options, ['forceFinite']);
   const forceFinite = options.forceFinite ?? true;
   if (typeof forceFinite !== 'boolean') throw new TensorError('INVALID_ARGUMENT', 'r2Score', `forceFinite must be a boolean, got ${String(forceFinite)}`);
   return oneShot(new RegressionFn('r2', 'r2Score', forceFinite), pred, target, 'r2Score');

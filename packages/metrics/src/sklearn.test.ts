@@ -105,6 +105,18 @@ const streaming: Record<string, (options: AnyOptions) => Metric<unknown>> = {
   r2Score: (o) => new R2Score(o),
 };
 
+const LABEL_METRICS = new Set(['accuracy', 'precision', 'recall', 'fbeta', 'f1Score', 'confusionMatrix', 'matthewsCorrCoef', 'cohenKappa']);
+
+/**
+ * The options a case runs with: label metrics read a plain array of 1D probabilities only with an
+ * explicit threshold (the fixtures threshold at 0.5 in Python before calling scikit-learn).
+ */
+function optionsOf(c: { fn: string; input: string; options: AnyOptions }): AnyOptions {
+  const { pred } = fixtures.inputs[c.input]!;
+  const probabilities = pred.some((v) => typeof v === 'number' && !Number.isInteger(v));
+  return LABEL_METRICS.has(c.fn) && probabilities && c.options?.threshold === undefined ? { ...c.options, threshold: 0.5 } : c.options;
+}
+
 /** Splits rows into up to three non-empty consecutive batches. */
 function batches(pred: Rows, target: Rows): Array<[Rows, Rows]> {
   const n = pred.length;
@@ -122,7 +134,7 @@ describe(`scikit-learn ${fixtures.sklearn} fixtures`, () => {
   describe('functional', () => {
     it.each(fixtures.cases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
       const { pred, target } = fixtures.inputs[c.input]!;
-      expectClose(await functional[c.fn]!(pred, target, c.options), c.expected);
+      expectClose(await functional[c.fn]!(pred, target, optionsOf(c)), c.expected);
     });
   });
 
@@ -131,7 +143,7 @@ describe(`scikit-learn ${fixtures.sklearn} fixtures`, () => {
   describe('streaming, three batches', () => {
     it.each(streamable.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
       const { pred, target } = fixtures.inputs[c.input]!;
-      const metric = streaming[c.fn]!(c.options);
+      const metric = streaming[c.fn]!(optionsOf(c));
       for (const [p, t] of batches(pred, target)) await metric.update(p, t);
       expectClose(metric.compute(), c.expected);
       metric.reset();
@@ -144,8 +156,8 @@ describe(`scikit-learn ${fixtures.sklearn} fixtures`, () => {
     it.each(streamable.filter((c) => fixtures.inputs[c.input]!.pred.length >= 2).map((c) => [c.id, c] as const))('%s', async (_id, c) => {
       const { pred, target } = fixtures.inputs[c.input]!;
       const [first, ...rest] = batches(pred, target);
-      const a = streaming[c.fn]!(c.options);
-      const b = streaming[c.fn]!(c.options);
+      const a = streaming[c.fn]!(optionsOf(c));
+      const b = streaming[c.fn]!(optionsOf(c));
       await a.update(first![0], first![1]);
       for (const [p, t] of rest) await b.update(p, t);
       expectClose(a.merge(b).compute(), c.expected);

@@ -1,5 +1,6 @@
 /** Adagrad. */
 import type { Tensor, Variable } from '@tessera/tensor-core';
+import { checkOptions } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 import { checkBoolean, checkNumber } from './validate.js';
 
@@ -51,7 +52,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   protected readonly bufferNames: readonly string[] = ['sum'];
 
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
-    super('Adagrad', params, { ...DEFAULTS, ...options });
+    super('Adagrad', params, { ...DEFAULTS, ...checkOptions('Adagrad', options, Object.keys(DEFAULTS)) });
   }
 
   protected validateOptions(o: AdagradOptions, where: string): void {

@@ -1,5 +1,5 @@
 /** Adam and AdamW (with AMSGrad). */
-import { adamStep, type Tensor, type Variable } from '@tessera/tensor-core';
+import { checkOptions, adamStep, type Tensor, type Variable } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 import { checkBetas, checkBoolean, checkNumber } from './validate.js';
 
@@ -96,7 +96,7 @@ export class Adam extends Optimizer<AdamOptions> {
   protected readonly bufferNames: readonly string[] = BUFFERS;
 
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('Adam', params, { ...ADAM_DEFAULTS, ...options });
+    super('Adam', params, { ...ADAM_DEFAULTS, ...checkOptions('Adam', options, Object.keys(ADAM_DEFAULTS)) });
   }
 
   protected validateOptions(o: AdamOptions, where: string): void {
@@ -124,7 +124,7 @@ export class AdamW extends Optimizer<AdamOptions> {
   protected readonly bufferNames: readonly string[] = BUFFERS;
 
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('AdamW', params, { ...ADAM_DEFAULTS, weightDecay: 1e-2, ...options });
+    super('AdamW', params, { ...ADAM_DEFAULTS, weightDecay: 1e-2, ...checkOptions('AdamW', options, Object.keys(ADAM_DEFAULTS)) });
   }
 
   protected validateOptions(o: AdamOptions, where: string): void {

@@ -1,5 +1,5 @@
 /** Gradient clipping: clipGradNorm and clipGradValue. */
-import { Tensor, TensorError, clamp, div, isFloat, scalar, stack, tidy } from '@tessera/tensor-core';
+import { checkOptions, Tensor, TensorError, clamp, div, isFloat, scalar, stack, tidy } from '@tessera/tensor-core';
 import { checkNumber, describeTensor, describeValue } from './validate.js';
 
 /**
@@ -71,6 +71,7 @@ function pNorm(x: Tensor, p: number): Tensor {
  */
 export function clipGradNorm(grads: ReadonlyMap<Tensor, Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): ClipGradNormResult {
   const op = 'clipGradNorm';
+  checkOptions(op, options, ['normType']);
   checkNumber(op, 'arguments', 'maxNorm', maxNorm, 0);
   const normType = options.normType ?? 2;
   if (typeof normType !== 'number' || !(normType > 0)) {

@@ -1,5 +1,6 @@
 /** Lion. */
 import type { Tensor, Variable } from '@tessera/tensor-core';
+import { checkOptions } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 import { checkBetas, checkBoolean, checkNumber } from './validate.js';
 
@@ -48,7 +49,7 @@ export class Lion extends Optimizer<LionOptions> {
   protected readonly bufferNames: readonly string[] = ['expAvg'];
 
   constructor(params: Params<LionOptions>, options: Partial<LionOptions> = {}) {
-    super('Lion', params, { ...DEFAULTS, ...options });
+    super('Lion', params, { ...DEFAULTS, ...checkOptions('Lion', options, Object.keys(DEFAULTS)) });
   }
 
   protected validateOptions(o: LionOptions, where: string): void {

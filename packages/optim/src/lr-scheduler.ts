@@ -4,7 +4,7 @@
  * CosineAnnealingWarmRestarts. Each computes exactly what `torch.optim.lr_scheduler` computes
  * (the same chainable formulas, in float64).
  */
-import { TensorError } from '@tessera/tensor-core';
+import { checkOptions, TensorError } from '@tessera/tensor-core';
 import { Optimizer, type BaseOptimizerOptions } from './optimizer.js';
 import { checkInteger, checkNumber, describeValue } from './validate.js';
 
@@ -238,6 +238,7 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: StepLROptions) {
     super('StepLR', optimizer);
+    checkOptions('StepLR', options, ['stepSize', 'gamma']);
     this.stepSize = checkInteger('StepLR', 'options', 'stepSize', options?.stepSize, 1);
     this.gamma = checkNumber('StepLR', 'options', 'gamma', options.gamma ?? 0.1, 0);
     this.initialStep();
@@ -282,6 +283,7 @@ export class MultiStepLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: MultiStepLROptions) {
     super('MultiStepLR', optimizer);
+    checkOptions('MultiStepLR', options, ['milestones', 'gamma']);
     if (!Array.isArray(options?.milestones)) {
       throw new TensorError('INVALID_ARGUMENT', 'MultiStepLR', `options: milestones must be an array of integers, got ${describeValue(options?.milestones)}`);
     }
@@ -329,6 +331,7 @@ export class ExponentialLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: ExponentialLROptions) {
     super('ExponentialLR', optimizer);
+    checkOptions('ExponentialLR', options, ['gamma']);
     this.gamma = checkNumber('ExponentialLR', 'options', 'gamma', options?.gamma, 0);
     this.initialStep();
   }
@@ -376,6 +379,7 @@ export class LinearLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}) {
     super('LinearLR', optimizer);
+    checkOptions('LinearLR', options, ['startFactor', 'endFactor', 'totalIters']);
     this.startFactor = checkNumber('LinearLR', 'options', 'startFactor', options.startFactor ?? 1 / 3, 0, true);
     this.endFactor = checkNumber('LinearLR', 'options', 'endFactor', options.endFactor ?? 1, 0);
     if (this.startFactor > 1 || this.endFactor > 1) {
@@ -434,6 +438,7 @@ export class LambdaLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: LambdaLROptions) {
     super('LambdaLR', optimizer);
+    checkOptions('LambdaLR', options, ['lrLambda']);
     const fn = options?.lrLambda;
     if (typeof fn === 'function') {
       this.#lambdas = this.groups.map(() => fn);
@@ -491,6 +496,7 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions) {
     super('CosineAnnealingLR', optimizer);
+    checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin']);
     this.tMax = checkNumber('CosineAnnealingLR', 'options', 'tMax', options?.tMax, 0, true);
     this.etaMin = checkNumber('CosineAnnealingLR', 'options', 'etaMin', options.etaMin ?? 0, 0);
     this.initialStep();
@@ -550,6 +556,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
 
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingWarmRestartsOptions) {
     super('CosineAnnealingWarmRestarts', optimizer);
+    checkOptions('CosineAnnealingWarmRestarts', options, ['t0', 'tMult', 'etaMin']);
     this.t0 = checkInteger('CosineAnnealingWarmRestarts', 'options', 't0', options?.t0, 1);
     this.tMult = checkInteger('CosineAnnealingWarmRestarts', 'options', 'tMult', options.tMult ?? 1, 1);
     this.etaMin = checkNumber('CosineAnnealingWarmRestarts', 'options', 'etaMin', options.etaMin ?? 0, 0);

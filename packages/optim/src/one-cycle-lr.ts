@@ -1,5 +1,5 @@
 /** OneCycleLR: the 1cycle policy (Smith & Topin, 2018). */
-import { TensorError } from '@tessera/tensor-core';
+import { checkOptions, optionKeys, TensorError } from '@tessera/tensor-core';
 import { LRScheduler, type AnyOptimizer } from './lr-scheduler.js';
 import { checkBoolean, checkChoice, checkInteger, checkNumber, describeValue } from './validate.js';
 
@@ -75,6 +75,7 @@ export class OneCycleLR extends LRScheduler {
     super('OneCycleLR', optimizer);
     const op = 'OneCycleLR';
     if (options === null || typeof options !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describeValue(options)}`);
+    checkOptions(op, options, optionKeys<OneCycleLROptions>({ maxLr: true, totalSteps: true, epochs: true, stepsPerEpoch: true, pctStart: true, annealStrategy: true, cycleMomentum: true, baseMomentum: true, maxMomentum: true, divFactor: true, finalDivFactor: true, threePhase: true }));
     if (options.totalSteps !== undefined) {
       this.totalSteps = checkInteger(op, 'options', 'totalSteps', options.totalSteps, 1);
     } else if (options.epochs !== undefined || options.stepsPerEpoch !== undefined) {

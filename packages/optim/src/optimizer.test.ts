@@ -133,7 +133,7 @@ describe('construction', () => {
 
   it('rejects an unknown option in a group', () => {
     const w = param([1]);
-    expectError(() => new SGD([{ params: [w], betas: [0.9, 0.99] } as never]), 'INVALID_ARGUMENT', "unknown option 'betas'");
+    expectError(() => new SGD([{ params: [w], betas: [0.9, 0.99] } as never]), 'UNKNOWN_OPTION', "unknown option 'betas' in param group 0");
   });
 
   const invalid: Array<[string, (w: Variable) => unknown, string]> = [

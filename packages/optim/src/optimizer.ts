@@ -3,6 +3,7 @@
  * dicts and moving state between backends. Each optimizer adds one update rule.
  */
 import {
+  checkOptions,
   Tensor,
   TensorError,
   Variable,
@@ -186,12 +187,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
     if (group.params.length === 0) {
       throw new TensorError('INVALID_ARGUMENT', this.name, `${where} has an empty parameter list`);
     }
-    const known = new Set(Object.keys(this.defaults));
-    for (const key of Object.keys(group)) {
-      if (key !== 'params' && key !== 'initialLr' && !known.has(key)) {
-        throw new TensorError('INVALID_ARGUMENT', this.name, `${where}: unknown option '${key}' (known: ${[...known].join(', ')})`);
-      }
-    }
+    checkOptions(this.name, group, ['params', 'initialLr', ...Object.keys(this.defaults)], where);
     const seen = new Set<Tensor>();
     group.params.forEach((p, i) => {
       if (!(p instanceof Variable)) {
@@ -238,6 +234,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
    */
   step(grads: ReadonlyMap<Tensor, Tensor>, options: StepOptions = {}): void {
     this.#assertUsable('step');
+    checkOptions(`${this.name}.step`, options, ['allowUnknown']);
     if (!(grads instanceof Map)) {
       throw new TensorError('INVALID_ARGUMENT', `${this.name}.step`, `grads must be a Map from parameter to gradient (as backward() returns), got ${describeValue(grads)}`);
     }

@@ -1,5 +1,5 @@
 /** ReduceLROnPlateau: lowers the learning rate when a metric stops improving. */
-import { TensorError } from '@tessera/tensor-core';
+import { checkOptions, optionKeys, TensorError } from '@tessera/tensor-core';
 import { Optimizer } from './optimizer.js';
 import type { AnyOptimizer, SchedulerGroup } from './lr-scheduler.js';
 import { checkChoice, checkInteger, checkNumber, describeValue } from './validate.js';
@@ -85,6 +85,7 @@ export class ReduceLROnPlateau {
     const op = 'ReduceLROnPlateau';
     if (!(optimizer instanceof Optimizer)) throw new TensorError('INVALID_ARGUMENT', op, `expected an Optimizer, got ${describeValue(optimizer)}`);
     this.optimizer = optimizer;
+    checkOptions(op, options, optionKeys<ReduceLROnPlateauOptions>({ mode: true, factor: true, patience: true, threshold: true, thresholdMode: true, cooldown: true, minLr: true, eps: true }));
     this.mode = checkChoice(op, 'options', 'mode', options.mode ?? 'min', ['min', 'max'] as const);
     this.factor = checkNumber(op, 'options', 'factor', options.factor ?? 0.1, 0);
     if (this.factor >= 1) throw new TensorError('INVALID_ARGUMENT', op, `options: factor must be < 1, got ${this.factor}`);

@@ -1,5 +1,6 @@
 /** RMSprop (centered, with momentum). */
 import type { Tensor, Variable } from '@tessera/tensor-core';
+import { checkOptions } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 import { checkBoolean, checkNumber } from './validate.js';
 
@@ -53,7 +54,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   protected readonly bufferNames: readonly string[] = ['squareAvg', 'momentumBuffer', 'gradAvg'];
 
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    super('RMSprop', params, { ...DEFAULTS, ...options });
+    super('RMSprop', params, { ...DEFAULTS, ...checkOptions('RMSprop', options, Object.keys(DEFAULTS)) });
   }
 
   protected validateOptions(o: RMSpropOptions, where: string): void {

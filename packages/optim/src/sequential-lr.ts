@@ -1,5 +1,5 @@
 /** SequentialLR: hands the schedule from one scheduler to the next at milestones. */
-import { TensorError } from '@tessera/tensor-core';
+import { checkOptions, TensorError } from '@tessera/tensor-core';
 import { LRScheduler, type AnyOptimizer, type LRSchedulerStateDict } from './lr-scheduler.js';
 import { checkInteger, describeValue } from './validate.js';
 
@@ -40,6 +40,7 @@ export class SequentialLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, options: SequentialLROptions) {
     super('SequentialLR', optimizer);
     const op = 'SequentialLR';
+    checkOptions(op, options, ['schedulers', 'milestones']);
     const schedulers = options?.schedulers;
     if (!Array.isArray(schedulers) || schedulers.length === 0) {
       throw new TensorError('INVALID_ARGUMENT', op, `options: schedulers must be a non-empty array of schedulers, got ${describeValue(schedulers)}`);

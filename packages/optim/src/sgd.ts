@@ -1,5 +1,5 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay. */
-import { TensorError, type Tensor, type Variable } from '@tessera/tensor-core';
+import { checkOptions, TensorError, type Tensor, type Variable } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 import { checkBoolean, checkNumber } from './validate.js';
 
@@ -53,7 +53,7 @@ export class SGD extends Optimizer<SGDOptions> {
   protected readonly bufferNames: readonly string[] = ['momentumBuffer'];
 
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
-    super('SGD', params, { ...DEFAULTS, ...options });
+    super('SGD', params, { ...DEFAULTS, ...checkOptions('SGD', options, Object.keys(DEFAULTS)) });
   }
 
   protected validateOptions(o: SGDOptions, where: string): void {

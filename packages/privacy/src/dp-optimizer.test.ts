@@ -113,7 +113,7 @@ describe('DPOptimizer', () => {
     const ok = { noiseMultiplier: 1, maxGradNorm: 1, expectedBatchSize: 4, seed: 0 };
     expect(codeOf(() => new DPOptimizer({} as SGD, ok))).toMatch(/^INVALID_ARGUMENT: .*expected an optimizer/);
     expect(codeOf(() => new DPOptimizer(sgd, undefined as never))).toMatch(/options .* are required/);
-    expect(codeOf(() => new DPOptimizer(sgd, { ...ok, noise: 1 } as never))).toMatch(/unknown option 'noise' \(valid: noiseMultiplier, maxGradNorm/);
+    expect(codeOf(() => new DPOptimizer(sgd, { ...ok, noise: 1 } as never))).toMatch(/unknown option 'noise'.*; valid options: noiseMultiplier, maxGradNorm/);
     expect(codeOf(() => new DPOptimizer(sgd, { ...ok, noiseMultiplier: -1 }))).toMatch(/noiseMultiplier must be in \[0, Infinity\], got -1/);
     expect(codeOf(() => new DPOptimizer(sgd, { ...ok, maxGradNorm: 0 }))).toMatch(/maxGradNorm must be in \(0, Infinity\], got 0/);
     expect(codeOf(() => new DPOptimizer(sgd, { ...ok, expectedBatchSize: 2.5 }))).toMatch(/expectedBatchSize must be an integer >= 1/);

@@ -124,7 +124,7 @@ describe('perSampleGradients', () => {
       return undefined;
     };
     expect(code(() => perSampleGradients(model, good, [x], { method: 'fast' as 'auto' }))).toMatch(/^INVALID_ARGUMENT.*method/);
-    expect(code(() => perSampleGradients(model, good, [x], { batchSize: 2 } as object))).toMatch(/^INVALID_ARGUMENT.*unknown option 'batchSize'/);
+    expect(code(() => perSampleGradients(model, good, [x], { batchSize: 2 } as object))).toMatch(/^UNKNOWN_OPTION.*unknown option 'batchSize'/);
     expect(code(() => perSampleGradients(model, good, []))).toMatch(/^INVALID_ARGUMENT.*non-empty/);
     expect(code(() => perSampleGradients({} as Module, good, [x]))).toMatch(/^INVALID_ARGUMENT.*Module/);
     expect(code(() => perSampleGradients(model, 3 as never, [x]))).toMatch(/^INVALID_ARGUMENT.*lossFn/);

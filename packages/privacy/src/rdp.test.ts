@@ -115,7 +115,7 @@ describe('rdpToEpsilon', () => {
     expect(codeOf(() => rdpToEpsilon([2], [Number.NaN], 1e-5))).toMatch(/rdp\[0\] must be a number >= 0/);
     expect(codeOf(() => rdpToEpsilon([2], [1], 0))).toMatch(/delta must be in \(0, 1\), got 0/);
     expect(codeOf(() => rdpToEpsilon([2], [1], 1e-5, { conversion: 'tight' as 'classic' }))).toMatch(/conversion must be 'classic' or 'improved', got 'tight'/);
-    expect(codeOf(() => rdpToEpsilon([2], [1], 1e-5, { delta: 1 } as object))).toMatch(/unknown option 'delta' \(valid: conversion\)/);
+    expect(codeOf(() => rdpToEpsilon([2], [1], 1e-5, { delta: 1 } as object))).toMatch(/unknown option 'delta'; valid options: conversion/);
   });
 });
 
@@ -161,7 +161,7 @@ describe('RdpAccountant', () => {
 
   it('rejects bad arguments with INVALID_ARGUMENT', () => {
     expect(codeOf(() => new RdpAccountant({ orders: [0.5] }))).toMatch(/^INVALID_ARGUMENT: .*orders\[0\]/);
-    expect(codeOf(() => new RdpAccountant({ order: [2] } as object))).toMatch(/unknown option 'order' \(valid: orders\)/);
+    expect(codeOf(() => new RdpAccountant({ order: [2] } as object))).toMatch(/unknown option 'order' \(did you mean 'orders'\?\); valid options: orders/);
     const accountant = new RdpAccountant();
     expect(codeOf(() => accountant.step({ noiseMultiplier: 1, sampleRate: 2 }))).toMatch(/sampleRate must be in \[0, 1\]/);
     expect(codeOf(() => accountant.step({ noiseMultiplier: 1, sampleRate: 0.1, epochs: 1 } as never))).toMatch(/unknown option 'epochs'/);

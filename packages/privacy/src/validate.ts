@@ -1,5 +1,5 @@
 /** Argument checks shared by the privacy package: one place, so every message reads alike. */
-import { Tensor, TensorError, fmtShape } from '@tessera/tensor-core';
+import { Tensor, TensorError, checkOptions, fmtShape } from '@tessera/tensor-core';
 
 /** A short description of any value, for messages. */
 export function describeValue(value: unknown): string {
@@ -15,16 +15,15 @@ export function describeValue(value: unknown): string {
 /**
  * Checks that `options` is a plain object whose keys are all in `known`, as Python rejects an
  * unexpected keyword argument.
- * @throws TensorError `INVALID_ARGUMENT` naming the unknown key and the valid ones.
+ * @throws TensorError `UNKNOWN_OPTION` naming the unknown key and the valid ones (tensor-core's
+ *   `checkOptions`); `INVALID_ARGUMENT` when `options` is not an object.
  */
 export function requireOptions<T extends object>(op: string, options: T | undefined, known: readonly string[]): T {
   if (options === undefined) return {} as T;
   if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof Tensor) {
     throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describeValue(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TensorError('INVALID_ARGUMENT', op, `unknown option '${key}' (valid: ${known.join(', ')})`);
-  }
+  checkOptions(op, options, known);
   return options;
 }
 

@@ -27,7 +27,7 @@ export interface OutputSpec {
 
 /** Counters returned by {@link memory}. */
 export interface MemoryInfo {
-  /** Live (not disposed) tensors over all backends. */
+  /** Live (not disposed) tensors over all backends (those held for pending value checks, see `pendingChecks`, are not counted). */
   readonly tensors: number;
   /** Bytes of storage referenced by live tensors, over all backends. */
   readonly bytes: number;
@@ -44,6 +44,8 @@ class Engine {
   observer: OpObserver | undefined;
   nextId = 0;
   readonly counts = new Map<Backend, { tensors: number; bytes: number }>();
+  /** How each registered backend is named in memory() and messages (unique, unlike `name`). */
+  readonly labels = new Map<Backend, string>();
   leakRegistry: FinalizationRegistry<string> | undefined;
   /** Nesting depth of ops whose inner ops are an implementation detail (not observed). */
   silentDepth = 0;
@@ -73,6 +75,9 @@ export async function setBackend(backend: Backend | Promise<Backend>): Promise<B
  * @throws TensorError `SPEC_VERSION_MISMATCH`.
  */
 export function registerBackend(backend: Backend): void {
+  if (typeof backend !== 'object' || backend === null) {
+    throw new TensorError('INVALID_ARGUMENT', 'setBackend', `expected a Backend object (e.g. cpu() from @tessera/backend-cpu), got ${backend === null ? 'null' : typeof backend === 'string' ? `the string '${backend}' (pass the backend object, or use getBackend(name))` : typeof backend}`);
+  }
   if (backend.specVersion !== BACKEND_SPEC_VERSION) {
     throw new TensorError(
       'SPEC_VERSION_MISMATCH',
@@ -80,8 +85,17 @@ export function registerBackend(backend: Backend): void {
       `backend '${backend.name}' implements interface version ${String(backend.specVersion)}, this tensor-core expects ${BACKEND_SPEC_VERSION}`,
     );
   }
+  if (typeof backend.name !== 'string' || backend.name === '') {
+    throw new TensorError('INVALID_ARGUMENT', 'setBackend', `a backend needs a non-empty string name, got ${String(backend.name)}`);
+  }
   engine.backends.set(backend.name, backend);
-  if (!engine.counts.has(backend)) engine.counts.set(backend, { tensors: 0, bytes: 0 });
+  if (!engine.counts.has(backend)) {
+    // A second backend object under a taken name (two cpu() instances) gets its own label,
+    // `cpu#2`, in memory() and in messages: the name alone would merge or confuse them.
+    const taken = [...engine.counts.keys()].filter((b) => b.name === backend.name).length;
+    engine.labels.set(backend, taken === 0 ? backend.name : `${backend.name}#${taken + 1}`);
+    engine.counts.set(backend, { tensors: 0, bytes: 0 });
+  }
 }
 
 /**
@@ -168,20 +182,57 @@ function requireSupportedDtype(backend: Backend, dtype: DType, op: string): void
   }
 }
 
+/**
+ * @internal Checks, before anything is allocated (on the host or the device), that `size`
+ * elements of `dtype` fit one buffer of `backend`.
+ * @throws TensorError `OUT_OF_MEMORY` naming the bytes needed and the backend's limit.
+ */
+export function requireAllocatable(backend: Backend, size: number, dtype: DType, op: string): void {
+  const bytes = size * bytesPerElement(dtype);
+  const max = backend.capabilities.maxBufferBytes;
+  if (!(bytes <= max)) {
+    throw new TensorError('OUT_OF_MEMORY', op, `${size} elements of ${dtype} need ${bytes} bytes; backend '${backend.name}' holds at most ${max} bytes per tensor`);
+  }
+}
+
 /** @internal Allocates storage on `backend`. */
 export function allocateStorage(backend: Backend, size: number, dtype: DType, op = 'allocate'): Storage {
   requireSupportedDtype(backend, dtype, op);
+  requireAllocatable(backend, size, dtype, op);
   const bytes = size * bytesPerElement(dtype);
-  const handle = backend.allocate(size, dtype);
+  let handle: DataHandle;
+  try {
+    handle = backend.allocate(size, dtype);
+  } catch (e) {
+    if (TensorError.is(e)) throw e;
+    // A backend out of memory (a WebAssembly heap at its limit) says so with a plain RangeError.
+    throw new TensorError('OUT_OF_MEMORY', op, `backend '${backend.name}' could not allocate ${bytes} bytes: ${(e as Error).message}`);
+  }
   const c = engine.counts.get(backend);
   if (c) c.bytes += bytes;
   return { handle, backend, refs: 0, bytes };
 }
 
+/** Tensors the library holds for itself (pending value checks): not counted as live tensors. */
+const internalTensors = new WeakSet<Tensor>();
+
+/**
+ * @internal Stops counting `t` in `memory().tensors` (its bytes still count): value checks
+ * pending until the next read hold a flag and their inputs, which are not the caller's tensors
+ * and must not read as leaks.
+ */
+export function markInternal(t: Tensor): void {
+  if (internalTensors.has(t) || t.isDisposed) return;
+  internalTensors.add(t);
+  const c = engine.counts.get(t.storage.backend);
+  if (c) c.tensors--;
+}
+
 /** @internal Called by `Tensor.dispose`. */
 export function releaseTensor(t: Tensor, storage: Storage): void {
   const c = engine.counts.get(storage.backend);
-  if (c) c.tensors--;
+  if (internalTensors.has(t)) internalTensors.delete(t);
+  else if (c) c.tensors--;
   for (const scope of engine.scopes) scope.delete(t);
   engine.leakRegistry?.unregister(t);
   storage.refs--;
@@ -201,6 +252,10 @@ export function infoOf(t: Tensor): TensorInfo {
  * @throws TensorError `TENSOR_DISPOSED`.
  */
 export function assertLive(t: Tensor, op: string): void {
+  if (!(t instanceof Tensor)) {
+    const got = t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t === 'object' ? ((t as object).constructor?.name ?? 'object') : `${typeof t} ${String(t)}`;
+    throw new TensorError('INVALID_ARGUMENT', op, `input must be a Tensor, got ${got}`);
+  }
   if (t.isDisposed) {
     throw new TensorError(
       'TENSOR_DISPOSED',
@@ -222,7 +277,7 @@ function commonBackend(op: string, inputs: readonly Tensor[]): Backend {
       throw new TensorError(
         'BACKEND_MISMATCH',
         op,
-        `inputs live on different backends: tensor id=${first!.id} on '${backend.name}', tensor id=${t.id} on '${t.backend.name}'; move one with t.to(backend)`,
+        `inputs live on different backends: tensor id=${first!.id} on '${engine.labels.get(backend) ?? backend.name}', tensor id=${t.id} on '${engine.labels.get(t.backend) ?? t.backend.name}'; move one with t.to(backend)`,
       );
     }
   }
@@ -361,6 +416,9 @@ export function tidy<T extends TensorContainer | Map<unknown, Tensor>>(fn: () =>
   engine.scopes.pop();
   if (result instanceof Promise) {
     for (const t of scope) t.dispose();
+    // The caller gets the error below; the orphaned promise's own rejection (likely a
+    // disposed-tensor error, as its tensors were just freed) must not kill the process later.
+    result.catch(() => undefined);
     throw new TensorError('INVALID_ARGUMENT', 'tidy', 'the function returned a promise; tidy scopes are synchronous (await outside tidy)');
   }
   const kept = new Set<Tensor>();
@@ -410,7 +468,7 @@ export function memory(): MemoryInfo {
     tensors += c.tensors;
     bytes += c.bytes;
     const m = backend.memory();
-    backends[backend.name] = { tensors: c.tensors, bytes: c.bytes, backendBytes: m.bytes, buffers: m.buffers };
+    backends[engine.labels.get(backend) ?? backend.name] = { tensors: c.tensors, bytes: c.bytes, backendBytes: m.bytes, buffers: m.buffers };
   }
   return { tensors, bytes, backends };
 }

@@ -8,6 +8,7 @@ export type TensorErrorCode =
   | 'SHAPE_MISMATCH'
   | 'DTYPE_MISMATCH'
   | 'INVALID_ARGUMENT'
+  | 'UNKNOWN_OPTION'
   | 'AXIS_OUT_OF_RANGE'
   | 'INDEX_OUT_OF_RANGE'
   | 'TENSOR_DISPOSED'
@@ -47,6 +48,22 @@ export class TensorError extends Error {
   /** Whether `value` is a `TensorError`, even from another copy of this package. */
   static is(value: unknown): value is TensorError {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}
+
+/**
+ * `JSON.stringify` for error messages about any user value: BigInts, symbols and functions
+ * (which make `JSON.stringify` throw or vanish) are written out instead, so building the message
+ * of a TensorError can never throw a TypeError of its own.
+ */
+export function safeJson(value: unknown): string {
+  try {
+    const text = JSON.stringify(value, (_key, v: unknown) =>
+      typeof v === 'bigint' ? `${v}n` : typeof v === 'symbol' ? v.toString() : typeof v === 'function' ? 'a function' : v,
+    );
+    return text ?? String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
   }
 }
 

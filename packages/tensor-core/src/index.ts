@@ -14,6 +14,8 @@
 export * from './backend.js';
 export * from './dtype.js';
 export * from './errors.js';
+export { checkOptions, optionKeys, toCamelCase } from './options.js';
+export { checkValues, flushChecks, pendingChecks, type ValueCheck } from './checks.js';
 export * from './rng.js';
 export * from './shape.js';
 export * from './backend-utils.js';

@@ -2,7 +2,7 @@
  * Shape helpers shared by tensor-core and backend authors: sizes, strides, numpy broadcasting
  * and axis normalisation.
  */
-import { TensorError, fmtShape } from './errors.js';
+import { TensorError, fmtShape, safeJson } from './errors.js';
 
 /** Number of elements of `shape` (1 for a scalar `[]`). */
 export function sizeOf(shape: readonly number[]): number {
@@ -88,6 +88,6 @@ export function shapesEqual(a: readonly number[], b: readonly number[]): boolean
 /** Validates a shape: non-negative integers. */
 export function checkShape(shape: readonly number[], op: string): void {
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `shape must be a list of non-negative integers, got ${safeJson(shape)}`);
   }
 }

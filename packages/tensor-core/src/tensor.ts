@@ -5,6 +5,8 @@
 import type { Backend, DataHandle, TypedArray } from './backend.js';
 import type { DType } from './dtype.js';
 import { TensorError, fmtShape } from './errors.js';
+import { checkOptions } from './options.js';
+import { flushChecks } from './checks.js';
 import { sizeOf } from './shape.js';
 import * as engine from './engine.js';
 import * as ew from './ops/elementwise.js';
@@ -85,6 +87,9 @@ export class Tensor {
   /** The values as the dtype's typed array (a copy). */
   async data(): Promise<TypedArray> {
     engine.assertLive(this, 'data');
+    // Value checks deferred by an asynchronous backend surface here, before any value is returned.
+    await flushChecks(this.backend);
+    engine.assertLive(this, 'data');
     return this.backend.read(engine.infoOf(this));
   }
   /**
@@ -113,14 +118,18 @@ export class Tensor {
   }
 
   /**
-   * A copy of this tensor on `backend` (the same tensor if it already lives there).
+   * A copy of this tensor on `backend`, a backend object or the name of a registered one (the
+   * same tensor if it already lives there).
+   * @throws TensorError `NO_BACKEND` for a name no backend is registered under (the message lists them).
    * @example
    * ```ts
    * const onGpu = t.to(getBackend('webgpu'));
    * ```
    */
-  async to(backend: Backend): Promise<Tensor> {
+  async to(backend: Backend | string): Promise<Tensor> {
     engine.assertLive(this, 'to');
+    // A name resolves among the registered backends (NO_BACKEND lists them when it is unknown).
+    if (typeof backend === 'string') backend = engine.getBackend(backend);
     if (backend === this.backend) return this;
     engine.registerBackend(backend);
     const values = await this.data();
@@ -274,6 +283,7 @@ export class Variable extends Tensor {
  * with `requiresGrad: true` unless told otherwise.
  */
 export function variable(initial: Tensor, options: { name?: string; requiresGrad?: boolean } = {}): Variable {
+  checkOptions('variable', options, ['name', 'requiresGrad']);
   engine.assertLive(initial, 'variable');
   const v = engine.makeVariable(initial.storage, initial.shape, initial.dtype);
   v.name = options.name;

@@ -210,6 +210,33 @@ describe('fit', () => {
     expect(Array.from(await last.data())).not.toEqual(before);
   });
 
+  it('trains parameters a callback unfreezes at the start of an epoch (gradual unfreezing)', async () => {
+    const { model, data, optimizer } = setup();
+    const [first] = model.parameters();
+    first!.requiresGrad = false;
+    const start = Array.from(await first!.data());
+    let afterEpoch0: number[] = [];
+    const thaw: Callback = {
+      async onEpochBegin(epoch) {
+        if (epoch === 1) {
+          afterEpoch0 = Array.from(await first!.data());
+          first!.requiresGrad = true;
+        }
+      },
+    };
+    await fit(model, { data, epochs: 2, batchSize: 16, optimizer, loss: softmaxCrossEntropy, verbose: 0, callbacks: [thaw] });
+    expect(afterEpoch0).toEqual(start);
+    expect(Array.from(await first!.data())).not.toEqual(start);
+  });
+
+  it('stops with a TensorError when a callback freezes every parameter', async () => {
+    const { model, data, optimizer } = setup();
+    const freezeAll: Callback = { onEpochBegin: () => void model.freeze() };
+    await expect(fit(model, { data, epochs: 1, batchSize: 16, optimizer, loss: softmaxCrossEntropy, verbose: 0, callbacks: [freezeAll] })).rejects.toThrow(
+      /fit: no trainable parameters at the start of epoch 1/,
+    );
+  });
+
   it('clips the gradient norm when asked', async () => {
     const run = async (clip: number | undefined) => {
       const { model, data } = setup();

@@ -1,5 +1,5 @@
 /** `fit`: the training loop, Keras style. */
-import { Tensor, TensorError, stack, tidy, type Variable } from '@tessera/tensor-core';
+import { Tensor, TensorError, dispose, scalar, stack, tidy, type Variable } from '@tessera/tensor-core';
 import { backward, noGrad, releaseUnusedRecords } from '@tessera/autograd';
 import { clipGradNorm } from '@tessera/optim';
 import { History } from './callbacks/history.js';
@@ -60,12 +60,22 @@ export interface FitOptions {
   /**
    * Read the loss every this many steps (default 1). Reads are what make an asynchronous
    * backend (WebGPU) wait: raise it there (e.g. 20) and the loop reads a batch of losses at once.
-   * With 1 on a backend that reads synchronously (CPU), the loss is checked for NaN before the
-   * optimizer step, so a NaN never reaches the weights.
+   * With 1 the loss and the gradients are checked before the optimizer step; with more, the state
+   * at the last finite read is kept and restored (see `onNonFinite`): a NaN never reaches the
+   * weights on any backend.
    */
   readonly lossReadInterval?: number;
   /** Clip the gradients' global L2 norm to this value before each step. */
   readonly clipGradNorm?: number;
+  /**
+   * What a NaN or infinite loss or gradient does (checked on every backend, for every
+   * `lossReadInterval`): `'raise'` (default) throws a `TensorError`, `'stop'` ends training
+   * quietly, as Keras's `TerminateOnNaN`. Either way the step that produced it is never applied:
+   * with `lossReadInterval` 1 the check runs before the optimizer step; with a larger interval
+   * the model and the optimizer state are restored to the last read that was finite (a copy of
+   * them is kept from one read to the next).
+   */
+  readonly onNonFinite?: 'raise' | 'stop';
   /**
    * Yield to the event loop at least this often, in milliseconds (default 50), so that a
    * browser page stays responsive and timers (progress bars) run.
@@ -91,6 +101,7 @@ const KNOWN = [
   'verbose',
   'lossReadInterval',
   'clipGradNorm',
+  'onNonFinite',
   'yieldEvery',
 ] as const;
 
@@ -99,6 +110,7 @@ const nextTick: () => Promise<void> =
 
 /** A loss read from the device later: the step it belongs to and its batch size. */
 interface PendingLoss {
+  /** `[loss, Σ gradient sums]`: the second is non-finite when any gradient element is. */
   readonly value: Tensor;
   readonly step: number;
   readonly size: number;
@@ -154,6 +166,8 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new TensorError('INVALID_ARGUMENT', op, `verbose must be 0, 1 or 2, got ${describe(verbose)}`);
   const lossReadInterval = integer(op, 'lossReadInterval', options.lossReadInterval ?? 1, 1);
   const maxNorm = options.clipGradNorm === undefined ? undefined : number(op, 'clipGradNorm', options.clipGradNorm, 0, Infinity, true);
+  const onNonFinite = options.onNonFinite ?? 'raise';
+  if (onNonFinite !== 'raise' && onNonFinite !== 'stop') throw new TensorError('INVALID_ARGUMENT', op, `onNonFinite must be 'raise' or 'stop', got ${describe(onNonFinite)}`);
   const yieldEvery = number(op, 'yieldEvery', options.yieldEvery ?? 50, 0);
   const trainMetrics = boolean(op, 'trainMetrics', options.trainMetrics ?? true);
   const lossFn = options.loss;
@@ -213,7 +227,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
     };
     const wasTraining = model.training;
     try {
-      await runLoop({ model, optimizer, lossFn, metrics: trainMetrics ? metrics : [], allMetrics: metrics, train, val, trainable, maxNorm, lossReadInterval, yieldEvery, epochs, initialEpoch, callbacks: all, context });
+      await runLoop({ model, optimizer, lossFn, metrics: trainMetrics ? metrics : [], allMetrics: metrics, train, val, trainable, maxNorm, lossReadInterval, onNonFinite, yieldEvery, epochs, initialEpoch, callbacks: all, context });
     } catch (error) {
       // A forward pass that never reached backward (a NaN, a throwing loss) left tape records.
       releaseUnusedRecords();
@@ -247,6 +261,7 @@ interface LoopArgs {
   readonly trainable: readonly Variable[];
   readonly maxNorm: number | undefined;
   readonly lossReadInterval: number;
+  readonly onNonFinite: 'raise' | 'stop';
   readonly yieldEvery: number;
   readonly epochs: number;
   readonly initialEpoch: number;
@@ -254,116 +269,215 @@ interface LoopArgs {
   readonly context: TrainingContext;
 }
 
-function nonFinite(value: number, epoch: number, step: number, args: LoopArgs): TensorError {
+function nonFinite(value: number, epoch: number, step: number, args: LoopArgs, what = 'loss', restored = ''): TensorError {
   const steps = args.train.numBatches;
   return new TensorError(
     'INVALID_ARGUMENT',
     'fit',
-    `loss is ${value} at epoch ${epoch + 1} of ${args.epochs}, batch ${step + 1}${steps === undefined ? '' : ` of ${steps}`}: training stopped. ` +
+    `${what} is ${value} at epoch ${epoch + 1} of ${args.epochs}, batch ${step + 1}${steps === undefined ? '' : ` of ${steps}`}: training stopped${restored}. ` +
       'Lower the learning rate, clip gradients (clipGradNorm), or check the data and the loss for NaN or infinite values.',
   );
 }
 
+/** The non-finite loss or gradient of a step, before (`values` = [loss, gradient sum]) it is applied. */
+function checkStep(values: ArrayLike<number>, offset: number, epoch: number, step: number, args: LoopArgs, restored = ''): TensorError | undefined {
+  const loss = values[offset]!;
+  if (!Number.isFinite(loss)) return nonFinite(loss, epoch, step, args, 'loss', restored);
+  const grads = values[offset + 1]!;
+  if (!Number.isFinite(grads)) return nonFinite(grads, epoch, step, args, 'the sum of the gradients', restored);
+  return undefined;
+}
+
+/** Raised inside the loop when `onNonFinite` is `'stop'`: ends training without an error. */
+class StopTraining extends Error {}
+
+/** Copies of the model's and the optimizer's state at the last finite read (`lossReadInterval` > 1). */
+interface Snapshot {
+  readonly model: Map<string, Tensor>;
+  readonly optimizer: unknown;
+}
+
+type StatefulOptimizer = FitOptimizer & { stateDict(): unknown; loadStateDict(sd: unknown): void };
+
+function hasState(optimizer: FitOptimizer): optimizer is StatefulOptimizer {
+  const o = optimizer as Partial<StatefulOptimizer>;
+  return typeof o.stateDict === 'function' && typeof o.loadStateDict === 'function';
+}
+
+function takeSnapshot(model: TrainableModel, optimizer: FitOptimizer): Snapshot {
+  return { model: model.stateDict(), optimizer: hasState(optimizer) ? optimizer.stateDict() : undefined };
+}
+
+function restoreSnapshot(snapshot: Snapshot, model: TrainableModel, optimizer: FitOptimizer): void {
+  model.loadStateDict(snapshot.model);
+  if (snapshot.optimizer !== undefined && hasState(optimizer)) optimizer.loadStateDict(snapshot.optimizer);
+}
+
+function disposeSnapshot(snapshot: Snapshot | undefined): void {
+  if (snapshot === undefined) return;
+  dispose(snapshot.model);
+  dispose(snapshot.optimizer);
+}
+
+/** `Σ sum(g)` over the gradients, a scalar that is NaN or infinite when any gradient element is. */
+function gradientSum(grads: ReadonlyMap<Tensor, Tensor>): Tensor {
+  const sums = [...grads.values()].map((g) => g.sum().cast('float32'));
+  return sums.length === 0 ? scalar(0) : sums.length === 1 ? sums[0]! : stack(sums).sum();
+}
+
 async function runLoop(args: LoopArgs): Promise<void> {
   const { model, optimizer, lossFn, metrics, train, val, trainable, maxNorm, lossReadInterval, yieldEvery, callbacks, context } = args;
-  const wrt = [...trainable];
+  let wrt = [...trainable];
   let lastLogs: Logs = {};
-  for (const c of callbacks) await c.onTrainBegin?.(context);
-  let lastYield = performance.now();
-
-  for (let epoch = args.initialEpoch; epoch < args.epochs; epoch++) {
-    model.train(true);
-    resetMetrics(metrics);
-    for (const c of callbacks) await c.onEpochBegin?.(epoch, context);
-    let lossSum = 0;
-    let lossCount = 0;
-    let lastLoss = NaN;
-    let pending: PendingLoss[] = [];
-    let step = 0;
-
-    /** Reads the pending losses (one read for all of them) and checks them. */
-    const flush = async (): Promise<void> => {
-      if (pending.length === 0) return;
-      const batch = pending;
-      pending = [];
-      let values: ArrayLike<number>;
-      try {
-        if (batch.length === 1) values = (await batch[0]!.value.data()) as ArrayLike<number>;
-        else {
-          const all = noGrad(() => tidy(() => stack(batch.map((p) => p.value), 0)));
-          try {
-            values = (await all.data()) as ArrayLike<number>;
-          } finally {
-            all.dispose();
-          }
-        }
-      } finally {
-        for (const p of batch) p.value.dispose();
-      }
-      batch.forEach((p, i) => {
-        const v = values[i]!;
-        if (!Number.isFinite(v)) throw nonFinite(v, epoch, p.step, args);
-        lossSum += v * p.size;
-        lossCount += p.size;
-        lastLoss = v;
-      });
-    };
-
-    try {
-      for await (const batch of train.batches(epoch)) {
-        let prediction: Tensor | undefined;
-        try {
-          const syncCheck = lossReadInterval === 1;
-          const currentStep = step;
-          const out = tidy(() => {
-            const pred = model.forward(batch.x);
-            if (!(pred instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', 'fit', `model.forward must return a Tensor, got ${describe(pred)}`);
-            const loss = lossFn(pred, batch.y);
-            checkScalarLoss(loss, 'fit');
-            if (syncCheck && loss.backend.capabilities.syncRead) {
-              // Cheap on a synchronous backend, and it keeps a NaN out of the weights.
-              const v = loss.dataSync()[0] as number;
-              if (!Number.isFinite(v)) throw nonFinite(v, epoch, currentStep, args);
-            }
-            const grads = backward(loss, { wrt });
-            const clipped = maxNorm === undefined ? grads : clipGradNorm(grads, maxNorm).grads;
-            optimizer.step(clipped, { allowUnknown: true });
-            // Not recorded: a record made after backward would outlive the step.
-            const value = noGrad(() => loss.reshape([]));
-            return metrics.length > 0 ? { loss: value, pred } : { loss: value };
-          });
-          prediction = out.pred;
-          pending.push({ value: out.loss, step, size: batch.size });
-          if (prediction) await updateMetrics(metrics, prediction, batch.y);
-        } finally {
-          prediction?.dispose();
-          batch.release();
-        }
-        if (pending.length >= lossReadInterval) await flush();
-        const batchLogs: Logs = { loss: lossCount > 0 ? lossSum / lossCount : NaN, batch_loss: lastLoss, size: batch.size };
-        if (metrics.length > 0) Object.assign(batchLogs, computeMetrics(metrics));
-        for (const c of callbacks) await c.onBatchEnd?.(step, batchLogs, context);
-        step++;
-        if (context.stopTraining) break;
-        if (performance.now() - lastYield >= yieldEvery) {
-          await nextTick();
-          lastYield = performance.now();
-        }
-      }
-      await flush();
-    } finally {
-      for (const p of pending) p.value.dispose();
-    }
-
-    const logs: Logs = { loss: lossSum / lossCount };
-    Object.assign(logs, computeMetrics(metrics));
-    resetMetrics(metrics);
-    if (val) Object.assign(logs, await runEvaluation(model, val, lossFn, args.allMetrics, 'fit', 'val_'));
-    const lr = optimizer.paramGroups[0]?.lr;
-    if (lr !== undefined) logs.lr = lr;
-    lastLogs = logs;
-    for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, context);
-    if (context.stopTraining) break;
+  // With a read every step the check precedes the optimizer step; with fewer reads, the state at
+  // the last finite read is kept to fall back to.
+  let snapshot: Snapshot | undefined = lossReadInterval > 1 ? takeSnapshot(model, optimizer) : undefined;
+  try {
+    await loopEpochs();
+  } catch (e) {
+    if (!(e instanceof StopTraining)) throw e;
+    context.stopTraining = true;
+  } finally {
+    disposeSnapshot(snapshot);
   }
   for (const c of callbacks) await c.onTrainEnd?.(lastLogs, context);
+
+  function fail(error: TensorError): never {
+    if (args.onNonFinite === 'stop') throw new StopTraining(error.message);
+    throw error;
+  }
+
+  async function loopEpochs(): Promise<void> {
+    for (const c of callbacks) await c.onTrainBegin?.(context);
+    let lastYield = performance.now();
+
+    for (let epoch = args.initialEpoch; epoch < args.epochs; epoch++) {
+      model.train(true);
+      resetMetrics(metrics);
+      for (const c of callbacks) await c.onEpochBegin?.(epoch, context);
+      // A callback may freeze or unfreeze parameters (gradual unfreezing): gradients are taken
+      // with respect to what trains now, not what trained when fit began.
+      wrt = model.parameters().filter((p) => p.requiresGrad);
+      if (wrt.length === 0) {
+        throw new TensorError('INVALID_ARGUMENT', 'fit', `no trainable parameters at the start of epoch ${epoch + 1}: a callback froze every parameter`);
+      }
+      let lossSum = 0;
+      let lossCount = 0;
+      let lastLoss = NaN;
+      let pending: PendingLoss[] = [];
+      let step = 0;
+
+      /** Reads the pending losses (one read for all of them) and checks them. */
+      const flush = async (): Promise<void> => {
+        if (pending.length === 0) return;
+        const batch = pending;
+        pending = [];
+        let values: ArrayLike<number>;
+        try {
+          if (batch.length === 1) values = (await batch[0]!.value.data()) as ArrayLike<number>;
+          else {
+            const all = noGrad(() => tidy(() => stack(batch.map((p) => p.value), 0)));
+            try {
+              values = (await all.data()) as ArrayLike<number>;
+            } finally {
+              all.dispose();
+            }
+          }
+        } finally {
+          for (const p of batch) p.value.dispose();
+        }
+        for (let i = 0; i < batch.length; i++) {
+          const error = checkStep(values, 2 * i, epoch, batch[i]!.step, args, snapshot === undefined ? '' : '; the model and the optimizer were restored to their state at the last finite read');
+          if (error !== undefined) {
+            if (snapshot !== undefined) restoreSnapshot(snapshot, model, optimizer);
+            fail(error);
+          }
+        }
+        batch.forEach((p, i) => {
+          const v = values[2 * i]!;
+          lossSum += v * p.size;
+          lossCount += p.size;
+          lastLoss = v;
+        });
+        if (snapshot !== undefined) {
+          disposeSnapshot(snapshot);
+          snapshot = takeSnapshot(model, optimizer);
+        }
+      };
+
+      try {
+        for await (const batch of train.batches(epoch)) {
+          let prediction: Tensor | undefined;
+          try {
+            const currentStep = step;
+            let gradKeys: Tensor[] = [];
+            const out = tidy(() => {
+              const pred = model.forward(batch.x);
+              if (!(pred instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', 'fit', `model.forward must return a Tensor, got ${describe(pred)}`);
+              const loss = lossFn(pred, batch.y);
+              checkScalarLoss(loss, 'fit');
+              if (lossReadInterval === 1 && loss.backend.capabilities.syncRead) {
+                // Cheap on a synchronous backend, and it spares the backward pass of a NaN loss.
+                const v = loss.dataSync()[0] as number;
+                if (!Number.isFinite(v)) fail(nonFinite(v, epoch, currentStep, args));
+              }
+              const grads = backward(loss, { wrt });
+              // Not recorded: a record made after backward would outlive the step.
+              const value = noGrad(() => stack([loss.reshape([]).cast('float32'), gradientSum(grads)]));
+              gradKeys = [...grads.keys()];
+              const gradValues = [...grads.values()];
+              return metrics.length > 0 ? { check: value, grads: gradValues, pred } : { check: value, grads: gradValues };
+            });
+            prediction = out.pred;
+            const grads = new Map(gradKeys.map((k, i) => [k, out.grads[i]!]));
+            try {
+              if (lossReadInterval === 1) {
+                // One read per step anyway: check the loss and the gradients before applying them.
+                const values = (await out.check.data()) as ArrayLike<number>;
+                const error = checkStep(values, 0, epoch, currentStep, args);
+                if (error !== undefined) fail(error);
+              }
+              tidy(() => {
+                const clipped = maxNorm === undefined ? grads : clipGradNorm(grads, maxNorm).grads;
+                optimizer.step(clipped, { allowUnknown: true });
+              });
+            } catch (e) {
+              out.check.dispose();
+              throw e;
+            } finally {
+              dispose(out.grads);
+            }
+            pending.push({ value: out.check, step, size: batch.size });
+            if (prediction) await updateMetrics(metrics, prediction, batch.y);
+          } finally {
+            prediction?.dispose();
+            batch.release();
+          }
+          if (pending.length >= lossReadInterval) await flush();
+          const batchLogs: Logs = { loss: lossCount > 0 ? lossSum / lossCount : NaN, batch_loss: lastLoss, size: batch.size };
+          if (metrics.length > 0) Object.assign(batchLogs, computeMetrics(metrics));
+          for (const c of callbacks) await c.onBatchEnd?.(step, batchLogs, context);
+          step++;
+          if (context.stopTraining) break;
+          if (performance.now() - lastYield >= yieldEvery) {
+            await nextTick();
+            lastYield = performance.now();
+          }
+        }
+        await flush();
+      } finally {
+        for (const p of pending) p.value.dispose();
+      }
+
+      const logs: Logs = { loss: lossSum / lossCount };
+      Object.assign(logs, computeMetrics(metrics));
+      resetMetrics(metrics);
+      if (val) Object.assign(logs, await runEvaluation(model, val, lossFn, args.allMetrics, 'fit', 'val_'));
+      const lr = optimizer.paramGroups[0]?.lr;
+      if (lr !== undefined) logs.lr = lr;
+      lastLogs = logs;
+      for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, context);
+      if (context.stopTraining) break;
+    }
+  }
 }

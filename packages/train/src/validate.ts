@@ -1,5 +1,5 @@
 /** Argument checks shared by `fit`, `evaluate`, `predict` and the callbacks. */
-import { Tensor, TensorError, fmtShape } from '@tessera/tensor-core';
+import { checkOptions, Tensor, TensorError, fmtShape } from '@tessera/tensor-core';
 
 /** A short description of any value for error messages. */
 export function describe(value: unknown): string {
@@ -22,11 +22,7 @@ export function requireObject(op: string, name: string, options: unknown): void 
 
 /** Throws for keys of `options` not in `known` (a typo would otherwise be ignored silently). */
 export function rejectUnknown(op: string, options: Record<string, unknown>, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `unknown option '${key}' (known: ${known.join(', ')})`);
-    }
-  }
+  checkOptions(op, options, known);
 }
 
 /** An integer in `[min, max]`. */

@@ -76,6 +76,10 @@ function rowsPerWorkgroup(k: Kernels, f: Fold, a: RowReduction): void {
   const decl = `var acc: ${f.t} = ${f.init};${f.arg ? ' var ai: u32 = 0xffffffffu;' : ''}`;
   const chunk = Math.ceil(r / segments);
   const wg = chunk <= 4096 ? 64 : 256;
+  // Each thread folds chunk / wg elements in sequence; a float sum compensates its rounding
+  // (Kahan), so long sums stay near float32 rounding instead of drifting with the row length.
+  const kahan = f.t === 'f32' && f.combine === 'acc = acc + v;';
+  const fold1 = kahan ? 'let ky = v - kc; let kt = acc + ky; kc = (kt - acc) - ky; acc = kt;' : f.combine;
   const code = `${MATH}
 ${bindings([['x', tx, 'read'], ['o', to, 'read_write']])}
 var<workgroup> sv: array<${f.t}, ${wg}>;
@@ -87,11 +91,11 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
   let start = (g % ${u32(segments)}) * ${u32(chunk)};
   let len = min(${u32(chunk)}, ${u32(r)} - start);
   let base = (g / ${u32(segments)}) * ${u32(r)} + start;
-  ${decl}
+  ${decl}${kahan ? ' var kc: f32 = 0.0f;' : ''}
   for (var j = lid; j < len; j += ${wg}u) {
     let v = x[base + j];
     let vi = start + j;
-    ${f.combine}
+    ${fold1}
   }
   sv[lid] = acc;
   ${f.arg ? 'si[lid] = ai;' : ''}

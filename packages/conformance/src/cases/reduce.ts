@@ -9,7 +9,7 @@
  */
 import { it, expect } from 'vitest';
 import {
-  all, any, arange, argmax, argmin, cumsum, dispose, logSumExp, max, mean, min, prod, std, sum, tensor, tidy, topk,
+  all, any, arange, full, argmax, argmin, cumsum, dispose, logSumExp, max, mean, min, prod, std, sum, tensor, tidy, topk,
   variance, zeros, type NestedArray, type Tensor,
 } from '@tessera/tensor-core';
 import type { ConformanceContext } from '../index.js';
@@ -29,6 +29,15 @@ const matrix = (): Tensor => f32(REDUCE.matrix.map((row) => [...row]));
 
 /** Conformance cases: reduce. */
 export function reduceCases(_ctx: ConformanceContext): void {
+  it('a float32 sum of 1e7 elements stays within 1e-6 relative (compensated or pairwise on every backend)', async () => {
+    // float32(0.1) · 1e7 in exact arithmetic; a naive running float32 sum drifts by ~1e-4.
+    const exact = Math.fround(0.1) * 1e7;
+    const s = tidy(() => sum(full([1e7], 0.1)));
+    const got = (await s.data())[0]!;
+    s.dispose();
+    expect(Math.abs(got - exact) / exact).toBeLessThanOrEqual(1e-6);
+  });
+
   // ------------------------------------------------------------------ sum and friends over axes
 
   it('sum over all axes, one axis, a negative axis, with and without keepDims', async () => {

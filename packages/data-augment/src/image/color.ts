@@ -2,7 +2,7 @@
  * Colour transforms on float images in `[0, 1]`: grayscale, colour jitter (brightness, contrast,
  * saturation, hue through RGB ↔ HSV as torchvision), and normalisation. All tensor ops.
  */
-import { Tensor, TensorError, concat, floor, mod, reshape, split, tensor, where } from '@tessera/tensor-core';
+import { checkOptions, Tensor, TensorError, concat, floor, mod, reshape, split, tensor, where } from '@tessera/tensor-core';
 import { keyedUniform, permutation, resolveGenerator, type RandomSource } from '../random.js';
 import { checkImages, checkLayout, checkRange, defineTransform, inNchw, type ImageTransform, type LayoutOptions } from './layout.js';
 import { perSample } from './sample.js';
@@ -40,6 +40,7 @@ export interface GrayscaleOptions extends LayoutOptions {
  */
 export function grayscale(options: GrayscaleOptions = {}): ImageTransform {
   const op = 'grayscale';
+  checkOptions(op, options, ['numOutputChannels', 'layout']);
   const layout = checkLayout(op, options.layout);
   const out = options.numOutputChannels ?? 1;
   if (out !== 1 && out !== 3) throw new TensorError('INVALID_ARGUMENT', op, `numOutputChannels must be 1 or 3, got ${String(out)}`);
@@ -120,6 +121,7 @@ export interface ColorJitterOptions extends LayoutOptions, RandomSource {
  */
 export function colorJitter(options: ColorJitterOptions = {}): ImageTransform {
   const op = 'colorJitter';
+  checkOptions(op, options, ['brightness', 'contrast', 'saturation', 'hue', 'layout', 'seed', 'generator']);
   const layout = checkLayout(op, options.layout);
   const factor = (name: 'brightness' | 'contrast' | 'saturation'): [number, number] | undefined => {
     const v = options[name];
@@ -187,6 +189,7 @@ export interface AdjustColorOptions extends LayoutOptions {
  */
 export function adjustColor(images: Tensor, options: AdjustColorOptions): Tensor {
   const op = 'adjustColor';
+  checkOptions(op, options, ['brightness', 'contrast', 'saturation', 'hue', 'layout']);
   const layout = checkLayout(op, options?.layout);
   const factors = (['brightness', 'contrast', 'saturation', 'hue'] as const).map((name) => {
     const v = options[name];
@@ -224,6 +227,7 @@ export interface NormalizeOptions extends LayoutOptions {
  */
 export function normalize(options: NormalizeOptions): ImageTransform {
   const op = 'normalize';
+  checkOptions(op, options, ['mean', 'std', 'layout']);
   const layout = checkLayout(op, options?.layout);
   const list = (name: 'mean' | 'std'): number[] => {
     const v = options?.[name];

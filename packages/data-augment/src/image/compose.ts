@@ -2,7 +2,7 @@
  * Combinators: compose (run in order), randomApply (apply to a random subset of the samples) and
  * randomChoice (one transform per sample, picked at random).
  */
-import { Tensor, TensorError, fmtShape, shapesEqual, tensor, tidy, where } from '@tessera/tensor-core';
+import { checkOptions, Tensor, TensorError, fmtShape, shapesEqual, tensor, tidy, where } from '@tessera/tensor-core';
 import { keyedUniform, resolveGenerator, type RandomSource } from '../random.js';
 import { checkProbability, defineTransform, type ImageTransform } from './layout.js';
 
@@ -81,6 +81,7 @@ function selectPerSample(op: string, chosen: Int32Array, outputs: readonly (Tens
  */
 export function randomApply(transforms: readonly ImageTransform[] | ImageTransform, options: RandomApplyOptions = {}): ImageTransform {
   const op = 'randomApply';
+  checkOptions(op, options, ['p', 'seed', 'generator']);
   const list = checkTransforms(op, typeof transforms === 'function' ? [transforms] : transforms);
   const p = checkProbability(op, options.p ?? 0.5);
   const inner = compose(list);
@@ -119,6 +120,7 @@ export interface RandomChoiceOptions extends RandomSource {
  */
 export function randomChoice(transforms: readonly ImageTransform[], options: RandomChoiceOptions = {}): ImageTransform {
   const op = 'randomChoice';
+  checkOptions(op, options, ['p', 'seed', 'generator']);
   const list = checkTransforms(op, transforms);
   if (list.length === 0) throw new TensorError('INVALID_ARGUMENT', op, 'transforms must not be empty');
   const weights = options.p ?? new Array<number>(list.length).fill(1);

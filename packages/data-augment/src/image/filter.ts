@@ -2,7 +2,7 @@
  * Noise, blur and erasing: gaussianNoise (seeded `randn`), gaussianBlur (a separable depthwise
  * convolution with reflect padding, as torchvision) and randomErasing (cutout).
  */
-import { TensorError, arange, conv2d, fmtShape, pad, randn, reshape, tensor, where } from '@tessera/tensor-core';
+import { checkOptions, TensorError, arange, conv2d, fmtShape, pad, randn, reshape, tensor, where } from '@tessera/tensor-core';
 import { keyedUniform, resolveGenerator, type RandomSource } from '../random.js';
 import { checkImages, checkLayout, checkProbability, checkRange, defineTransform, fillValue, inNchw, roundHalfEven, type ImageTransform, type LayoutOptions } from './layout.js';
 import { perSample } from './sample.js';
@@ -30,6 +30,7 @@ export interface GaussianNoiseOptions extends LayoutOptions, RandomSource {
  */
 export function gaussianNoise(options: GaussianNoiseOptions = {}): ImageTransform {
   const op = 'gaussianNoise';
+  checkOptions(op, options, ['mean', 'sigma', 'clip', 'layout', 'seed', 'generator']);
   const layout = checkLayout(op, options.layout);
   const mean = options.mean ?? 0;
   const sigma = options.sigma ?? 0.1;
@@ -81,6 +82,7 @@ export function gaussianKernel1d(size: number, sigma: number): Float32Array {
  */
 export function gaussianBlur(kernelSize: number | readonly [number, number], options: GaussianBlurOptions = {}): ImageTransform {
   const op = 'gaussianBlur';
+  checkOptions(op, options, ['sigma', 'layout', 'seed', 'generator']);
   const layout = checkLayout(op, options.layout);
   const sizes = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : Array.isArray(kernelSize) && kernelSize.length === 2 ? [...kernelSize] : undefined;
   if (!sizes || !sizes.every((k) => Number.isInteger(k) && k > 0 && k % 2 === 1)) {
@@ -145,6 +147,7 @@ export interface RandomErasingOptions extends LayoutOptions, RandomSource {
  */
 export function randomErasing(options: RandomErasingOptions = {}): ImageTransform {
   const op = 'randomErasing';
+  checkOptions(op, options, ['p', 'scale', 'ratio', 'value', 'layout', 'seed', 'generator']);
   const layout = checkLayout(op, options.layout);
   const p = checkProbability(op, options.p ?? 0.5);
   const [s0, s1] = checkRange(op, 'scale', options.scale ?? [0.02, 0.33], { min: 0, max: 1 });

@@ -3,7 +3,7 @@
  * torchvision.transforms.v2 exactly (up to float32 rounding); random ones draw their parameters
  * per sample (torchvision draws one set per call: see docs/data.md).
  */
-import { Tensor, TensorError, arange, fmtShape, flip, pad, reshape, resize as resizeOp, slice, tensor, where, type PadOptions } from '@tessera/tensor-core';
+import { checkOptions, Tensor, TensorError, arange, fmtShape, flip, pad, reshape, resize as resizeOp, slice, tensor, where, type PadOptions } from '@tessera/tensor-core';
 import { keyedUniform, resolveGenerator, type RandomSource } from '../random.js';
 import {
   checkImages,
@@ -50,6 +50,7 @@ function resizeTarget(op: string, size: number | readonly [number, number], h: n
  */
 export function resize(size: number | readonly [number, number], options: ResizeOptions = {}): ImageTransform {
   const op = 'resize';
+  checkOptions(op, options, ['interpolation', 'layout']);
   const layout = checkLayout(op, options.layout);
   const mode = checkInterpolation(op, options.interpolation);
   if (typeof size === 'number') checkSize(op, 'size', size);
@@ -88,6 +89,7 @@ function checkCropFits(op: string, crop: readonly [number, number], h: number, w
  */
 export function centerCrop(size: number | readonly [number, number], options: LayoutOptions = {}): ImageTransform {
   const op = 'centerCrop';
+  checkOptions(op, options, ['layout']);
   const layout = checkLayout(op, options.layout);
   const [ch, cw] = checkSize(op, 'size', size);
   return defineTransform(op, (images) => {
@@ -146,6 +148,7 @@ function padImages(x: Tensor, [left, top, right, bottom]: readonly number[], mod
  */
 export function randomCrop(size: number | readonly [number, number], options: RandomCropOptions = {}): ImageTransform {
   const op = 'randomCrop';
+  checkOptions(op, options, ['padding', 'padIfNeeded', 'fill', 'paddingMode', 'layout', 'seed', 'generator']);
   const layout = checkLayout(op, options.layout);
   const [ch, cw] = checkSize(op, 'size', size);
   const padding = checkPadding(op, options.padding);
@@ -221,6 +224,7 @@ function cropTaps(start: number, len: number, out: number, i0: Int32Array, i1: I
  */
 export function randomResizedCrop(size: number | readonly [number, number], options: RandomResizedCropOptions = {}): ImageTransform {
   const op = 'randomResizedCrop';
+  checkOptions(op, options, ['scale', 'ratio', 'layout', 'seed', 'generator']);
   const layout = checkLayout(op, options.layout);
   const [oh, ow] = checkSize(op, 'size', size);
   const [s0, s1] = checkRange(op, 'scale', options.scale ?? [0.08, 1], { min: 0 });
@@ -277,6 +281,7 @@ export interface RandomFlipOptions extends LayoutOptions, RandomSource {
 }
 
 function randomFlip(op: string, axis: 2 | 3, options: RandomFlipOptions): ImageTransform {
+  checkOptions(op, options, ['p', 'layout', 'seed', 'generator']);
   const layout = checkLayout(op, options.layout);
   const p = checkProbability(op, options.p ?? 0.5);
   const gen = resolveGenerator(op, options);
@@ -374,6 +379,7 @@ function warp(op: string, images: Tensor, options: WarpOptions, matrixOf: (i: nu
  */
 export function rotate(images: Tensor, angle: number, options: WarpOptions = {}): Tensor {
   const op = 'rotate';
+  checkOptions(op, options, ['interpolation', 'fill', 'center', 'layout']);
   if (typeof angle !== 'number' || !Number.isFinite(angle)) throw new TensorError('INVALID_ARGUMENT', op, `angle must be a finite number of degrees, got ${String(angle)}`);
   return warp(op, images, options, (_, h, w) => inverseAffineMatrix(centerOf(options.center, h, w), -angle, [0, 0], 1, [0, 0]));
 }
@@ -403,6 +409,7 @@ function checkAffine(op: string, params: AffineParams): { angle: number; transla
  */
 export function affine(images: Tensor, params: AffineParams, options: WarpOptions = {}): Tensor {
   const op = 'affine';
+  checkOptions(op, options, ['interpolation', 'fill', 'center', 'layout']);
   const p = checkAffine(op, params);
   return warp(op, images, options, (_, h, w) => inverseAffineMatrix(centerOf(options.center, h, w), p.angle, p.translate, p.scale, p.shear));
 }
@@ -422,6 +429,7 @@ export interface RandomRotationOptions extends WarpOptions, RandomSource {}
  */
 export function randomRotation(degrees: number | readonly [number, number], options: RandomRotationOptions = {}): ImageTransform {
   const op = 'randomRotation';
+  checkOptions(op, options, ['interpolation', 'fill', 'center', 'layout', 'seed', 'generator']);
   const [d0, d1] = checkRange(op, 'degrees', degrees);
   warpSetup(op, options);
   const gen = resolveGenerator(op, options);
@@ -458,6 +466,7 @@ export interface RandomAffineOptions extends WarpOptions, RandomSource {
  */
 export function randomAffine(options: RandomAffineOptions = {}): ImageTransform {
   const op = 'randomAffine';
+  checkOptions(op, options, ['degrees', 'translate', 'scale', 'shear', 'interpolation', 'fill', 'center', 'layout', 'seed', 'generator']);
   const [a0, a1] = checkRange(op, 'degrees', options.degrees ?? 0);
   const translate = options.translate;
   if (translate !== undefined && !(Array.isArray(translate) && translate.length === 2 && translate.every((t) => Number.isFinite(t) && t >= 0 && t <= 1))) {

@@ -2,7 +2,7 @@
  * Batch-level mixing that also mixes the labels: mixup and cutmix, as torchvision.transforms.v2
  * `MixUp` and `CutMix` (each sample is paired with the previous one, `batch.roll(1, 0)`).
  */
-import { Tensor, TensorError, arange, concat, fmtShape, oneHot, reshape, slice, tidy, where } from '@tessera/tensor-core';
+import { checkOptions, Tensor, TensorError, arange, concat, fmtShape, oneHot, reshape, slice, tidy, where } from '@tessera/tensor-core';
 import { Generator, resolveGenerator, sampleBeta, type RandomSource } from '../random.js';
 import { checkImages, checkLayout, inNchw, type LayoutOptions } from './layout.js';
 
@@ -46,6 +46,7 @@ function rollBatch(x: Tensor): Tensor {
 }
 
 function setup(op: string, options: MixOptions): { layout: ReturnType<typeof checkLayout>; alpha: number; gen: Generator } {
+  checkOptions(op, options, ['alpha', 'numClasses', 'layout', 'seed', 'generator']);
   const layout = checkLayout(op, options.layout);
   const alpha = options.alpha ?? 1;
   if (typeof alpha !== 'number' || !(alpha > 0) || !Number.isFinite(alpha)) throw new TensorError('INVALID_ARGUMENT', op, `alpha must be a positive number, got ${String(alpha)}`);

@@ -2,7 +2,7 @@
  * Between pixels and tensors, without Node APIs: RGBA bytes ↔ `[C, H, W]` float32 in `[0, 1]`,
  * browser `ImageData` / `ImageBitmap` input, and the image grid behind `saveImageGrid`.
  */
-import { Tensor, TensorError, concat, fmtShape, full, pad, permute, reshape, tensor, tidy } from '@tessera/tensor-core';
+import { checkOptions, optionKeys, Tensor, TensorError, concat, fmtShape, full, pad, permute, reshape, tensor, tidy } from '@tessera/tensor-core';
 import { checkImages, checkLayout, type LayoutOptions } from './layout.js';
 
 /** Options of the decoders. */
@@ -31,6 +31,7 @@ export interface RgbaPixels {
  */
 export function fromPixels(pixels: RgbaPixels, options: DecodeOptions = {}): Tensor {
   const op = 'fromPixels';
+  checkOptions(op, options, ['channels', 'layout']);
   const layout = checkLayout(op, options.layout);
   const channels = options.channels ?? 3;
   if (channels !== 1 && channels !== 3 && channels !== 4) throw new TensorError('INVALID_ARGUMENT', op, `channels must be 1, 3 or 4, got ${String(channels)}`);
@@ -75,6 +76,7 @@ export type ImageSource = RgbaPixels | ImageBitmap;
  * ```
  */
 export function fromImageData(source: ImageSource, options: DecodeOptions = {}): Tensor {
+  checkOptions('fromImageData', options, ['channels', 'layout']);
   if (source && 'data' in source) return fromPixels(source, options);
   const bitmap = source as ImageBitmap;
   if (typeof OffscreenCanvas === 'undefined') {
@@ -100,6 +102,7 @@ export function fromImageData(source: ImageSource, options: DecodeOptions = {}):
  */
 export async function toPixels(image: Tensor, options: LayoutOptions = {}): Promise<{ width: number; height: number; data: Uint8ClampedArray }> {
   const op = 'toPixels';
+  checkOptions(op, options, ['layout']);
   const layout = checkLayout(op, options.layout);
   if (!(image instanceof Tensor) || image.rank !== 3) {
     throw new TensorError('SHAPE_MISMATCH', op, `image must be one [C, H, W] image (use makeImageGrid for a batch), got ${image instanceof Tensor ? fmtShape(image.shape) : typeof image}`);
@@ -146,6 +149,7 @@ export interface ImageGridOptions extends LayoutOptions {
  */
 export function makeImageGrid(batch: Tensor, options: ImageGridOptions = {}): Tensor {
   const op = 'makeImageGrid';
+  checkOptions(op, options, optionKeys<ImageGridOptions>({ nrow: true, padding: true, padValue: true, normalize: true, layout: true }));
   const layout = checkLayout(op, options.layout);
   const dims = checkImages(op, batch, layout);
   const nrowIn = options.nrow ?? 8;

@@ -2,7 +2,7 @@
  * `MultiHeadAttention`: PyTorch's `nn.MultiheadAttention` (scaled dot-product attention over
  * `numHeads` heads, with padding and attention masks), built from tensor-core ops.
  */
-import { Tensor, TensorError, fmtShape, isFloat, split, tensor, tidy, where, type Variable } from '@tessera/tensor-core';
+import { Tensor, TensorError, fmtShape, isFloat, split, tensor, optionKeys, tidy, where, type Variable } from '@tessera/tensor-core';
 import { Dropout } from '../dropout.js';
 import * as init from '../init.js';
 import { Linear } from '../linear.js';
@@ -100,7 +100,7 @@ export class MultiHeadAttention extends Module<[Tensor, Tensor, Tensor, Attentio
   constructor(options: MultiHeadAttentionOptions) {
     super();
     const layer = 'MultiHeadAttention';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<MultiHeadAttentionOptions>({ embedDim: true, numHeads: true, dropout: true, bias: true, kdim: true, vdim: true, batchFirst: true, seed: true }));
     this.embedDim = int(layer, 'embedDim', o.embedDim, 1);
     this.numHeads = int(layer, 'numHeads', o.numHeads, 1);
     if (this.embedDim % this.numHeads !== 0) {
@@ -158,7 +158,7 @@ export class MultiHeadAttention extends Module<[Tensor, Tensor, Tensor, Attentio
    */
   override forward(query: Tensor, key: Tensor, value: Tensor, options: AttentionOptions = {}): AttentionResult {
     const layer = 'MultiHeadAttention';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<AttentionOptions>({ keyPaddingMask: true, attnMask: true, needWeights: true, averageAttnWeights: true, isCausal: true }));
     const q = requireInput(layer, query, 'query');
     const k = requireInput(layer, key, 'key');
     const v = requireInput(layer, value, 'value');

@@ -2,7 +2,7 @@
  * `TransformerEncoderLayer`: PyTorch's `nn.TransformerEncoderLayer` (self-attention and a
  * feed-forward block, each with a residual connection and LayerNorm, post-norm or pre-norm).
  */
-import { TensorError, fmtShape, tidy, type Tensor } from '@tessera/tensor-core';
+import { TensorError, fmtShape, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
 import { Dropout } from '../dropout.js';
 import { Linear } from '../linear.js';
 import { Module } from '../module.js';
@@ -83,7 +83,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
   constructor(options: TransformerEncoderLayerOptions) {
     super();
     const layer = 'TransformerEncoderLayer';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<TransformerEncoderLayerOptions>({ dModel: true, nhead: true, dimFeedforward: true, dropout: true, activation: true, layerNormEps: true, batchFirst: true, normFirst: true, bias: true, seed: true }));
     this.dModel = int(layer, 'dModel', o.dModel, 1);
     this.nhead = int(layer, 'nhead', o.nhead, 1);
     this.dimFeedforward = int(layer, 'dimFeedforward', o.dimFeedforward ?? 2048, 1);
@@ -124,7 +124,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
    */
   override forward(src: Tensor, options: TransformerEncoderLayerForwardOptions = {}): Tensor {
     const layer = 'TransformerEncoderLayer';
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, optionKeys<TransformerEncoderLayerForwardOptions>({ srcMask: true, srcKeyPaddingMask: true, isCausal: true }));
     const x = requireInput(layer, src, 'src');
     if ((x.rank !== 2 && x.rank !== 3) || x.shape[x.rank - 1] !== this.dModel) {
       throw new TensorError('SHAPE_MISMATCH', layer, `expected src of shape ${this.batchFirst ? '[N, S, dModel]' : '[S, N, dModel]'} or [S, dModel] (unbatched) with dModel=${this.dModel}, got src.shape=${fmtShape(x.shape)}`);

@@ -3,9 +3,9 @@
  * and from logits (`binaryCrossEntropyWithLogits`, PyTorch
  * `F.binary_cross_entropy_with_logits`, the numerically stable one to train with).
  */
-import { TensorError, fmtShape, tidy, where, type Tensor } from '@tessera/tensor-core';
+import { checkValues, TensorError, fmtShape, tidy, where, type Tensor } from '@tessera/tensor-core';
 import type { LossOptions } from './regression.js';
-import { canReadSync, checkBroadcastsTo, checkFloat, checkOptions, checkReduction, checkSameShape, checkTensor, reduce, type Reduction } from './validate.js';
+import { checkBroadcastsTo, checkFloat, checkOptions, checkReduction, checkSameShape, checkTensor, reduce, type Reduction } from './validate.js';
 
 /** Options of {@link binaryCrossEntropy}. */
 export interface BinaryCrossEntropyOptions extends LossOptions {
@@ -23,7 +23,7 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
 }
 
 function prepare(op: string, prediction: unknown, target: unknown, options: unknown): { reduction: Reduction; weight: Tensor | undefined } {
-  checkOptions(op, options);
+  checkOptions(op, options, op === 'binaryCrossEntropy' ? ['weight', 'reduction'] : ['weight', 'reduction', 'posWeight']);
   checkTensor(op, prediction, 'input');
   checkTensor(op, target, 'target');
   checkFloat(op, prediction, 'input');
@@ -70,15 +70,21 @@ function clampedLog(x: Tensor): Tensor {
 export function binaryCrossEntropy(prediction: Tensor, target: Tensor, options: BinaryCrossEntropyOptions = {}): Tensor {
   const op = 'binaryCrossEntropy';
   const { reduction, weight } = prepare(op, prediction, target, options);
-  if (canReadSync(prediction) && prediction.size > 0) {
-    const values = prediction.dataSync();
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (!(v >= 0 && v <= 1)) {
-        throw new TensorError('INVALID_ARGUMENT', op, `input must hold probabilities in [0, 1], found ${v} at flat index ${i} (input.shape=${fmtShape(prediction.shape)}); for logits use binaryCrossEntropyWithLogits`);
+  // Checked on the host now, or on the device and reported at the next read (asynchronous backends).
+  checkValues([prediction], {
+    op,
+    code: 'INVALID_ARGUMENT',
+    host: ([values]) => {
+      for (let i = 0; i < values!.length; i++) {
+        const v = values![i]!;
+        if (!(v >= 0 && v <= 1)) {
+          throw new TensorError('INVALID_ARGUMENT', op, `input must hold probabilities in [0, 1], found ${v} at flat index ${i} (input.shape=${fmtShape(prediction.shape)}); for logits use binaryCrossEntropyWithLogits`);
+        }
       }
-    }
-  }
+    },
+    // NaN fails both comparisons, so it is flagged as on the host.
+    device: ([values]) => tidy(() => values!.greaterEqual(0).logicalAnd(values!.lessEqual(1)).logicalNot()),
+  });
   return tidy(() => {
     const positive = target.mul(clampedLog(prediction));
     const negative = target.neg().add(1).mul(clampedLog(prediction.neg().add(1)));

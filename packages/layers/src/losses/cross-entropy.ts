@@ -3,9 +3,9 @@
  * log-probabilities), with PyTorch's exact semantics: class weights, `ignoreIndex`, label
  * smoothing and the weighted mean (divided by the summed weights of the targets that count).
  */
-import { TensorError, fmtShape, isFloat, shapesEqual, takeAlongAxis, tidy, where, type Tensor } from '@tessera/tensor-core';
+import { checkValues, TensorError, fmtShape, isFloat, shapesEqual, takeAlongAxis, tidy, where, type Tensor } from '@tessera/tensor-core';
 import type { LossOptions } from './regression.js';
-import { canReadSync, checkFloat, checkNumber, checkOptions, checkReduction, checkTensor, type Reduction } from './validate.js';
+import { checkFloat, checkNumber, checkOptions, checkReduction, checkTensor, type Reduction } from './validate.js';
 
 /** Options of {@link nllLoss}. */
 export interface NllLossOptions extends LossOptions {
@@ -37,7 +37,7 @@ interface Parsed {
 
 /** Validates the input, the weight and the shared options. */
 function parseCommon(op: string, input: unknown, options: unknown): Parsed {
-  checkOptions(op, options);
+  checkOptions(op, options, op === 'crossEntropy' ? ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing'] : ['weight', 'ignoreIndex', 'reduction']);
   const o = (options ?? {}) as NllLossOptions;
   checkTensor(op, input, 'input');
   checkFloat(op, input, 'input');
@@ -77,17 +77,23 @@ function checkIndexTarget(op: string, input: Tensor, target: Tensor, p: Parsed):
       `class-index target must have the shape of input without the class axis (${p.classAxis}): input.shape=${fmtShape(input.shape)} needs target.shape=${fmtShape(expected)}, got target.shape=${fmtShape(target.shape)}`,
     );
   }
-  if (!canReadSync(target) || target.size === 0) return;
-  const labels = target.dataSync();
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i]!;
-    if (label === p.ignoreIndex || (label >= 0 && label < p.classes)) continue;
-    throw new TensorError(
-      'INDEX_OUT_OF_RANGE',
-      op,
-      `target label ${label} at ${fmtShape(unravel(i, target.shape))} is out of range for ${p.classes} classes (valid: 0 to ${p.classes - 1}, or ignoreIndex=${p.ignoreIndex}); target.shape=${fmtShape(target.shape)}`,
-    );
-  }
+  // Checked on the host now, or on the device and reported at the next read (asynchronous backends).
+  checkValues([target], {
+    op,
+    code: 'INDEX_OUT_OF_RANGE',
+    host: ([labels]) => {
+      for (let i = 0; i < labels!.length; i++) {
+        const label = labels![i]!;
+        if (label === p.ignoreIndex || (label >= 0 && label < p.classes)) continue;
+        throw new TensorError(
+          'INDEX_OUT_OF_RANGE',
+          op,
+          `target label ${label} at ${fmtShape(unravel(i, target.shape))} is out of range for ${p.classes} classes (valid: 0 to ${p.classes - 1}, or ignoreIndex=${p.ignoreIndex}); target.shape=${fmtShape(target.shape)}`,
+        );
+      }
+    },
+    device: ([labels]) => tidy(() => labels!.less(0).logicalOr(labels!.greaterEqual(p.classes)).logicalAnd(labels!.notEqual(p.ignoreIndex))),
+  });
 }
 
 function unravel(flat: number, shape: readonly number[]): number[] {

@@ -45,7 +45,7 @@ const KL_REDUCTIONS: readonly KlDivReduction[] = ['batchmean', 'mean', 'sum', 'n
  */
 export function klDiv(prediction: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor {
   const op = 'klDiv';
-  checkOptions(op, options);
+  checkOptions(op, options, ['reduction', 'logTarget']);
   checkTensor(op, prediction, 'input');
   checkTensor(op, target, 'target');
   checkFloat(op, prediction, 'input');

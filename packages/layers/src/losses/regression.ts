@@ -27,7 +27,7 @@ export interface SmoothL1LossOptions extends LossOptions {
 
 /** Checks shared by the elementwise regression losses; returns the reduction. */
 function prepare(op: string, prediction: unknown, target: unknown, options: unknown): Reduction {
-  checkOptions(op, options);
+  checkOptions(op, options, op === 'huberLoss' ? ['reduction', 'delta'] : op === 'smoothL1Loss' ? ['reduction', 'beta'] : ['reduction']);
   checkTensor(op, prediction, 'input');
   checkTensor(op, target, 'target');
   checkFloat(op, prediction, 'input');

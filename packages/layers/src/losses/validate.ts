@@ -2,18 +2,19 @@
  * Shared argument checks and the reduction step of the loss functions. Every check throws a
  * {@link TensorError} naming the loss and the offending values, before any op runs.
  */
-import { Tensor, TensorError, fmtShape, isFloat, shapesEqual, type DType } from '@tessera/tensor-core';
+import { Tensor, TensorError, checkOptions as checkKnownOptions, fmtShape, isFloat, shapesEqual, type DType } from '@tessera/tensor-core';
 
 /** How a loss reduces its per-element values: their mean (default), their sum, or none (same shape as the elements). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 const REDUCTIONS: readonly string[] = ['mean', 'sum', 'none'];
 
-/** @internal Throws `INVALID_ARGUMENT` unless `options` is undefined or a plain object. */
-export function checkOptions(op: string, options: unknown): void {
+/** @internal Throws `INVALID_ARGUMENT` unless `options` is undefined or a plain object, `UNKNOWN_OPTION` for a key outside `validKeys`. */
+export function checkOptions(op: string, options: unknown, validKeys: readonly string[]): void {
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
     throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
   }
+  checkKnownOptions(op, options as object | undefined, validKeys);
 }
 
 /** @internal Validates `reduction` against `allowed` (default mean/sum/none). */

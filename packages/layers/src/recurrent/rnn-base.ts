@@ -4,7 +4,7 @@
  * steps. Each time step is a few tensor-core ops (matmul, sigmoid/tanh, slices), so the layers
  * run and differentiate on every backend.
  */
-import { Tensor, TensorError, concat, fmtShape, split, stack, tidy, zeros, type Variable } from '@tessera/tensor-core';
+import { Tensor, TensorError, concat, fmtShape, split, stack, optionKeys, tidy, zeros, type Variable } from '@tessera/tensor-core';
 import { Dropout } from '../dropout.js';
 import * as init from '../init.js';
 import { Module, type Parameter } from '../module.js';
@@ -43,6 +43,8 @@ export interface CellWeights {
   readonly biasHh: Parameter | undefined;
 }
 
+const RECURRENT_KEYS = optionKeys<RecurrentOptions>({ inputSize: true, hiddenSize: true, numLayers: true, bias: true, batchFirst: true, dropout: true, bidirectional: true, seed: true });
+
 /** @internal The recurrence of one kind of cell. */
 export type CellKind = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru';
 
@@ -77,7 +79,7 @@ export abstract class RecurrentBase<State> extends Module<[Tensor, State?], { ou
   /** @internal */
   protected constructor(layer: string, kind: CellKind, options: RecurrentOptions) {
     super();
-    const o = requireOptions(layer, options);
+    const o = requireOptions(layer, options, kind === 'rnnTanh' || kind === 'rnnRelu' ? [...RECURRENT_KEYS, 'nonlinearity'] : RECURRENT_KEYS);
     this.#layerName = layer;
     this.kind = kind;
     this.inputSize = int(layer, 'inputSize', o.inputSize, 1);

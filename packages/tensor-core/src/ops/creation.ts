@@ -4,11 +4,12 @@
  */
 import type { Backend, RandomDistribution, TensorInfo } from '../backend.js';
 import { DTYPES, toTypedArray, type DType } from '../dtype.js';
-import { fromValues, getBackend, assertLive, allocateStorage, makeTensor } from '../engine.js';
+import { fromValues, getBackend, assertLive, allocateStorage, makeTensor, requireAllocatable } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { checkShape, sizeOf } from '../shape.js';
 import { Tensor, type NestedArray } from '../tensor.js';
-import { requireFinite, requireInt } from './util.js';
+import { describeValue, requireFinite, requireInt } from './util.js';
 
 /** Options shared by the creation functions. */
 export interface CreationOptions {
@@ -24,6 +25,27 @@ export interface CreationOptions {
 export interface RandomOptions extends CreationOptions {
   /** Seed: an integer in `[0, 2^32)`. Required: the same seed gives the same numbers on every backend. */
   readonly seed: number;
+}
+
+const CREATION_KEYS = optionKeys<CreationOptions>({ dtype: true, backend: true, requiresGrad: true });
+const RANDOM_KEYS = [...CREATION_KEYS, 'seed'];
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * @throws TensorError `INVALID_ARGUMENT` for a value an int32 tensor cannot hold (outside
+ *   [-2^31, 2^31 - 1], NaN or infinite): creation never wraps silently (issue 14:
+ *   `tensor([1e10], [1], { dtype: 'int32' })` gave 1410065408). Fractions truncate toward zero, as a cast does.
+ */
+function checkInt32Values(op: string, values: ArrayLike<number | boolean>): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (typeof v === 'boolean') continue;
+    if (!(v >= INT32_MIN && v < INT32_MAX + 1)) {
+      throw new TensorError('INVALID_ARGUMENT', op, `value ${v} at flat index ${i} does not fit int32 ([-2147483648, 2147483647]); use float32 or float64`);
+    }
+  }
 }
 
 function checkDtype(op: string, dtype: DType | undefined): void {
@@ -90,6 +112,7 @@ export function tensor(
   shape?: readonly number[],
   options: CreationOptions = {},
 ): Tensor {
+  checkOptions('tensor', options, CREATION_KEYS);
   checkDtype('tensor', options.dtype);
   let flat: ArrayLike<number | boolean>;
   let inferred: number[];
@@ -116,6 +139,7 @@ export function tensor(
   }
   let dtype: DType = options.dtype ?? (isBool ? 'bool' : values instanceof Int32Array ? 'int32' : values instanceof Float64Array ? 'float64' : values instanceof Uint8Array ? 'bool' : 'float32');
   if (options.dtype === undefined && values instanceof Float64Array && !(options.backend ?? getBackend()).capabilities.dtypes.includes('float64')) dtype = 'float32';
+  if (dtype === 'int32' && !(values instanceof Int32Array)) checkInt32Values('tensor', flat);
   return finish(fromValues(toTypedArray(flat, dtype), finalShape, dtype, options.backend ?? getBackend()), options);
 }
 
@@ -129,9 +153,14 @@ export function scalar(value: number | boolean, options: CreationOptions = {}): 
  * @example `full([2, 2], 7)`
  */
 export function full(shape: readonly number[], value: number | boolean, options: CreationOptions = {}): Tensor {
+  checkOptions('full', options, CREATION_KEYS);
   checkShape(shape, 'full');
   checkDtype('full', options.dtype);
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new TensorError('INVALID_ARGUMENT', 'full', `value must be a number or a boolean, got ${describeValue(value)}`);
+  }
+  if (dtype === 'int32') checkInt32Values('full', [value]);
   const v = dtype === 'bool' ? (value ? 1 : 0) : dtype === 'int32' ? Math.trunc(Number(value)) : Number(value);
   return filledBy('full', shape, dtype, options, (backend, out) => backend.fill(out, v));
 }
@@ -177,6 +206,7 @@ function rangeTensor(op: string, n: number, start: number, step: number, options
  * @example `arange(5)` → `[0, 1, 2, 3, 4]`; `arange(1, 2, 0.25)` → `[1, 1.25, 1.5, 1.75]`
  */
 export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
+  checkOptions('arange', options, CREATION_KEYS);
   if (end === undefined) {
     end = start;
     start = 0;
@@ -196,6 +226,7 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
  * @throws TensorError `INVALID_ARGUMENT` for a negative or non-integer count.
  */
 export function linspace(start: number, end: number, count: number, options: CreationOptions = {}): Tensor {
+  checkOptions('linspace', options, CREATION_KEYS);
   requireFinite('linspace', 'start', start);
   requireFinite('linspace', 'end', end);
   requireInt('linspace', 'count', count, 0);
@@ -208,9 +239,11 @@ export function linspace(start: number, end: number, count: number, options: Cre
  * @example `eye(3)`
  */
 export function eye(n: number, m: number = n, options: CreationOptions = {}): Tensor {
+  checkOptions('eye', options, CREATION_KEYS);
   requireInt('eye', 'n', n, 0);
   requireInt('eye', 'm', m, 0);
   const dtype = options.dtype ?? 'float32';
+  requireAllocatable(options.backend ?? getBackend(), n * m, dtype, 'eye');
   const values = toTypedArray(new Array<number>(n * m).fill(0), dtype);
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
   return finish(fromValues(values, [n, m], dtype, options.backend ?? getBackend()), options);
@@ -236,6 +269,7 @@ function randomTensor(op: string, shape: readonly number[], distribution: Random
  * @example `rand([2, 3], { seed: 42 })`
  */
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number }): Tensor {
+  checkOptions('rand', options, [...RANDOM_KEYS, 'low', 'high']);
   const low = options?.low ?? 0;
   const high = options?.high ?? 1;
   requireFinite('rand', 'low', low);
@@ -249,6 +283,7 @@ export function rand(shape: readonly number[], options: RandomOptions & { low?: 
  * @example `randn([64, 128], { seed: 1 })`
  */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number }): Tensor {
+  checkOptions('randn', options, [...RANDOM_KEYS, 'mean', 'std']);
   const mean = options?.mean ?? 0;
   const std = options?.std ?? 1;
   requireFinite('randn', 'mean', mean);
@@ -262,9 +297,14 @@ export function randn(shape: readonly number[], options: RandomOptions & { mean?
  * @throws TensorError `INVALID_ARGUMENT` unless `low < high` are integers.
  */
 export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions): Tensor {
+  checkOptions('randint', options, RANDOM_KEYS);
   requireInt('randint', 'low', low);
   requireInt('randint', 'high', high);
   if (low >= high) throw new TensorError('INVALID_ARGUMENT', 'randint', `low (${low}) must be less than high (${high})`);
+  // The kernels draw in 32-bit integer arithmetic: bounds outside int32 or a span over 2^31 would wrap.
+  if (low < INT32_MIN || high > INT32_MAX + 1 || high - low > 2 ** 31) {
+    throw new TensorError('INVALID_ARGUMENT', 'randint', `low and high must lie in [-2^31, 2^31] with high - low <= 2^31, got low=${low}, high=${high}`);
+  }
   return randomTensor('randint', shape, { kind: 'randint', low, high }, options, options?.dtype ?? 'int32');
 }
 
@@ -273,18 +313,21 @@ export function randint(low: number, high: number, shape: readonly number[], opt
  * @throws TensorError `INVALID_ARGUMENT` unless `0 <= p <= 1`.
  */
 export function bernoulli(p: number, shape: readonly number[], options: RandomOptions): Tensor {
+  checkOptions('bernoulli', options, RANDOM_KEYS);
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new TensorError('INVALID_ARGUMENT', 'bernoulli', `p must be in [0, 1], got ${String(p)}`);
   return randomTensor('bernoulli', shape, { kind: 'bernoulli', p }, options, options?.dtype ?? 'float32');
 }
 
 /** Uniform random values with `x`'s shape, dtype and backend. */
 export function randLike(x: Tensor, options: RandomOptions): Tensor {
+  checkOptions('randLike', options, [...RANDOM_KEYS, 'low', 'high']);
   assertLive(x, 'randLike');
   return rand(x.shape, { dtype: x.dtype, backend: x.backend, ...options });
 }
 
 /** Normal random values with `x`'s shape, dtype and backend. */
 export function randnLike(x: Tensor, options: RandomOptions): Tensor {
+  checkOptions('randnLike', options, [...RANDOM_KEYS, 'mean', 'std']);
   assertLive(x, 'randnLike');
   return randn(x.shape, { dtype: x.dtype, backend: x.backend, ...options });
 }

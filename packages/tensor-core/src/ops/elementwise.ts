@@ -6,9 +6,11 @@ import type { BinaryOp, UnaryOp } from '../backend.js';
 import { isFloat, type DType, DTYPES } from '../dtype.js';
 import { runKernel, assertLive, asOneOp } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
+import { checkValues, type ValueCheck } from '../checks.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { binaryOperands, disposeAll, requireFinite, setCastImpl, toTensor, scalarTensor, type TensorLike } from './util.js';
+import { binaryOperands, disposeAll, requireFinite, requireNumber, requireTensorLike, setCastImpl, toTensor, scalarTensor, type TensorLike } from './util.js';
 
 // ---------------------------------------------------------------- primitives
 
@@ -80,6 +82,8 @@ function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike, minDtype?: DType):
 }
 
 function logicalOperands(op: string, a: TensorLike, b: TensorLike): { a: Tensor; b: Tensor; temps: Tensor[] } {
+  requireTensorLike(op, 'a', a);
+  requireTensorLike(op, 'b', b);
   const temps: Tensor[] = [];
   const coerce = (v: TensorLike, other: TensorLike): Tensor => {
     if (v instanceof Tensor) {
@@ -162,12 +166,9 @@ export function floorDiv(a: TensorLike, b: TensorLike): Tensor {
   const { a: ta, b: tb, temps } = binaryOperands('floorDiv', a, b);
   try {
     if (ta.dtype === 'int32' || ta.dtype === 'bool') {
-      if (tb.backend.readSync) {
-        const zero = tb.equal(0);
-        const anyZero = zero.dataSync().includes(1);
-        zero.dispose();
-        if (anyZero) throw new TensorError('INVALID_ARGUMENT', 'floorDiv', 'integer division by zero');
-      }
+      // Static checks first: a deferred value check must never outlive an op that then throws.
+      broadcastShapes(ta.shape, tb.shape, 'floorDiv');
+      checkValues([tb], integerDivisorCheck('floorDiv'));
       // The backend's int32 `div` kernel is floor division.
       return binaryOp('div', ta, tb, 'int32');
     }
@@ -185,8 +186,36 @@ export function pow(a: TensorLike, b: TensorLike): Tensor { return binaryOp('pow
 export function maximum(a: TensorLike, b: TensorLike): Tensor { return binaryOp('maximum', a, b); }
 /** Elementwise minimum (NaN wins). */
 export function minimum(a: TensorLike, b: TensorLike): Tensor { return binaryOp('minimum', a, b); }
-/** Remainder with the sign of the divisor (Python's `%`, PyTorch's `remainder`). */
-export function mod(a: TensorLike, b: TensorLike): Tensor { return binaryOp('mod', a, b); }
+/**
+ * Remainder with the sign of the divisor (Python's `%`, PyTorch's `remainder`).
+ * @throws TensorError `INVALID_ARGUMENT` for an integer remainder by zero (as PyTorch), on every
+ *   backend (asynchronous ones report it at the next read).
+ */
+export function mod(a: TensorLike, b: TensorLike): Tensor {
+  const { a: ta, b: tb, temps } = binaryOperands('mod', a, b);
+  try {
+    if (ta.dtype === 'int32' || ta.dtype === 'bool') {
+      broadcastShapes(ta.shape, tb.shape, 'mod');
+      checkValues([tb], integerDivisorCheck('mod'));
+    }
+    return binaryOp('mod', ta, tb);
+  } finally {
+    disposeAll(temps);
+  }
+}
+
+/** Integer division and remainder by zero have no value (WGSL and the WebAssembly kernel would give 0). */
+function integerDivisorCheck(op: string): ValueCheck {
+  return {
+    op,
+    code: 'INVALID_ARGUMENT',
+    host: ([values]) => {
+      const at = values!.indexOf(0);
+      if (at >= 0) throw new TensorError('INVALID_ARGUMENT', op, `integer division by zero (the divisor is 0 at flat index ${at}); cast to float for IEEE results`);
+    },
+    device: ([divisor]) => divisor!.equal(0),
+  };
+}
 /** `atan2(a, b)`. */
 export function atan2(a: TensorLike, b: TensorLike): Tensor { return binaryOp('atan2', a, b); }
 /** `a == b` (bool). */
@@ -216,7 +245,9 @@ export function logicalXor(a: TensorLike, b: TensorLike): Tensor { return binary
  * @example `where(tensor([true, false]), 1, tensor([5, 6]))` → `[1, 6]`
  */
 export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
-  const cond = toTensor('where', condition, 'bool');
+  requireTensorLike('where', 'a', a);
+  requireTensorLike('where', 'b', b);
+  const cond = toTensor('where', condition, 'bool', 'condition');
   const temps: Tensor[] = cond === condition ? [] : [cond];
   try {
     if (cond.dtype !== 'bool') {
@@ -307,6 +338,7 @@ export interface GeluOptions {
  * @throws TensorError `INVALID_ARGUMENT` for an unknown `approximate`.
  */
 export function gelu(x: TensorLike, options: GeluOptions = {}): Tensor {
+  checkOptions('gelu', options, ['approximate']);
   const approximate = options.approximate ?? 'none';
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new TensorError('INVALID_ARGUMENT', 'gelu', `approximate must be 'none' or 'tanh', got ${String(approximate)}`);
@@ -375,6 +407,8 @@ export function hardSwish(x: TensorLike): Tensor {
  * @throws TensorError `INVALID_ARGUMENT` when both bounds are missing, NaN, or `min > max`.
  */
 export function clamp(x: TensorLike, min?: number, max?: number): Tensor {
+  requireNumber('clamp', 'min', min, true);
+  requireNumber('clamp', 'max', max, true);
   if (min === undefined && max === undefined) throw new TensorError('INVALID_ARGUMENT', 'clamp', 'at least one of min and max is required');
   if ((min !== undefined && Number.isNaN(min)) || (max !== undefined && Number.isNaN(max))) {
     throw new TensorError('INVALID_ARGUMENT', 'clamp', `bounds must not be NaN (min=${String(min)}, max=${String(max)})`);
@@ -401,6 +435,7 @@ export function clamp(x: TensorLike, min?: number, max?: number): Tensor {
  * The Heaviside step function: 0 for x < 0, `values` for x == 0, 1 for x > 0 (PyTorch's `heaviside`).
  */
 export function heaviside(x: TensorLike, values: TensorLike): Tensor {
+  requireTensorLike('heaviside', 'values', values);
   const t = toTensor('heaviside', x);
   const pos = t.greater(0);
   const zero = t.equal(0);

@@ -11,8 +11,10 @@
  */
 import type { PadMode } from '../backend.js';
 import type { DType } from '../dtype.js';
-import { fromValues, runKernel, viewOf } from '../engine.js';
-import { TensorError, fmtShape } from '../errors.js';
+import { fromValues, runKernel, tidy, viewOf } from '../engine.js';
+import { TensorError, fmtShape, safeJson } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
+import { checkValues, type ValueCheck } from '../checks.js';
 import { broadcastShapes, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { disposeAll, requireDtype, requireInt, requireTensor, scalarTensor } from './util.js';
@@ -22,14 +24,14 @@ import { disposeAll, requireDtype, requireInt, requireTensor, scalarTensor } fro
 
 function requireIntList(op: string, name: string, values: readonly number[], min = -Infinity): void {
   if (!Array.isArray(values)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be an array of integers, got ${JSON.stringify(values)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be an array of integers, got ${safeJson(values)}`);
   }
   for (const v of values) {
     if (!Number.isInteger(v) || v < min) {
       throw new TensorError(
         'INVALID_ARGUMENT',
         op,
-        `${name} must hold integers${min > -Infinity ? ` >= ${min}` : ''}, got ${JSON.stringify(values)}`,
+        `${name} must hold integers${min > -Infinity ? ` >= ${min}` : ''}, got ${safeJson(values)}`,
       );
     }
   }
@@ -54,27 +56,49 @@ function normalizeIndices(op: string, indices: Tensor, n: number): { t: Tensor; 
   }
   if (canReadSync(indices)) {
     const values = indices.dataSync() as Int32Array;
-    let negative = false;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v < -n || v >= n) {
-        throw new TensorError('INDEX_OUT_OF_RANGE', op, `index ${v} is out of range for an axis of size ${n} (valid: ${-n} to ${n - 1}); at flat position ${i} of indices shape ${fmtShape(indices.shape)}`);
-      }
-      if (v < 0) negative = true;
-    }
+    const negative = checkIndexRange(op, values, -n, n, indices.shape);
     if (!negative) return { t: indices, temp: false };
     const fixed = new Int32Array(values.length);
     for (let i = 0; i < values.length; i++) fixed[i] = values[i]! < 0 ? values[i]! + n : values[i]!;
     return { t: fromValues(fixed, indices.shape, 'int32', indices.backend), temp: true };
   }
-  // Python-style mod maps [-n, n) onto [0, n) (asynchronous backends: no value check).
+  // Asynchronous backends: the range is checked on the device and reported at the next read;
+  // Python-style mod maps [-n, n) onto [0, n).
+  checkValues([indices], indexRangeCheck(op, -n, n, indices.shape));
   return { t: indices.mod(n), temp: true };
+}
+
+/**
+ * Throws `INDEX_OUT_OF_RANGE` for the first value outside `[low, high)`; returns whether any
+ * value is negative. The same message on every backend (the device check re-runs it).
+ */
+function checkIndexRange(op: string, values: ArrayLike<number>, low: number, high: number, shape: readonly number[]): boolean {
+  let negative = false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v < low || v >= high) {
+      const what = op === 'oneHot' ? `${high} classes` : `an axis of size ${high}`;
+      throw new TensorError('INDEX_OUT_OF_RANGE', op, `index ${v} is out of range for ${what} (valid: ${low} to ${high - 1}); at flat position ${i} of indices shape ${fmtShape(shape)}`);
+    }
+    if (v < 0) negative = true;
+  }
+  return negative;
+}
+
+/** {@link checkIndexRange} as a value check that also runs on the device. */
+function indexRangeCheck(op: string, low: number, high: number, shape: readonly number[]): ValueCheck {
+  return {
+    op,
+    code: 'INDEX_OUT_OF_RANGE',
+    host: ([values]) => void checkIndexRange(op, values!, low, high, shape),
+    device: ([t]) => tidy(() => t!.less(low).logicalOr(t!.greaterEqual(high))),
+  };
 }
 
 /** Resolves a shape with at most one -1 against `size` elements. */
 function inferShape(op: string, shape: readonly number[], size: number, inputShape: readonly number[]): number[] {
   if (!Array.isArray(shape)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `shape must be an array of integers, got ${JSON.stringify(shape)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `shape must be an array of integers, got ${safeJson(shape)}`);
   }
   let unknown = -1;
   let known = 1;
@@ -209,7 +233,7 @@ function expandTo(x: Tensor, shape: number[]): Tensor {
  */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   requireTensor('expand', x);
-  if (!Array.isArray(shape)) throw new TensorError('INVALID_ARGUMENT', 'expand', `shape must be an array, got ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape)) throw new TensorError('INVALID_ARGUMENT', 'expand', `shape must be an array, got ${safeJson(shape)}`);
   if (shape.length < x.rank) {
     throw new TensorError('SHAPE_MISMATCH', 'expand', `target shape ${fmtShape(shape)} has fewer axes than the input shape ${fmtShape(x.shape)}`);
   }
@@ -245,7 +269,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   requireTensor('broadcastTo', x);
   if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new TensorError('INVALID_ARGUMENT', 'broadcastTo', `shape must be a list of non-negative integers, got ${JSON.stringify(shape)}`);
+    throw new TensorError('INVALID_ARGUMENT', 'broadcastTo', `shape must be a list of non-negative integers, got ${safeJson(shape)}`);
   }
   const b = broadcastShapes(x.shape, shape, 'broadcastTo');
   if (!shapesEqual(b, shape)) {
@@ -308,7 +332,7 @@ export function transpose(x: Tensor, dim0?: number, dim1?: number): Tensor {
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   requireTensor('permute', x);
   if (!Array.isArray(dims) || dims.length !== x.rank) {
-    throw new TensorError('INVALID_ARGUMENT', 'permute', `dims must list each of the ${x.rank} axes once, got ${JSON.stringify(dims)} for shape ${fmtShape(x.shape)}`);
+    throw new TensorError('INVALID_ARGUMENT', 'permute', `dims must list each of the ${x.rank} axes once, got ${safeJson(dims)} for shape ${fmtShape(x.shape)}`);
   }
   const perm = dims.map((d) => normalizeAxis(d, x.rank, 'permute'));
   if (new Set(perm).size !== perm.length) {
@@ -365,16 +389,16 @@ export function slice(
 ): Tensor {
   requireTensor('slice', x);
   if (!Array.isArray(starts) || !starts.every(isIndex)) {
-    throw new TensorError('INVALID_ARGUMENT', 'slice', `starts must be an array of integers, got ${JSON.stringify(starts)}`);
+    throw new TensorError('INVALID_ARGUMENT', 'slice', `starts must be an array of integers, got ${safeJson(starts)}`);
   }
   const k = starts.length;
   for (const [name, list] of [['ends', ends], ['steps', steps], ['axes', axes]] as const) {
     if (list === undefined) continue;
     if (!Array.isArray(list) || list.length !== k) {
-      throw new TensorError('INVALID_ARGUMENT', 'slice', `${name} must have one entry per start (${k}), got ${JSON.stringify(list)}`);
+      throw new TensorError('INVALID_ARGUMENT', 'slice', `${name} must have one entry per start (${k}), got ${safeJson(list)}`);
     }
     if (!list.every(name === 'ends' ? isIndex : Number.isInteger)) {
-      throw new TensorError('INVALID_ARGUMENT', 'slice', `${name} must hold integers, got ${JSON.stringify(list)}`);
+      throw new TensorError('INVALID_ARGUMENT', 'slice', `${name} must hold integers, got ${safeJson(list)}`);
     }
   }
   if (axes === undefined && k > x.rank) {
@@ -382,7 +406,7 @@ export function slice(
   }
   const axisList = axes === undefined ? starts.map((_, i) => i) : axes.map((a) => normalizeAxis(a, x.rank, 'slice'));
   if (new Set(axisList).size !== axisList.length) {
-    throw new TensorError('INVALID_ARGUMENT', 'slice', `axes must not repeat, got ${JSON.stringify(axes)}`);
+    throw new TensorError('INVALID_ARGUMENT', 'slice', `axes must not repeat, got ${safeJson(axes)}`);
   }
   const begin = new Array<number>(x.rank).fill(0);
   const step = new Array<number>(x.rank).fill(1);
@@ -567,24 +591,25 @@ export interface PadOptions {
  * ```
  */
 export function pad(x: Tensor, pads: readonly (readonly [number, number])[], options: PadOptions = {}): Tensor {
+  checkOptions('pad', options, optionKeys<PadOptions>({ mode: true, value: true }));
   requireTensor('pad', x);
   const mode = options.mode ?? 'constant';
   const value = options.value ?? 0;
   if (mode !== 'constant' && mode !== 'reflect' && mode !== 'replicate') {
-    throw new TensorError('INVALID_ARGUMENT', 'pad', `mode must be 'constant', 'reflect' or 'replicate', got ${JSON.stringify(mode)}`);
+    throw new TensorError('INVALID_ARGUMENT', 'pad', `mode must be 'constant', 'reflect' or 'replicate', got ${safeJson(mode)}`);
   }
   if (typeof value !== 'number') throw new TensorError('INVALID_ARGUMENT', 'pad', `value must be a number, got ${typeof value}`);
   if (!Array.isArray(pads) || pads.length !== x.rank) {
-    throw new TensorError('INVALID_ARGUMENT', 'pad', `pads must hold one [before, after] pair per axis (${x.rank} for shape ${fmtShape(x.shape)}), got ${JSON.stringify(pads)}`);
+    throw new TensorError('INVALID_ARGUMENT', 'pad', `pads must hold one [before, after] pair per axis (${x.rank} for shape ${fmtShape(x.shape)}), got ${safeJson(pads)}`);
   }
   for (const p of pads) {
     if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v))) {
-      throw new TensorError('INVALID_ARGUMENT', 'pad', `each pad must be an integer pair [before, after], got ${JSON.stringify(pads)}`);
+      throw new TensorError('INVALID_ARGUMENT', 'pad', `each pad must be an integer pair [before, after], got ${safeJson(pads)}`);
     }
   }
   const negative = pads.some(([b, a]) => b < 0 || a < 0);
   if (negative && mode !== 'constant') {
-    throw new TensorError('INVALID_ARGUMENT', 'pad', `negative pads are only allowed in constant mode, got ${JSON.stringify(pads)} with mode '${mode}'`);
+    throw new TensorError('INVALID_ARGUMENT', 'pad', `negative pads are only allowed in constant mode, got ${safeJson(pads)} with mode '${mode}'`);
   }
   pads.forEach(([b, a], i) => {
     const n = x.shape[i]!;
@@ -896,18 +921,11 @@ export interface OneHotOptions {
  * ```
  */
 export function oneHot(indices: Tensor, numClasses: number, options: OneHotOptions = {}): Tensor {
+  checkOptions('oneHot', options, ['dtype']);
   requireIndices('oneHot', indices);
   requireInt('oneHot', 'numClasses', numClasses, 1);
   const dtype = options.dtype ?? 'int32';
-  if (canReadSync(indices) && indices.size > 0) {
-    const values = indices.dataSync();
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v < 0 || v >= numClasses) {
-        throw new TensorError('INDEX_OUT_OF_RANGE', 'oneHot', `index ${v} is out of range for ${numClasses} classes (valid: 0 to ${numClasses - 1}); at flat position ${i} of indices shape ${fmtShape(indices.shape)}`);
-      }
-    }
-  }
+  checkValues([indices], indexRangeCheck('oneHot', 0, numClasses, indices.shape));
   const classes = new Int32Array(numClasses);
   for (let c = 0; c < numClasses; c++) classes[c] = c;
   const temps: Tensor[] = [];

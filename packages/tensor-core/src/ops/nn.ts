@@ -15,8 +15,9 @@
  */
 import type { Conv2dParams, Pool2dParams } from '../backend.js';
 import { toTypedArray } from '../dtype.js';
-import { asOneOp, fromValues, runKernel } from '../engine.js';
-import { TensorError, fmtShape } from '../errors.js';
+import { asOneOp, fromValues, requireAllocatable, runKernel } from '../engine.js';
+import { TensorError, fmtShape, safeJson } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { expand, indexSelect, permute, reshape, squeeze, unsqueeze } from './movement.js';
@@ -36,7 +37,7 @@ function pair(op: string, name: string, value: number | readonly number[] | unde
   const v = value ?? fallback;
   const p = typeof v === 'number' ? [v, v] : Array.isArray(v) && v.length === 2 ? v : undefined;
   if (!p || !p.every((e) => Number.isInteger(e) && e >= min)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(value)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min} or a pair of them, got ${safeJson(value)}`);
   }
   return [p[0]!, p[1]!];
 }
@@ -84,6 +85,7 @@ export interface MatmulOptions {
  * ```
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  checkOptions('matmul', options, optionKeys<MatmulOptions>({ transposeA: true, transposeB: true }));
   requireTensor('matmul', a, 'a');
   requireTensor('matmul', b, 'b');
   if (a.rank === 0 || b.rank === 0) {
@@ -251,11 +253,12 @@ export interface LayerNormOptions {
  * ```
  */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], options: LayerNormOptions = {}): Tensor {
+  checkOptions('layerNorm', options, optionKeys<LayerNormOptions>({ weight: true, bias: true, eps: true }));
   requireTensor('layerNorm', x);
   requireFloat('layerNorm', x);
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
   if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new TensorError('INVALID_ARGUMENT', 'layerNorm', `normalizedShape must be a non-empty list of positive integers, got ${JSON.stringify(normalizedShape)}`);
+    throw new TensorError('INVALID_ARGUMENT', 'layerNorm', `normalizedShape must be a non-empty list of positive integers, got ${safeJson(normalizedShape)}`);
   }
   if (shape.length > x.rank || !shapesEqual(x.shape.slice(x.rank - shape.length), shape)) {
     throw new TensorError('SHAPE_MISMATCH', 'layerNorm', `normalizedShape ${fmtShape(shape)} must equal the trailing dimensions of x.shape=${fmtShape(x.shape)}`);
@@ -338,6 +341,7 @@ export interface BatchNormOptions {
  * ```
  */
 export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, options: BatchNormOptions = {}): Tensor {
+  checkOptions('batchNorm', options, optionKeys<BatchNormOptions>({ weight: true, bias: true, eps: true }));
   const op = 'batchNorm';
   requireTensor(op, x);
   requireFloat(op, x);
@@ -453,7 +457,7 @@ function fourPads(op: string, padding: readonly number[] | number | undefined): 
   const p = padding ?? 0;
   const list = typeof p === 'number' ? [p, p, p, p] : Array.isArray(p) && p.length === 2 ? [p[0], p[0], p[1], p[1]] : Array.isArray(p) && p.length === 4 ? [...p] : undefined;
   if (!list || !list.every((v) => Number.isInteger(v) && v >= 0)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `padding must be a non-negative integer, [h, w] or [top, bottom, left, right]${op.startsWith('conv2d') || op === 'conv1d' ? ", 'same' or 'valid'" : ''}, got ${JSON.stringify(padding)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `padding must be a non-negative integer, [h, w] or [top, bottom, left, right]${op.startsWith('conv2d') || op === 'conv1d' ? ", 'same' or 'valid'" : ''}, got ${safeJson(padding)}`);
   }
   return list as [number, number, number, number];
 }
@@ -464,7 +468,7 @@ function checkParams(op: string, params: Conv2dParams): Conv2dParams {
   const stride = pair(op, 'stride', params.stride, 1, 1);
   const dilation = pair(op, 'dilation', params.dilation, 1, 1);
   if (!Array.isArray(params.padding) || params.padding.length !== 4) {
-    throw new TensorError('INVALID_ARGUMENT', op, `params.padding must be [top, bottom, left, right], got ${JSON.stringify(params.padding)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `params.padding must be [top, bottom, left, right], got ${safeJson(params.padding)}`);
   }
   const padding = fourPads(op, params.padding);
   const groups = params.groups ?? 1;
@@ -560,6 +564,7 @@ export function conv2d(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tenso
 }
 
 function conv2dOp(op: string, x: Tensor, w: Tensor, options: Conv2dOptions): Tensor {
+  checkOptions(op, options, optionKeys<Conv2dOptions>({ stride: true, padding: true, dilation: true, groups: true, bias: true }));
   requireTensor(op, x);
   requireTensor(op, w, 'w');
   requireFloat(op, x);
@@ -584,13 +589,14 @@ function conv2dOp(op: string, x: Tensor, w: Tensor, options: Conv2dOptions): Ten
  * ```
  */
 export function conv1d(x: Tensor, w: Tensor, options: Conv1dOptions = {}): Tensor {
+  checkOptions('conv1d', options, optionKeys<Conv1dOptions>({ stride: true, padding: true, dilation: true, groups: true, bias: true }));
   requireTensor('conv1d', x);
   requireTensor('conv1d', w, 'w');
   if (x.rank !== 2 && x.rank !== 3) throw new TensorError('SHAPE_MISMATCH', 'conv1d', `input must be [N, C, L] or unbatched [C, L], got shape ${fmtShape(x.shape)}`);
   if (w.rank !== 3) throw new TensorError('SHAPE_MISMATCH', 'conv1d', `w must be [O, C/groups, k], got shape ${fmtShape(w.shape)}`);
   const scalarOr = (v: unknown, name: string): number => {
     if (v === undefined) return 1;
-    if (!Number.isInteger(v) || (v as number) < 1) throw new TensorError('INVALID_ARGUMENT', 'conv1d', `${name} must be a positive integer, got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || (v as number) < 1) throw new TensorError('INVALID_ARGUMENT', 'conv1d', `${name} must be a positive integer, got ${safeJson(v)}`);
     return v as number;
   };
   const stride = scalarOr(options.stride, 'stride');
@@ -600,7 +606,7 @@ export function conv1d(x: Tensor, w: Tensor, options: Conv1dOptions = {}): Tenso
   if (p === 'same' || p === 'valid') padding = p === 'same' ? 'same' : 'valid';
   else if (typeof p === 'number') padding = [0, 0, p, p];
   else if (Array.isArray(p) && p.length === 2) padding = [0, 0, p[0], p[1]];
-  else throw new TensorError('INVALID_ARGUMENT', 'conv1d', `padding must be a non-negative integer, [left, right], 'same' or 'valid', got ${JSON.stringify(p)}`);
+  else throw new TensorError('INVALID_ARGUMENT', 'conv1d', `padding must be a non-negative integer, [left, right], 'same' or 'valid', got ${safeJson(p)}`);
   if (padding === 'same' && stride !== 1) throw new TensorError('INVALID_ARGUMENT', 'conv1d', `padding 'same' needs stride 1, got stride ${stride}`);
   return withTemps((temps) => {
     const x4 = unsqueeze(x, -2);
@@ -646,7 +652,7 @@ function conv2dBackpropInputOp(op: string, dy: Tensor, w: Tensor, xShape: readon
     throw new TensorError('SHAPE_MISMATCH', op, `dy and w must be rank 4, got dy.shape=${fmtShape(dy.shape)}, w.shape=${fmtShape(w.shape)}`);
   }
   if (!Array.isArray(xShape) || xShape.length !== 4 || !xShape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `xShape must be [N, C, H, W] of non-negative integers, got ${JSON.stringify(xShape)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `xShape must be [N, C, H, W] of non-negative integers, got ${safeJson(xShape)}`);
   }
   const expected = convShape(op, xShape, w.shape, p, 'xShape');
   if (!shapesEqual(expected, dy.shape)) {
@@ -681,7 +687,7 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, wShape: readonly num
     throw new TensorError('SHAPE_MISMATCH', op, `x and dy must be rank 4, got x.shape=${fmtShape(x.shape)}, dy.shape=${fmtShape(dy.shape)}`);
   }
   if (!Array.isArray(wShape) || wShape.length !== 4 || !wShape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `wShape must be [O, C/groups, kH, kW] of non-negative integers, got ${JSON.stringify(wShape)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `wShape must be [O, C/groups, kH, kW] of non-negative integers, got ${safeJson(wShape)}`);
   }
   const expected = convShape(op, x.shape, wShape, p);
   if (!shapesEqual(expected, dy.shape)) {
@@ -709,6 +715,7 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, wShape: readonly num
  * ```
  */
 export function convTranspose2d(x: Tensor, w: Tensor, options: ConvTranspose2dOptions = {}): Tensor {
+  checkOptions('convTranspose2d', options, optionKeys<ConvTranspose2dOptions>({ stride: true, padding: true, outputPadding: true, dilation: true, groups: true, bias: true }));
   const op = 'convTranspose2d';
   requireTensor(op, x);
   requireTensor(op, w, 'w');
@@ -783,6 +790,9 @@ interface ResolvedPool {
   readonly extra: [number, number];
 }
 
+const MAX_POOL_KEYS = optionKeys<MaxPool2dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true, ceilMode: true });
+const AVG_POOL_KEYS = optionKeys<AvgPool2dOptions>({ kernelSize: true, stride: true, padding: true, countIncludePad: true, ceilMode: true });
+
 function poolOutSize(n: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
   const span = n + 2 * p - d * (k - 1) - 1;
   if (span < 0) return 0;
@@ -799,6 +809,7 @@ function resolvePool(
   countIncludePad: boolean,
 ): ResolvedPool {
   if (typeof options !== 'object' || options === null) throw new TensorError('INVALID_ARGUMENT', op, 'options with a kernelSize are required');
+  checkOptions(op, options, op === 'maxPool2d' ? MAX_POOL_KEYS : AVG_POOL_KEYS);
   const kernel = pair(op, 'kernelSize', options.kernelSize, NaN, 1);
   const stride = pair(op, 'stride', options.stride ?? kernel, 1, 1);
   const padding = pair(op, 'padding', options.padding, 0, 0);
@@ -836,7 +847,7 @@ function checkPoolParams(op: string, xShape: readonly number[], params: Pool2dPa
   const s = pair(op, 'stride', params.stride, NaN, 1);
   const d = pair(op, 'dilation', params.dilation, 1, 1);
   if (!Array.isArray(params.padding) || params.padding.length !== 4) {
-    throw new TensorError('INVALID_ARGUMENT', op, `params.padding must be [top, bottom, left, right], got ${JSON.stringify(params.padding)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `params.padding must be [top, bottom, left, right], got ${safeJson(params.padding)}`);
   }
   const p = fourPads(op, params.padding);
   const [n, c, h, w] = xShape as [number, number, number, number];
@@ -957,7 +968,7 @@ export function avgPool2dBackward(dy: Tensor, xShape: readonly number[], params:
   requireFloat(op, dy);
   if (dy.rank !== 4) throw new TensorError('SHAPE_MISMATCH', op, `dy must be rank 4, got shape ${fmtShape(dy.shape)}`);
   if (!Array.isArray(xShape) || xShape.length !== 4 || !xShape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `xShape must be [N, C, H, W] of non-negative integers, got ${JSON.stringify(xShape)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `xShape must be [N, C, H, W] of non-negative integers, got ${safeJson(xShape)}`);
   }
   const expected = checkPoolParams(op, xShape, params);
   if (!shapesEqual(expected, dy.shape)) {
@@ -1062,18 +1073,24 @@ function linearTaps(inSize: number, outSize: number, alignCorners: boolean): { i
  * ```
  */
 export function resize(x: Tensor, size: readonly [number, number], options: ResizeOptions = {}): Tensor {
+  checkOptions('resize', options, optionKeys<ResizeOptions>({ mode: true, alignCorners: true }));
   const op = 'resize';
   requireTensor(op, x);
   if (x.rank !== 4) throw new TensorError('SHAPE_MISMATCH', op, `input must be [N, C, H, W], got shape ${fmtShape(x.shape)}`);
   if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `size must be [outH, outW] of positive integers, got ${JSON.stringify(size)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `size must be [outH, outW] of positive integers, got ${safeJson(size)}`);
   }
   const mode = options.mode ?? 'nearest';
-  if (mode !== 'nearest' && mode !== 'bilinear') throw new TensorError('INVALID_ARGUMENT', op, `mode must be 'nearest' or 'bilinear', got ${JSON.stringify(mode)}`);
+  if (mode !== 'nearest' && mode !== 'bilinear') throw new TensorError('INVALID_ARGUMENT', op, `mode must be 'nearest' or 'bilinear', got ${safeJson(mode)}`);
   const alignCorners = options.alignCorners ?? false;
   if (mode === 'nearest' && alignCorners) throw new TensorError('INVALID_ARGUMENT', op, "alignCorners only applies to mode 'bilinear'");
   if (mode === 'bilinear') requireFloat(op, x);
   if (x.shape[2] === 0 || x.shape[3] === 0) throw new TensorError('SHAPE_MISMATCH', op, `spatial axes must be non-empty, got x.shape=${fmtShape(x.shape)}`);
+  // Both passes' outputs are checked before any work: a huge size fails at once, not after
+  // seconds of intermediates (issue 14).
+  const [batch, channels, inH] = x.shape as [number, number, number, number];
+  requireAllocatable(x.backend, batch * channels * size[0] * x.shape[3]!, x.dtype, op);
+  requireAllocatable(x.backend, batch * channels * Math.max(size[0], inH) * size[1], x.dtype, op);
   const index = (values: Int32Array): Tensor => fromValues(values, [values.length], 'int32', x.backend);
   return withTemps((temps) => {
     let y = x;

@@ -8,6 +8,7 @@ import type { AdamHyperparameters } from '../backend.js';
 import { adamScalars } from '../backend-utils.js';
 import { assertLive, runKernel, unobserved } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
 import { zerosLike } from './creation.js';
 import { disposeAll, requireFloat } from './util.js';
@@ -56,6 +57,7 @@ export interface AdamStepResult {
  * ```
  */
 export function adamStep(param: Tensor, grad: Tensor, expAvg: Tensor | undefined, expAvgSq: Tensor | undefined, options: AdamStepOptions): AdamStepResult {
+  checkOptions('adamStep', options, optionKeys<AdamStepOptions>({ lr: true, beta1: true, beta2: true, eps: true, weightDecay: true, decoupled: true, maximize: true, amsgrad: true, step: true, maxExpAvgSq: true }));
   const op = 'adamStep';
   const tensors: Array<[string, Tensor | undefined]> = [['param', param], ['grad', grad], ['expAvg', expAvg], ['expAvgSq', expAvgSq], ['maxExpAvgSq', options.maxExpAvgSq]];
   for (const [name, t] of tensors) {

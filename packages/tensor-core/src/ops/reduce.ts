@@ -5,13 +5,15 @@
  */
 import type { ReduceOp } from '../backend.js';
 import { isFloat, type DType } from '../dtype.js';
-import { runKernel, assertLive } from '../engine.js';
+import { runKernel, assertLive, unobserved } from '../engine.js';
+import { checkValues } from '../checks.js';
 import { TensorError, fmtShape } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast, where, isFinite as isFiniteOp, log, exp, sqrt } from './elementwise.js';
 import { permute, reshape } from './movement.js';
-import { disposeAll, requireInt } from './util.js';
+import { disposeAll, requireInt, withTemps } from './util.js';
 
 /** Axes to reduce: one, several, or all (undefined). */
 export type Axes = number | readonly number[] | undefined;
@@ -50,10 +52,50 @@ function asNumeric(x: Tensor, name: string): Tensor {
 
 function numericReduce(op: ReduceOp, name: string, x: Tensor, axes: Axes, keepDims: boolean): Tensor {
   checkAxes(x, axes, name);
+  if (x.dtype === 'int32' && (op === 'sum' || op === 'prod')) checkInt32Overflow(name, x, (f) => reduceOp(op, name, f, axes, keepDims, f.dtype));
   const t = asNumeric(x, name);
   const out = reduceOp(op, name, t, axes, keepDims, t.dtype);
   if (t !== x) t.dispose();
   return out;
+}
+
+const INT32_LIMIT = 2 ** 31;
+
+/**
+ * An int32 sum, product or cumulative sum must not wrap (issue 14: three times 2^30 summed to
+ * -2^30). The same reduction runs in float (float64 where the backend has it: exact; float32 on
+ * WebGPU: within float32 rounding of the limit) and any result outside int32 is an
+ * `INVALID_ARGUMENT` error, at once or at the next read (see `checkValues`).
+ */
+function checkInt32Overflow(op: string, x: Tensor, reduce: (f: Tensor) => Tensor): void {
+  if (x.size === 0) return;
+  const floatDtype: DType = x.backend.capabilities.dtypes.includes('float64') ? 'float64' : 'float32';
+  const exact = unobserved(() => withTemps((temps) => {
+    const f = cast(x, floatDtype);
+    temps.push(f);
+    return reduce(f);
+  }));
+  try {
+    checkValues([exact], {
+      op,
+      code: 'INVALID_ARGUMENT',
+      host: ([values]) => {
+        const i = values!.findIndex((v) => !(Math.abs(v) < INT32_LIMIT) && !(v === -INT32_LIMIT));
+        if (i >= 0) {
+          throw new TensorError('INVALID_ARGUMENT', op, `the int32 result overflows: ${values![i]} at flat index ${i} is outside [-2147483648, 2147483647]; cast the input to float32 or float64 first`);
+        }
+      },
+      device: ([v]) => withTemps((temps) => {
+        const big = v!.abs().greaterEqual(INT32_LIMIT);
+        temps.push(big);
+        const low = v!.equal(-INT32_LIMIT);
+        temps.push(low);
+        return big.logicalAnd(low.logicalNot());
+      }),
+    });
+  } finally {
+    exact.dispose();
+  }
 }
 
 /**
@@ -142,6 +184,7 @@ export interface VarianceOptions {
  * JavaScript; the method is `t.var()`.)
  */
 export function variance(x: Tensor, axes?: Axes, options: VarianceOptions = {}): Tensor {
+  checkOptions('var', options, optionKeys<VarianceOptions>({ correction: true, keepDims: true }));
   checkAxes(x, axes, 'var');
   const correction = options.correction ?? 1;
   requireInt('var', 'correction', correction, 0);
@@ -218,11 +261,13 @@ export interface CumsumOptions {
  * @example `cumsum(tensor([1, 2, 3]), 0)` → `[1, 3, 6]`
  */
 export function cumsum(x: Tensor, axis: number, options: CumsumOptions = {}): Tensor {
+  checkOptions('cumsum', options, optionKeys<CumsumOptions>({ exclusive: true, reverse: true }));
   assertLive(x, 'cumsum');
   const a = normalizeAxis(axis, x.rank, 'cumsum');
   const t = asNumeric(x, 'cumsum');
   const exclusive = options.exclusive ?? false;
   const reverse = options.reverse ?? false;
+  if (x.dtype === 'int32') checkInt32Overflow('cumsum', x, (f) => cumsum(f, a, { exclusive, reverse }));
   const [out] = runKernel('cumsum', [t], { axis: a, exclusive, reverse }, [{ shape: t.shape, dtype: t.dtype }], (b, [xi], [o]) =>
     b.cumsum(xi!, a, exclusive, reverse, o!),
   );
@@ -244,6 +289,7 @@ export interface TopkOptions {
  * @example `topk(tensor([1, 5, 3]), 2)` → `{ values: [5, 3], indices: [1, 2] }`
  */
 export function topk(x: Tensor, k: number, options: TopkOptions = {}): { values: Tensor; indices: Tensor } {
+  checkOptions('topk', options, optionKeys<TopkOptions>({ axis: true, largest: true }));
   assertLive(x, 'topk');
   if (x.rank === 0) throw new TensorError('SHAPE_MISMATCH', 'topk', 'input must have at least one axis, got a scalar');
   const axis = normalizeAxis(options.axis ?? -1, x.rank, 'topk');

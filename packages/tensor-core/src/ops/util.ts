@@ -2,7 +2,7 @@
 import type { Backend } from '../backend.js';
 import { isFloat, promoteTypes, toTypedArray, type DType } from '../dtype.js';
 import { getBackend, fromValues, assertLive } from '../engine.js';
-import { TensorError, fmtShape } from '../errors.js';
+import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
 /** A tensor or a JavaScript scalar that ops accept in its place. */
@@ -27,6 +27,8 @@ export function scalarTensor(value: number | boolean, dtype: DType, backend?: Ba
  * the temporaries to dispose.
  */
 export function binaryOperands(op: string, a: TensorLike, b: TensorLike, minDtype?: DType): { a: Tensor; b: Tensor; temps: Tensor[] } {
+  requireTensorLike(op, 'a', a);
+  requireTensorLike(op, 'b', b);
   const temps: Tensor[] = [];
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
     a = scalarTensor(a, scalarDtype(a, undefined));
@@ -72,8 +74,35 @@ function castTo(x: Tensor, dtype: DType): Tensor {
   return castImpl!(x, dtype);
 }
 
+/** A short description of any value for error messages (`null`, `an array [1,2]`, `string "x"`). */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (Array.isArray(value)) return `an array ${safeJson(value).slice(0, 40)}`;
+  if (typeof value === 'string') return `string ${safeJson(value.slice(0, 40))}`;
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * @throws TensorError `INVALID_ARGUMENT` naming `name` unless `x` is a Tensor, a number or a
+ *   boolean: JavaScript callers can pass anything, and `null` or an array must not turn into a
+ *   number silently (issue 14: `add(t, null)` returned `t`, `add(t, [1, 2])` NaN).
+ */
+export function requireTensorLike(op: string, name: string, x: unknown): asserts x is TensorLike {
+  if (x instanceof Tensor || typeof x === 'number' || typeof x === 'boolean') return;
+  throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a Tensor, a number or a boolean, got ${describeValue(x)}`);
+}
+
+/** @throws TensorError `INVALID_ARGUMENT` naming `name` unless `value` is a number (or undefined when `optional`). */
+export function requireNumber(op: string, name: string, value: unknown, optional = false): void {
+  if (typeof value === 'number' || (optional && value === undefined)) return;
+  throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a number, got ${describeValue(value)}`);
+}
+
 /** Converts a TensorLike to a Tensor (a new scalar tensor for numbers). */
-export function toTensor(op: string, x: TensorLike, dtype?: DType): Tensor {
+export function toTensor(op: string, x: TensorLike, dtype?: DType, name = 'x'): Tensor {
+  requireTensorLike(op, name, x);
   if (x instanceof Tensor) {
     assertLive(x, op);
     return x;
@@ -100,7 +129,7 @@ export function requireDtype(op: string, x: Tensor, dtypes: readonly DType[], wh
  *   anything); `TENSOR_DISPOSED` when it was disposed.
  */
 export function requireTensor(op: string, x: unknown, what = 'input'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `${what} must be a Tensor, got ${typeof x}`);
+  if (!(x instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `${what} must be a Tensor, got ${describeValue(x)}`);
   assertLive(x, op);
 }
 

@@ -5,7 +5,7 @@ import { toPng } from '../plot/png.js';
 import { toSvg } from '../plot/svg.js';
 import { writeFileWithDirs } from '../node-fs.js';
 import type { Callback, Logs } from '../types.js';
-import { describe } from '../validate.js';
+import { describe, rejectUnknown } from '../validate.js';
 
 /**
  * Options of {@link History.plot}, {@link History.toSVG} and {@link History.toPNG}.
@@ -84,6 +84,7 @@ export class History implements Callback {
   drawing(options: PlotOptions = {}): Drawing {
     const op = 'History.plot';
     if (typeof options !== 'object' || options === null) throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describe(options)}`);
+    rejectUnknown(op, options as Record<string, unknown>, ['keys', 'columns']);
     const available = Object.keys(this.history).filter((k) => !k.startsWith('val_') || this.history[k.slice(4)] === undefined);
     let keys = options.keys ?? available.filter((k) => k !== 'lr' && k !== 'time');
     if (!Array.isArray(keys)) throw new TensorError('INVALID_ARGUMENT', op, `keys must be an array of log keys, got ${describe(keys)}`);
