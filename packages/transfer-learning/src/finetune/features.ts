@@ -162,7 +162,7 @@ async function readCache(path: string, key: string, backbone: AnyModule): Promis
 async function nodeFs(): Promise<typeof import('node:fs/promises')> {
   // A computed specifier keeps bundlers from pulling node:fs into browser builds.
   const specifier = 'node:fs/promises';
-  return (await import(/* @vite-ignore */ specifier)) as typeof import('node:fs/promises');
+  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as typeof import('node:fs/promises');
 }
 
 /** Concatenates and frees the parts (one part is returned as it is). */

@@ -150,7 +150,7 @@ function toBytes(source: Uint8Array | ArrayBuffer, op: string): Uint8Array {
 async function nodeFs(): Promise<typeof import('node:fs/promises')> {
   // A computed specifier keeps bundlers from pulling node:fs into browser builds.
   const specifier = 'node:fs/promises';
-  return (await import(/* @vite-ignore */ specifier)) as typeof import('node:fs/promises');
+  return (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as typeof import('node:fs/promises');
 }
 
 async function readSource(source: OnnxSource): Promise<Uint8Array> {
@@ -191,7 +191,9 @@ async function resolveExternal(graph: GraphProto, source: OnnxSource, resolver: 
     if (typeof resolver === 'function') data = await resolver(location);
     else if (resolver) data = resolver[location];
     else if (typeof source === 'string') {
-      const { dirname, join } = (await import(/* @vite-ignore */ 'node:path')) as typeof import('node:path');
+      // A computed specifier, as for node:fs: a literal one breaks esbuild's browser builds.
+      const pathSpecifier = 'node:path';
+      const { dirname, join } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ pathSpecifier)) as typeof import('node:path');
       data = new Uint8Array(await (await nodeFs()).readFile(join(dirname(source), location)));
     }
     if (data === undefined) continue;

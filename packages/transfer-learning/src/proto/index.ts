@@ -194,7 +194,8 @@ export interface ModelProto {
  * optional, so an exporter writes only what it has.
  */
 export type ModelProtoInit = DeepPartial<ModelProto>;
-type DeepPartial<T> = T extends Uint8Array
+/** Every field optional, recursively (what protobuf message initialisers accept). */
+export type DeepPartial<T> = T extends Uint8Array
   ? T
   : T extends (infer E)[]
     ? DeepPartial<E>[]
