@@ -30,10 +30,12 @@ const TOOLS = {
 /**
  * Size budget of the app's JavaScript, minified and gzipped, per bundler. The app reaches every
  * export of every public browser package (`all-packages.js`), so this is the whole library:
- * 124-129 kB gzipped (esbuild 128.7, vite 124.1, webpack 125.7) when this budget was set. A
- * quarter of headroom for growth; a dependency or an unshaken Node module would not fit unnoticed.
+ * 205-215 kB gzipped (esbuild 215.2, vite 205.0, webpack 208.6) when this budget was set, with
+ * 13 packages (transfer-learning and its protobufjs added ~70 kB; the first 9 packages were
+ * 124-129 kB). About a fifth of headroom; a dependency or an unshaken Node module would not fit
+ * unnoticed. Raise it deliberately, with the figures, when a package lands.
  */
-const BUDGET_GZIP_BYTES = 160 * 1024;
+const BUDGET_GZIP_BYTES = 260 * 1024;
 /** Modules that must never reach a browser bundle: Node built-ins and Node-only dependencies. */
 const NODE_ONLY = /^(node:|(assert|buffer|child_process|crypto|events|fs|http|https|module|net|os|path|readline|stream|tty|url|util|worker_threads|zlib)(\/|$))|node_modules\/(cli-progress|pngjs|webgpu)\//;
 const CHROMIUM = process.env.TESSERA_CHROMIUM ?? '/usr/bin/chromium';
@@ -139,8 +141,14 @@ try {
     bundles.webpack = { modules: ids, warnings: json.warnings.map((w) => w.message) };
   });
 
+  // esbuild (platform browser) fails on a Node built-in unless the importing package maps it away
+  // in its package.json `browser` field (protobufjs: `"fs": false`, for a guarded require). vite
+  // turns such a mapping into its `__vite-browser-external` stub; once esbuild has shown that
+  // every built-in reference is mapped so, the stub is the package's own empty replacement.
+  const esbuildClean = bundles.esbuild && !bundles.esbuild.modules.some((m) => NODE_ONLY.test(m));
   for (const [bundler, { modules, warnings }] of Object.entries(bundles)) {
-    const leaked = modules.map((m) => relative(consumer, m.replace(/^\0/, '')).replace(/^(\.\.\/)+/, '')).filter((m) => NODE_ONLY.test(m) || /__vite-browser-external|^\(webpack\)\/node|node-libs-browser/.test(m));
+    const external = new RegExp(`^\\(webpack\\)/node|node-libs-browser${bundler === 'vite' && esbuildClean ? '' : '|__vite-browser-external'}`);
+    const leaked = modules.map((m) => relative(consumer, m.replace(/^\0/, '')).replace(/^(\.\.\/)+/, '')).filter((m) => NODE_ONLY.test(m) || external.test(m));
     check(`${bundler}: no Node built-in or Node-only module in the bundle`, leaked.length === 0 && modules.length >= 50, leaked.join(', ') || `${modules.length} modules`);
     const nodeWarnings = warnings.filter((w) => /externalized for browser compatibility|node:|Can't resolve|Critical dependency/.test(w));
     check(`${bundler}: no warning about Node modules or unbundlable imports`, nodeWarnings.length === 0, nodeWarnings.map((w) => w.split('\n')[0]).join(' | '));
