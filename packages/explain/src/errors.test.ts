@@ -22,12 +22,12 @@ describe('attribution methods', () => {
   const images = toTensor(fixture.models.cnn.x);
 
   it('reject unknown options and bad option values', async () => {
-    await rejects(saliency(model, x, { target: 0, smooth: true } as never), 'INVALID_ARGUMENT', /unknown option 'smooth' \(known: target, abs, batchSize\)/);
-    await rejects(gradientXInput(model, x, { target: 0, abs: true } as never), 'INVALID_ARGUMENT', /unknown option 'abs'/);
-    await rejects(smoothGrad(model, x, { target: 0, noise: 1 } as never), 'INVALID_ARGUMENT', /unknown option 'noise'/);
-    await rejects(integratedGradients(model, x, { target: 0, n_steps: 5 } as never), 'INVALID_ARGUMENT', /unknown option 'n_steps'/);
-    await rejects(gradCam(cnn, images, { layer: 'conv2', relu_attributions: true } as never), 'INVALID_ARGUMENT', /unknown option 'relu_attributions'/);
-    await rejects(saliency(model, x, 'fast' as never), 'INVALID_ARGUMENT', /options must be an object, got "fast"/);
+    await rejects(saliency(model, x, { target: 0, smooth: true } as never), 'UNKNOWN_OPTION', /unknown option 'smooth'; valid options: target, abs, batchSize/);
+    await rejects(gradientXInput(model, x, { target: 0, abs: true } as never), 'UNKNOWN_OPTION', /unknown option 'abs'/);
+    await rejects(smoothGrad(model, x, { target: 0, noise: 1 } as never), 'UNKNOWN_OPTION', /unknown option 'noise'/);
+    await rejects(integratedGradients(model, x, { target: 0, n_steps: 5 } as never), 'UNKNOWN_OPTION', /unknown option 'n_steps'/);
+    await rejects(gradCam(cnn, images, { layer: 'conv2', relu_attributions: true } as never), 'UNKNOWN_OPTION', /unknown option 'relu_attributions'/);
+    await rejects(saliency(model, x, 'fast' as never), 'INVALID_ARGUMENT', /options must be a plain object/);
     await rejects(saliency(model, x, { target: 0, batchSize: 0 }), 'INVALID_ARGUMENT', /batchSize must be an integer >= 1, got number 0/);
     await rejects(saliency(model, x, { target: 0, abs: 1 as never }), 'INVALID_ARGUMENT', /abs must be a boolean, got number 1/);
     await rejects(smoothGrad(model, x, { target: 0, samples: 0 }), 'INVALID_ARGUMENT', /samples must be an integer >= 1, got number 0/);
@@ -137,7 +137,7 @@ describe('pictures', () => {
     await rejects(attributionOverlays(img, img, { sign: 'negative' as never }), 'INVALID_ARGUMENT', /sign must be one of 'all', 'positive', 'absolute', got "negative"/);
     await rejects(attributionOverlays(img, img, { opacity: 2 }), 'INVALID_ARGUMENT', /opacity must be a finite number >= 0 and <= 1, got number 2/);
     await rejects(attributionHeatmaps(img, { outlierPercent: 101 }), 'INVALID_ARGUMENT', /outlierPercent must be a finite number >= 0 and <= 100/);
-    await rejects(attributionHeatmaps(img, { colour: 'red' } as never), 'INVALID_ARGUMENT', /unknown option 'colour'/);
+    await rejects(attributionHeatmaps(img, { colour: 'red' } as never), 'UNKNOWN_OPTION', /unknown option 'colour'/);
     await rejects(attributionHeatmaps('map' as never), 'INVALID_ARGUMENT', /attributions must be a Tensor \[N, C, H, W\], got "map"/);
     await rejects(imagesToRgba(two), 'SHAPE_MISMATCH', /1 \(grey\) or 3 \(RGB\) channels/);
     const gone = ones([1, 1, 2, 2]);

@@ -1,5 +1,5 @@
 /** Argument checks shared by the attribution methods and the pictures. */
-import { Tensor, TensorError, fmtShape } from '@tessera/tensor-core';
+import { Tensor, TensorError, checkOptions as checkOptionKeys, fmtShape } from '@tessera/tensor-core';
 
 /** A short description of any value for error messages. */
 export function describe(value: unknown): string {
@@ -13,15 +13,13 @@ export function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-/** Checks that `options` is a plain object with only `known` keys (a typo would otherwise be ignored). */
+/**
+ * Checks that `options` is given and passes tensor-core's one options checker (a plain object with
+ * only `known` keys: an unknown key is `UNKNOWN_OPTION` with a suggested spelling).
+ */
 export function checkOptions(op: string, options: unknown, known: readonly string[]): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) {
-    throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TensorError('INVALID_ARGUMENT', op, `unknown option '${key}' (known: ${known.join(', ')})`);
-  }
-  return options as Record<string, unknown>;
+  if (options === undefined) throw new TensorError('INVALID_ARGUMENT', op, 'options must be an object, got undefined');
+  return checkOptionKeys(op, options as object, known) as Record<string, unknown>;
 }
 
 /** An integer in `[min, max]`. */

@@ -15,8 +15,8 @@ async function rejects(run: Promise<unknown> | (() => unknown), code: string, me
 
 describe('attack options', () => {
   it('reject unknown keys and bad values', async () => {
-    await rejects(() => fgsm({ epsilon: 0.1, steps: 3 } as never), 'INVALID_ARGUMENT', /unknown option 'steps' \(known: epsilon, clip, loss, seed, randomStart, stepSize\)/);
-    await rejects(() => pgd({ epsilon: 0.1, alpha: 0.01 } as never), 'INVALID_ARGUMENT', /unknown option 'alpha'/);
+    await rejects(() => fgsm({ epsilon: 0.1, steps: 3 } as never), 'UNKNOWN_OPTION', /unknown option 'steps'; valid options: epsilon, clip, loss, seed, randomStart, stepSize/);
+    await rejects(() => pgd({ epsilon: 0.1, alpha: 0.01 } as never), 'UNKNOWN_OPTION', /unknown option 'alpha'/);
     await rejects(() => pgd(undefined as never), 'INVALID_ARGUMENT', /options must be an object, got undefined/);
     await rejects(() => fgsm({} as never), 'INVALID_ARGUMENT', /epsilon must be a finite number >= 0, got undefined/);
     await rejects(() => fgsm({ epsilon: -0.1 }), 'INVALID_ARGUMENT', /epsilon must be a finite number >= 0, got number -0.1/);
@@ -66,7 +66,7 @@ describe('robustAccuracy and adversarial training', () => {
     const short = labels([0]);
     await rejects(robustAccuracy({} as never, { x, y }, attack), 'INVALID_ARGUMENT', /model must be a Module of @tessera\/layers, got Object/);
     await rejects(robustAccuracy(model, { x, y }, {} as never), 'INVALID_ARGUMENT', /attack must be an Attack \(fgsm\(...\), pgd\(...\)\), got Object/);
-    await rejects(robustAccuracy(model, { x, y }, attack, { batch: 3 } as never), 'INVALID_ARGUMENT', /unknown option 'batch' \(known: batchSize, limit\)/);
+    await rejects(robustAccuracy(model, { x, y }, attack, { batch: 3 } as never), 'UNKNOWN_OPTION', /unknown option 'batch'; valid options: batchSize, limit/);
     await rejects(robustAccuracy(model, { x, y }, attack, { limit: 0 }), 'INVALID_ARGUMENT', /limit must be an integer >= 1, got number 0/);
     await rejects(robustAccuracy(model, 5 as never, attack), 'INVALID_ARGUMENT', /data must be \{ x, y \} tensors or an iterable of \[x, y\] batches, got number 5/);
     await rejects(robustAccuracy(model, { x, y: short }, attack), 'SHAPE_MISMATCH', /data.x \(shape \[2,5\]\) and data.y \(shape \[1\]\) must have the same number of examples/);
@@ -77,7 +77,7 @@ describe('robustAccuracy and adversarial training', () => {
     await rejects(() => adversarialData(model, { x, y }, null as never), 'INVALID_ARGUMENT', /attack must be an Attack/);
     await rejects(() => adversarialData(model, { x, y }, attack, { fraction: 0 }), 'INVALID_ARGUMENT', /fraction must be a number in \(0, 1\], got number 0/);
     await rejects(() => adversarialData(model, { x, y }, attack, { attackMode: 'test' as never }), 'INVALID_ARGUMENT', /attackMode must be one of 'eval', 'train', got "test"/);
-    await rejects(() => adversarialData(model, { x, y }, attack, { epochs: 2 } as never), 'INVALID_ARGUMENT', /unknown option 'epochs'/);
+    await rejects(() => adversarialData(model, { x, y }, attack, { epochs: 2 } as never), 'UNKNOWN_OPTION', /unknown option 'epochs'/);
     await rejects(() => adversarialData(model, 7 as never, attack), 'INVALID_ARGUMENT', /data must be \{ x, y \} tensors or an iterable of \[x, y\] batches, got number 7/);
     const optimizer = sgd(model.parameters(), 0.01);
     await rejects(adversarialFit(model, { data: { x, y }, epochs: 1, optimizer, loss: crossEntropy, attack, validationSplit: 0.2 } as never), 'INVALID_ARGUMENT', /validationSplit is not supported: split the data yourself and pass validation/);
