@@ -1,5 +1,5 @@
 /** Option checks shared by the fine-tuning and export APIs; every failure is a coded TensorError. */
-import { TensorError } from '@tessera/tensor-core';
+import { TensorError, checkOptions as checkOptionKeys } from '@tessera/tensor-core';
 
 /** @internal Describes a value for a message (`null`, `Tensor`, `number 3`). */
 export function describeValue(value: unknown): string {
@@ -11,19 +11,11 @@ export function describeValue(value: unknown): string {
 }
 
 /**
- * @internal The options object (undefined gives `{}`), after checking that every key is known:
- * an unknown key throws, naming the valid ones (as Python's "unexpected keyword argument").
+ * @internal The options object (undefined gives `{}`), through tensor-core's one options checker:
+ * an unknown key is `UNKNOWN_OPTION`, naming the valid ones and a likely spelling.
  */
 export function checkOptions<T extends object>(op: string, options: T | undefined, known: readonly string[]): T {
-  if (options === undefined) return {} as T;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describeValue(options)}`);
-  }
-  const unknown = Object.keys(options).filter((k) => !known.includes(k));
-  if (unknown.length > 0) {
-    throw new TensorError('INVALID_ARGUMENT', op, `unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (known: ${known.join(', ')})`);
-  }
-  return options;
+  return checkOptionKeys(op, options, known) as T;
 }
 
 /** @internal An integer `>= min`. */

@@ -1,5 +1,5 @@
 /** `inspectOnnx` and `importOnnx`: the public entry points of the ONNX importer. */
-import { TensorError, tensor, type Tensor } from '@tessera/tensor-core';
+import { TensorError, checkOptions as checkOptionKeys, tensor, type Tensor } from '@tessera/tensor-core';
 import { decodeOnnxModel, type GraphProto, type ModelProto, type TensorProto } from '../proto/index.js';
 import { defaultOpset, findUnsupported, MAX_OPSET, MIN_OPSET, nodeName, type UnsupportedNode } from './graph.js';
 import { hostTensor, numel, type HostKind, type HostTensor, type Value } from './host.js';
@@ -282,11 +282,7 @@ export async function importOnnx(source: OnnxSource, options: ImportOnnxOptions 
 }
 
 function checkOptions(options: ImportOnnxOptions): void {
-  if (typeof options !== 'object' || options === null) throw new TensorError('INVALID_ARGUMENT', 'importOnnx', `options must be an object, got ${options === null ? 'null' : typeof options}`);
-  const unknown = Object.keys(options).filter((k) => !OPTION_KEYS.includes(k));
-  if (unknown.length > 0) {
-    throw new TensorError('INVALID_ARGUMENT', 'importOnnx', `unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (valid: ${OPTION_KEYS.join(', ')})`);
-  }
+  checkOptionKeys('importOnnx', options, OPTION_KEYS);
   const min = options.minParameterSize;
   if (min !== undefined && (!Number.isInteger(min) || min < 1)) throw new TensorError('INVALID_ARGUMENT', 'importOnnx', `minParameterSize must be a positive integer, got ${String(min)}`);
   if (options.trainable !== undefined && typeof options.trainable !== 'boolean') throw new TensorError('INVALID_ARGUMENT', 'importOnnx', `trainable must be a boolean, got ${typeof options.trainable}`);
