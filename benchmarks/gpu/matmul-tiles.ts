@@ -36,13 +36,13 @@ const host = cpu({ threads: 1 });
 await tc.setBackend(host);
 
 /** Median seconds per product over `rounds` rounds of `reps` chained products. */
-async function timeChain(run: () => { dispose(): void }, sync: () => Promise<void>, reps: number, rounds: number): Promise<number> {
-  for (let i = 0; i < 2; i++) run().dispose();
+async function timeChain(run: () => void, sync: () => Promise<void>, reps: number, rounds: number): Promise<number> {
+  for (let i = 0; i < 2; i++) run();
   await sync();
   const per: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();
-    for (let i = 0; i < reps; i++) run().dispose();
+    for (let i = 0; i < reps; i++) run();
     await sync();
     per.push((performance.now() - t0) / 1000 / reps);
   }
@@ -76,7 +76,6 @@ for (const n of sizes) {
       () => {
         last?.dispose();
         last = tc.matmul(a, b);
-        return { dispose: () => undefined };
       },
       async () => {
         const probe = last!.slice([0, 0], [1, 1]);
@@ -105,7 +104,6 @@ for (const n of sizes) {
     () => {
       lastTf?.dispose();
       lastTf = tf.matMul(ta, tb);
-      return { dispose: () => undefined };
     },
     async () => {
       const probe = tf.slice(lastTf!, [0, 0], [1, 1]);
