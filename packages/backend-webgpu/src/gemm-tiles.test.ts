@@ -86,12 +86,20 @@ describeWebGpu('gemm tiles', probe, (first) => {
     });
   }
 
-  it('rejects a gemmTile outside the supported blocks, naming it', async () => {
-    for (const bad of [{ rows: 2, cols: 4, depth: 16 }, { rows: 4, cols: 4, depth: 32 }, { rows: 4, cols: 4, depth: 16, extra: 1 }]) {
+  it('rejects a gemmTile outside the supported blocks, naming it, before requesting a device', async () => {
+    for (const bad of [{ rows: 2, cols: 4, depth: 16 }, { rows: 4, cols: 4, depth: 32 }, null]) {
       const e = await webgpu({ device: first.device, gemmTile: bad as unknown as GemmTile }).catch((err: unknown) => err);
       expect(e).toBeInstanceOf(TensorError);
       expect((e as TensorError).code).toBe('INVALID_ARGUMENT');
-      expect((e as TensorError).message).toContain(JSON.stringify(bad));
+      expect((e as TensorError).message).toContain(bad === null ? 'gemmTile must be a plain object' : JSON.stringify(bad));
     }
+    const extra = await webgpu({ device: first.device, gemmTile: { rows: 4, cols: 4, depth: 16, extra: 1 } as unknown as GemmTile }).catch((err: unknown) => err);
+    expect(extra).toBeInstanceOf(TensorError);
+    expect((extra as TensorError).code).toBe('UNKNOWN_OPTION');
+    expect((extra as TensorError).message).toContain("unknown option 'extra' in gemmTile");
+    // Validation runs before any adapter is requested: a GPU object that would fail is never asked.
+    const gpu = { requestAdapter: () => Promise.reject(new Error('must not be called')) } as unknown as GPU;
+    const early = await webgpu({ gpu, gemmTile: { rows: 3, cols: 4, depth: 16 } as unknown as GemmTile }).catch((err: unknown) => err);
+    expect((early as TensorError).code).toBe('INVALID_ARGUMENT');
   });
 });

@@ -133,6 +133,8 @@ async function defaultGpu(): Promise<GPU | undefined> {
  */
 export async function webgpu(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
   checkOptions('webgpu', options, optionKeys<WebGpuOptions>({ device: true, gpu: true, adapterOptions: true, maxDispatchesPerSubmit: true, maxPooledBytes: true, gemmTile: true }));
+  // Before a device is requested: a bad tile must not cost (or leak) one.
+  checkGemmTile(options.gemmTile);
   let gpu: GPU | undefined;
   let device = options.device;
   const ownDevice = device === undefined;
@@ -208,7 +210,7 @@ function createBackend(device: GPUDevice, ownDevice: boolean, options: WebGpuOpt
   const kernels = {
     ...elementwiseKernels(k),
     ...reduceKernels(k),
-    ...gemmKernels(k, checkGemmTile(options.gemmTile)),
+    ...gemmKernels(k, options.gemmTile),
     ...poolKernels(k),
     ...movementKernels(k),
     ...randomKernels(k),
@@ -256,14 +258,10 @@ function toWords(values: TypedArray, dtype: DType): Float32Array | Int32Array | 
   }
 }
 
-function checkGemmTile(tile: GemmTile | undefined): GemmTile | undefined {
-  if (tile === undefined) return undefined;
-  const ok =
-    typeof tile === 'object' && tile !== null &&
-    Object.keys(tile).every((key) => key === 'rows' || key === 'cols' || key === 'depth') &&
-    (tile.rows === 4 || tile.rows === 8) && (tile.cols === 4 || tile.cols === 8) && (tile.depth === 8 || tile.depth === 16);
-  if (!ok) {
+function checkGemmTile(tile: GemmTile | undefined): void {
+  if (tile === undefined) return;
+  checkOptions('webgpu', tile, optionKeys<GemmTile>({ rows: true, cols: true, depth: true }), 'gemmTile');
+  if (!((tile.rows === 4 || tile.rows === 8) && (tile.cols === 4 || tile.cols === 8) && (tile.depth === 8 || tile.depth === 16))) {
     throw gpuError('INVALID_ARGUMENT', 'webgpu', `gemmTile must be { rows: 4 | 8, cols: 4 | 8, depth: 8 | 16 }, got ${JSON.stringify(tile)}`);
   }
-  return tile;
 }
