@@ -143,10 +143,15 @@ export function batchSource(source: DataSource | undefined, options: BatchSource
   // A random-access dataset is also iterable (over samples): test for it first.
   if (isSampleDataset(source) && !Array.isArray(source)) return datasetSource(source, options, needsTargets);
   if (isAsyncIterable(source) || isIterable(source)) return iterableSource(source as Iterable<unknown> | AsyncIterable<unknown>, options, needsTargets);
+  if (typeof source === 'object' && source !== null && 'x' in source && !((source as { x?: unknown }).x instanceof Tensor)) {
+    throw new TensorError('INVALID_ARGUMENT', op, `${what}.x must be a Tensor of inputs, got ${describe((source as { x?: unknown }).x)}`);
+  }
   throw new TensorError(
     'INVALID_ARGUMENT',
     op,
-    `${what} must be { x, y } tensors, a DataLoader or iterable of [x, y] batches, or a Dataset with length and get(i); got ${describe(source)}`,
+    needsTargets
+      ? `${what} must be { x, y } tensors, a DataLoader or iterable of [x, y] batches, or a Dataset with length and get(i); got ${describe(source)}`
+      : `${what} must be a Tensor of inputs, { x } (y optional), a DataLoader or iterable of batches, or a Dataset with length and get(i); got ${describe(source)}`,
   );
 }
 
