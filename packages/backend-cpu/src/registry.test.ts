@@ -52,7 +52,7 @@ describe('setBackend', () => {
     await expectRejection(
       setBackend('webgpu'),
       'NO_BACKEND',
-      /^setBackend: no backend named 'webgpu' is registered \(registered: 'cpu'\)\. A name selects a backend registered before; create one first by passing its object: await setBackend\(webgpu\(\)\) with import \{ webgpu \} from '@tessera\/backend-webgpu'/,
+      /^setBackend: no backend named 'webgpu' is registered \(registered: 'cpu'\)\. A name selects a backend registered before; create one first by passing its object: await setBackend\(webgpu\(\)\), with webgpu of @tessera\/backend-webgpu$/,
     );
     await expectRejection(setBackend('cuda'), 'NO_BACKEND', /no backend named 'cuda'.*await setBackend\(cpu\(\)\) \(from '@tessera\/backend-cpu'\) or await setBackend\(webgpu\(\)\)/);
     // Nothing changed.

@@ -93,8 +93,8 @@ export async function setBackend(backend: Backend | Promise<Backend> | string): 
 
 /** How to create the backend a user named (`'webgpu'` → `await setBackend(await webgpu())`). */
 function factoryHint(name: string): string {
-  if (name === 'webgpu') return "await setBackend(webgpu()) with import { webgpu } from '@tessera/backend-webgpu'";
-  if (name === 'cpu' || name === 'wasm') return "await setBackend(cpu()) with import { cpu } from '@tessera/backend-cpu'";
+  if (name === 'webgpu') return 'await setBackend(webgpu()), with webgpu of @tessera/backend-webgpu';
+  if (name === 'cpu' || name === 'wasm') return 'await setBackend(cpu()), with cpu of @tessera/backend-cpu';
   return "await setBackend(cpu()) (from '@tessera/backend-cpu') or await setBackend(webgpu()) (from '@tessera/backend-webgpu')";
 }
 
