@@ -13,6 +13,8 @@
  * The info string after `ts` declares what a block needs (words separated by spaces):
  * - `setup=<name>`: the block continues `docs/snippets/<name>.ts`; the names that file exports and
  *   the block does not declare itself are imported for it (a fresh copy per block).
+ * - `continue`: the block continues the previous ```ts block of the same file (a guide told in
+ *   steps): that block's code runs first, in the same module, so its names are in scope.
  * - `no-run: <reason>`: type-checked, not executed (browser-only APIs, a vitest suite); keep rare.
  * - `smoke`, `smoke:vitest`: the package README's block that scripts/pack-test.mjs also runs
  *   against the packed tarball (`smoke:vitest` is a vitest file: type-checked here, run there).
@@ -47,12 +49,15 @@ interface Block {
   readonly line: number;
   readonly code: string;
   readonly setup?: string;
+  readonly continues: boolean;
   readonly noRun?: string;
   readonly vitest: boolean;
   readonly problems: string[];
   /** The generated module and the number of lines put before the block's first line. */
   file: string;
   offset: number;
+  /** The module text without its final `export {}`, which a `continue` block starts from. */
+  body: string;
   webgpu: boolean;
 }
 
@@ -79,15 +84,15 @@ function extract(doc: string): Block[] {
     const lang = /^[^\s{:]*/.exec(info)![0];
     if (lang === 'ts' || lang === 'typescript') {
       const code = lines.slice(i + 1, end).map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l)).join('\n');
-      blocks.push({ ...parseInfo(info.slice(lang.length)), id: `${doc}:${i + 1}`, doc, line: i + 1, code, file: '', offset: 0, webgpu: false });
+      blocks.push({ ...parseInfo(info.slice(lang.length)), id: `${doc}:${i + 1}`, doc, line: i + 1, code, file: '', offset: 0, body: '', webgpu: false });
     }
     i = end;
   }
   return blocks;
 }
 
-function parseInfo(rest: string): Pick<Block, 'setup' | 'noRun' | 'vitest' | 'problems'> {
-  const result: { setup?: string; noRun?: string; vitest: boolean; problems: string[] } = { vitest: false, problems: [] };
+function parseInfo(rest: string): Pick<Block, 'setup' | 'continues' | 'noRun' | 'vitest' | 'problems'> {
+  const result: { setup?: string; continues: boolean; noRun?: string; vitest: boolean; problems: string[] } = { continues: false, vitest: false, problems: [] };
   let words = rest.trim();
   while (words.length > 0) {
     const noRun = /^no-run(?::\s*(.*))?$/.exec(words);
@@ -102,12 +107,14 @@ function parseInfo(rest: string): Pick<Block, 'setup' | 'noRun' | 'vitest' | 'pr
     if (setup) {
       result.setup = setup[1]!;
       if (!existsSync(join(setupDir, `${setup[1]}.ts`))) result.problems.push(`setup '${setup[1]}': docs/snippets/${setup[1]}.ts does not exist`);
+    } else if (word === 'continue') {
+      result.continues = true;
     } else if (word === 'smoke') {
       // The README block pack-test runs; nothing more to do here.
     } else if (word === 'smoke:vitest') {
       result.vitest = true;
     } else {
-      result.problems.push(`unknown word '${word}' after \`\`\`ts (known: setup=<name>, no-run: <reason>, smoke, smoke:vitest)`);
+      result.problems.push(`unknown word '${word}' after \`\`\`ts (known: setup=<name>, continue, no-run: <reason>, smoke, smoke:vitest)`);
     }
   }
   return result;
@@ -159,11 +166,16 @@ const parse = (file: string, text: string): ts.SourceFile => ts.createSourceFile
 const blocks = markdownFiles().flatMap(extract);
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
+let previous: Block | undefined;
 for (const block of blocks) {
   const name = `${block.doc.replace(/\.md$/, '').replace(/[^a-zA-Z0-9]+/g, '-')}-${block.line}.ts`;
   block.file = join(outDir, name);
   let header = '';
-  if (block.setup) {
+  if (block.continues) {
+    if (previous?.doc !== block.doc) block.problems.push('`continue`: no earlier ```ts block in this file');
+    else if (block.setup) block.problems.push('`continue` takes the setup of the block it continues; drop `setup=`');
+    else header = `${previous.body}\n`;
+  } else if (block.setup) {
     const setupFile = join(setupDir, `${block.setup}.ts`);
     if (existsSync(setupFile)) {
       const own = declaredNames(parse(block.file, block.code));
@@ -172,11 +184,13 @@ for (const block of blocks) {
       header = wanted.length > 0 ? `import { ${wanted.join(', ')} } from '../snippets/${block.setup}';\n` : `import '../snippets/${block.setup}';\n`;
     }
   }
-  block.offset = header === '' ? 0 : 1;
+  block.offset = header.split('\n').length - 1;
+  block.body = `${header}${block.code}`;
   const setupText = block.setup && existsSync(join(setupDir, `${block.setup}.ts`)) ? readFileSync(join(setupDir, `${block.setup}.ts`), 'utf8') : '';
-  block.webgpu = /['"]@tessera\/backend-webgpu['"]/.test(block.code + setupText);
+  block.webgpu = /['"]@tessera\/backend-webgpu['"]/.test(block.body + setupText) || (block.continues && previous?.webgpu === true);
   // `export {}` makes every block a module: its names stay its own.
-  writeFileSync(block.file, `${header}${block.code}\nexport {};\n`);
+  writeFileSync(block.file, `${block.body}\nexport {};\n`);
+  previous = block;
 }
 
 /** One program for every block: type errors by generated file, with the markdown line. */
@@ -204,9 +218,10 @@ function typeCheck(): Map<string, string[]> {
       if (!d.file || d.start === undefined) return `TS${d.code}: ${message}`;
       const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
       if (d.file.fileName !== block.file) return `${relative(root, d.file.fileName)}:${line + 1}:${character + 1} TS${d.code}: ${message}`;
+      if (line < block.offset && block.continues) return undefined; // reported with the block it continues
       const mdLine = line < block.offset ? `${block.line} (setup import)` : `${block.line + 1 + line - block.offset}`;
       return `${block.doc}:${mdLine}:${character + 1} TS${d.code}: ${message}`;
-    }));
+    }).filter((m) => m !== undefined));
   }
   return byFile;
 }
