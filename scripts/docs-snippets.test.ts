@@ -8,7 +8,8 @@
  *   root package.json's workspace dependencies and the `@tessera/source` condition (no build).
  * - Execution: each block is imported as a module after `vi.resetModules()`, so it starts from a
  *   fresh engine with no backend, as a new program does; it runs in a temporary working folder
- *   (files it saves land there) with console output silenced.
+ *   (files it saves land there) with console output silenced (shown with TESSERA_DOCS_VERBOSE=1,
+ *   to compare what a block prints with what its comments say).
  *
  * The info string after `ts` declares what a block needs (words separated by spaces):
  * - `setup=<name>`: the block continues `docs/snippets/<name>.ts`; the names that file exports and
@@ -278,7 +279,7 @@ for (const block of blocks) {
     if (block.webgpu && noWebGpu !== undefined) throw new Error(`TESSERA_REQUIRE_WEBGPU=1 but no WebGPU adapter: ${noWebGpu}`);
     vi.resetModules();
     process.chdir(workDir);
-    const quiet = (['log', 'info', 'table'] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => {}));
+    const quiet = process.env['TESSERA_DOCS_VERBOSE'] === '1' ? [] : (['log', 'info', 'table'] as const).map((m) => vi.spyOn(console, m).mockImplementation(() => {}));
     try {
       await import(block.file);
     } catch (error) {
