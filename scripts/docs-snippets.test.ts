@@ -165,6 +165,7 @@ function exportedNames(source: ts.SourceFile): string[] {
 const parse = (file: string, text: string): ts.SourceFile => ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
 
 const blocks = markdownFiles().flatMap(extract);
+const setupFiles = existsSync(setupDir) ? readdirSync(setupDir).filter((f) => f.endsWith('.ts')).sort().map((f) => join(setupDir, f)) : [];
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 let previous: Block | undefined;
@@ -199,7 +200,7 @@ function typeCheck(): Map<string, string[]> {
   const base = ts.readConfigFile(join(root, 'tsconfig.base.json'), ts.sys.readFile);
   const { options, errors } = ts.convertCompilerOptionsFromJson(base.config.compilerOptions, root);
   if (errors.length > 0) throw new Error(ts.formatDiagnostics(errors, formatHost));
-  const program = ts.createProgram(blocks.map((b) => b.file), {
+  const program = ts.createProgram([...blocks.map((b) => b.file), ...setupFiles], {
     ...options,
     module: ts.ModuleKind.Preserve,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
@@ -223,6 +224,11 @@ function typeCheck(): Map<string, string[]> {
       const mdLine = line < block.offset ? `${block.line} (setup import)` : `${block.line + 1 + line - block.offset}`;
       return `${block.doc}:${mdLine}:${character + 1} TS${d.code}: ${message}`;
     }).filter((m) => m !== undefined));
+  }
+  for (const file of setupFiles) {
+    const source = program.getSourceFile(file)!;
+    byFile.set(file, ts.formatDiagnostics([...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)], formatHost)
+      .split('\n').filter((l) => l.trim() !== ''));
   }
   return byFile;
 }
@@ -260,6 +266,13 @@ afterAll(() => {
 test('the docs have code blocks to check', () => {
   expect(blocks.length).toBeGreaterThan(0);
 });
+
+for (const file of setupFiles) {
+  test(`${relative(root, file)} (a setup) type-checks`, () => {
+    const errors = diagnostics.get(file) ?? [];
+    expect(errors, errors.join('\n')).toEqual([]);
+  });
+}
 
 for (const block of blocks) {
   const pending = PENDING[block.doc];
