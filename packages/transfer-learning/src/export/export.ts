@@ -361,7 +361,7 @@ async function write(args: WriteArgs): Promise<Uint8Array> {
   }
 
   // Imported graphs keep their original names: they are claimed before the new layers' names.
-  const splices = planSplices(first.records, builder);
+  const splices = planSplices(first.records, builder, new Map(outputNames.map((n, i) => [n, first.outputs[i]!])));
   const spliceOf = new Map<OpRecord, Splice>(splices.map((sp) => [sp.record, sp]));
   for (const sp of splices) {
     const outNames = spliceOutputNames(sp);

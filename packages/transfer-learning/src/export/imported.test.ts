@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, TensorError, randn, setBackend, tensor, tidy } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
 import { backward } from '@tessera/autograd';
-import { Linear, Module, ReLU, Sequential, manualSeed } from '@tessera/layers';
+import { Linear, Module, ReLU, Sequential, manualSeed, type AnyModule } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
 import { decodeOnnxModel, type ModelProto } from '../proto/index.js';
 import { importOnnx, type OnnxModule } from '../import/index.js';
@@ -38,7 +38,7 @@ function worst(a: readonly number[], b: readonly number[]): number {
 }
 
 /** A few SGD steps on `loss(model)` over every trainable parameter, so exported weights differ from the file's. */
-function train(model: Module, loss: () => Tensor, steps = 3): void {
+function train(model: AnyModule, loss: () => Tensor, steps = 3): void {
   const optimizer = new SGD(model.parameters().filter((p) => p.requiresGrad), { lr: 0.05 });
   for (let i = 0; i < steps; i++) {
     const grads = backward(tidy(loss), { wrt: model.parameters().filter((p) => p.requiresGrad) });
@@ -132,7 +132,7 @@ describe('exportOnnx of an imported model', () => {
     const again = await importOnnx(exported);
     expect(await values(again.eval().forward({ image: x2 })['output']!)).toEqual(want);
     check('cut-with-head', exported);
-    model.dispose(); // the backbone shares the imported model's weights: dispose one of them
+    model.dispose(); // the backbone's weights are the imported model's: both are disposed now
   });
 
   it('writes a graph called twice once per call, with its weights once', async () => {
@@ -143,7 +143,7 @@ describe('exportOnnx of an imported model', () => {
       initializers: [floatInit('w', [3, 2], [0.1, -0.2, 0.3, 0.4, -0.5, 0.6])],
     });
     const encoder = await importOnnx(bytes);
-    class Siamese extends Module {
+    class Siamese extends Module<[Tensor, Tensor], Tensor> {
       constructor(readonly encoder: OnnxModule) {
         super();
       }

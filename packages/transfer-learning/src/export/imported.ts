@@ -59,9 +59,10 @@ export interface Splice {
 /**
  * Plans the names of every imported-graph record, in trace order. The first call of each model
  * keeps its original names where they are free; later calls and clashes get fresh ones. Called
- * before any other name but the graph inputs is reserved, so the original names win.
+ * before any other name but the graph inputs is reserved, so the original names win, except over
+ * the export's output names.
  */
-export function planSplices(records: readonly OpRecord[], builder: GraphBuilder): Splice[] {
+export function planSplices(records: readonly OpRecord[], builder: GraphBuilder, exportOutputs: ReadonlyMap<string, Tensor>): Splice[] {
   const initializerNames = new Map<AnyOnnxModule, Map<string, string>>();
   const splices: Splice[] = [];
   for (const record of records) {
@@ -70,7 +71,13 @@ export function planSplices(records: readonly OpRecord[], builder: GraphBuilder)
     const parts = onnxModuleParts(module);
     const graph = parts.model.graph as GraphProto;
     const first = !initializerNames.has(module);
-    const claim = (name: string): string => (first && !builder.has(name) ? builder.reserve(name) : builder.fresh(name));
+    // A name the export's outputs take is kept only by the value that is that output.
+    const outputOf = new Map(parts.outputs.map((o, j) => [o.name, record.outputs[j]]));
+    const claim = (name: string): string => {
+      const taken = exportOutputs.get(name);
+      const free = !builder.has(name) && (taken === undefined || taken === outputOf.get(name));
+      return first && free ? builder.reserve(name) : builder.fresh(name);
+    };
     const rename = new Map<string, string>();
     if (first) {
       const own = new Map<string, string>();

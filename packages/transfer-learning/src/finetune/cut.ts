@@ -108,7 +108,7 @@ export async function cutOnnx(bytes: Uint8Array | ArrayBuffer, outputs: string |
  *
  * The backbone **shares** its weights with `model` (the same Parameter and buffer objects, not
  * copies): training, freezing or moving one changes the other, and disposing either disposes the
- * shared weights, so dispose only one of them. `exportOnnx` of the backbone, or of a model built
+ * shared weights (disposing both is harmless). `exportOnnx` of the backbone, or of a model built
  * on it, writes the original graph's nodes up to `output`, with its names and opset.
  *
  * @throws TensorError `INVALID_ARGUMENT` when `model` is not an imported model (use
