@@ -72,6 +72,11 @@ interface Trace {
  * other tools (and Tessera's importer) find them by name; constants the forward pass creates are
  * written as initializers too.
  *
+ * An imported model inside `module` (from `importOnnx`, `cut` or `cutOnnx`) is not re-traced: its
+ * original graph is written (nodes, names, opset, metadata) with the current weights, and the
+ * layers around it are traced and appended. Its opset is kept, so `opset` must then be omitted or
+ * equal to it.
+ *
  * Supported: `Sequential` and `Module` subclasses built from layers whose ops have an ONNX mapping
  * (Linear, Conv2d, ConvTranspose2d, pooling, BatchNorm and LayerNorm, Dropout in eval, Flatten,
  * activations, Softmax/LogSoftmax, Embedding, ...; see `docs/transfer-learning.md`). What the
@@ -83,7 +88,8 @@ interface Trace {
  * express is reported.
  *
  * @throws TensorError `INVALID_ARGUMENT` for a bad module or option (unknown keys, an opset out of
- *   range, names that do not match); `UNSUPPORTED` listing, all at once, every op without an ONNX
+ *   range or other than an imported graph's, names that do not match); `UNSUPPORTED` for new
+ *   layers on an imported graph older than opset 13, or imported graphs of different opsets; `UNSUPPORTED` listing, all at once, every op without an ONNX
  *   mapping (with counts) and every op variant the mapping cannot write; whatever `forward` throws.
  * @example
  * ```ts
