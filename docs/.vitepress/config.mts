@@ -20,7 +20,7 @@ function titleOf(file: string): string {
 // The reading order of a new user first; any other guide follows, alphabetically.
 const FIRST = [
   'getting-started', 'tensors-and-memory', 'autograd', 'layers', 'sequence-layers', 'losses', 'optim',
-  'data', 'training', 'metrics', 'transfer-learning', 'webgpu', 'performance-tips',
+  'data', 'datasets', 'training', 'metrics', 'transfer-learning', 'webgpu', 'performance-tips',
 ];
 const rank = (f: string): number => {
   const i = FIRST.indexOf(f.replace(/\.md$/, ''));
