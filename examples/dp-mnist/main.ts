@@ -20,7 +20,7 @@ import { Conv2d, crossEntropy, Flatten, Linear, MaxPool2d, Module, ReLU } from '
 import { SGD } from '@tessera/optim';
 import { DPOptimizer, PoissonSampler, perSampleGradients } from '@tessera/privacy';
 import { dispose, setBackend, tensor, tidy, type Tensor } from '@tessera/tensor-core';
-import { loadMnist, toTensors, type LoadOptions } from '../mnist-mlp/mnist.js';
+import { loadMnist } from '@tessera/datasets';
 
 /**
  * The tutorial's CNN (as in TensorFlow Privacy and Opacus's MNIST examples): conv 8x8 stride 2 →
@@ -63,7 +63,11 @@ export class DpCnn extends Module {
 }
 
 /** Options of {@link trainDpMnist}. */
-export interface DpMnistOptions extends LoadOptions {
+export interface DpMnistOptions {
+  /** Use only the first this many training digits of each class (default: all, about 800). */
+  readonly trainPerClass?: number;
+  /** Use only the first this many held-out digits of each class (default: all, about 200). */
+  readonly testPerClass?: number;
   /** σ (default 1.2, the tutorial's third row). */
   readonly noiseMultiplier?: number;
   /** Clipping norm C (default 1). */
@@ -116,12 +120,13 @@ async function accuracyOf(model: Module, data: { x: Tensor; y: Tensor }): Promis
  */
 export async function trainDpMnist(options: DpMnistOptions = {}): Promise<{ history: EpochInfo[]; trainCount: number; testCount: number; sampleRate: number }> {
   const { noiseMultiplier = 1.2, maxGradNorm = 1, lr = 0.32, expectedBatchSize = 256, steps = 2340, seed = 0, delta = 1e-5 } = options;
-  const { train: trainSplit, test: testSplit } = loadMnist(options);
-  const train = toTensors(trainSplit, 'image');
-  const test = toTensors(testSplit, 'image');
+  const perClass = (n: number | undefined) => (n === undefined ? {} : { perClass: n });
+  // @tessera/datasets' fixed split: every 5th digit of each class is held out.
+  const train = await loadMnist({ normalize: true, ...perClass(options.trainPerClass) });
+  const test = await loadMnist({ split: 'test', normalize: true, ...perClass(options.testPerClass) });
   const model = new DpCnn({ seed });
-  const sampler = new PoissonSampler({ datasetSize: trainSplit.count, expectedBatchSize, seed: seed + 1 });
-  const dp = new DPOptimizer(new SGD(model.parameters(), { lr }), { noiseMultiplier, maxGradNorm, expectedBatchSize, datasetSize: trainSplit.count, seed: seed + 2 });
+  const sampler = new PoissonSampler({ datasetSize: train.length, expectedBatchSize, seed: seed + 1 });
+  const dp = new DPOptimizer(new SGD(model.parameters(), { lr }), { noiseMultiplier, maxGradNorm, expectedBatchSize, datasetSize: train.length, seed: seed + 2 });
   const lossFn = (x: Tensor, y: Tensor): Tensor => crossEntropy(model.forward(x), y, { reduction: 'none' });
   const history: EpochInfo[] = [];
   const started = performance.now();
@@ -159,11 +164,12 @@ export async function trainDpMnist(options: DpMnistOptions = {}): Promise<{ hist
       history.push(info);
       options.onEpoch?.(info);
     }
-    return { history, trainCount: trainSplit.count, testCount: testSplit.count, sampleRate: dp.sampleRate! };
+    return { history, trainCount: train.length, testCount: test.length, sampleRate: dp.sampleRate! };
   } finally {
     dp.dispose();
     model.dispose();
-    dispose([train, test]);
+    train.dispose();
+    test.dispose();
   }
 }
 

@@ -17,7 +17,7 @@ import { Adam } from '@tessera/optim';
 import { fit } from '@tessera/train';
 import { dispose, setBackend, tensor, tidy, type Tensor } from '@tessera/tensor-core';
 import { MnistCnn } from '../mnist-cnn/main.js';
-import { loadMnist } from '../mnist-mlp/mnist.js';
+import { loadMnist } from '@tessera/datasets';
 
 /** Options of {@link explainMnist}. */
 export interface ExplainMnistOptions {
@@ -70,24 +70,24 @@ export async function explainMnist(
 ): Promise<{ accuracy: number; maxDelta: number; files: string[]; convergence: { method: IntegrationMethod; steps: number; maxDelta: number }[] }> {
   const seed = options.seed ?? 0;
   const outDir = options.outDir ?? join(import.meta.dirname, 'out');
-  const { train, test } = loadMnist(options.trainPerClass === undefined ? {} : { trainPerClass: options.trainPerClass });
-  // Pixels in [0, 1]: a black image is the natural Integrated Gradients baseline.
-  const x = tensor(train.images, [train.count, 1, 28, 28]);
-  const y = tensor(train.labels, [train.count], { dtype: 'int32' });
+  // Pixels in [0, 1] (not standardised): a black image is the natural Integrated Gradients baseline.
+  const train = await loadMnist(options.trainPerClass === undefined ? {} : { perClass: options.trainPerClass });
+  const test = await loadMnist({ split: 'test', shuffle: false }); // class by class
+  const { x, y } = train;
   const model = new MnistCnn({ channels: [16, 32], hidden: 64, dropout: 0.25, seed });
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
-  // One held-out digit per class (the held-out digits are in class order).
-  const firstOfClass = Array.from({ length: 10 }, (_, d) => test.labels.indexOf(d));
-  const images = tensor(Float32Array.from(firstOfClass.flatMap((i) => Array.from(test.images.subarray(i * 784, (i + 1) * 784)))), [10, 1, 28, 28]);
+  // One held-out digit per class: the first of each.
+  const testLabels = (await test.y.data()) as Int32Array;
+  const firstOfClass = Int32Array.from({ length: 10 }, (_, d) => testLabels.indexOf(d));
+  const images = tidy(() => test.x.indexSelect(0, tensor(firstOfClass, [10], { dtype: 'int32' })));
   const labels = Array.from({ length: 10 }, (_, d) => d);
   const made: Tensor[] = [];
   try {
     await fit(model, { data: { x, y }, epochs: options.epochs ?? 3, batchSize: 50, optimizer, loss: crossEntropy, verbose: 0, seed });
-    const testX = tensor(test.images, [test.count, 1, 28, 28]);
-    const predictions = noGrad(() => tidy(() => model.eval().forward(testX).argmax(1)));
+    const predictions = noGrad(() => tidy(() => model.eval().forward(test.x).argmax(1)));
     const predicted = await predictions.data();
-    const accuracy = test.labels.filter((label, i) => predicted[i] === label).length / test.count;
-    dispose([testX, predictions]);
+    const accuracy = testLabels.filter((label, i) => predicted[i] === label).length / test.length;
+    predictions.dispose();
 
     const sal = await saliency(model, images, { target: labels });
     const smooth = await smoothGrad(model, images, { target: labels, samples: 20, stdev: 0.15, seed, abs: true });
@@ -121,7 +121,9 @@ export async function explainMnist(
     }
     return { accuracy, maxDelta, files: [svgFile, pngFile], convergence };
   } finally {
-    dispose([x, y, images, ...made]);
+    dispose([images, ...made]);
+    train.dispose();
+    test.dispose();
     optimizer.dispose();
     model.dispose();
   }

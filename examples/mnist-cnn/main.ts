@@ -10,7 +10,8 @@ import { cpu } from '@tessera/backend-cpu';
 import { Conv2d, crossEntropy, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU } from '@tessera/layers';
 import { Adam, OneCycleLR } from '@tessera/optim';
 import { dispose, setBackend, tidy, type Tensor } from '@tessera/tensor-core';
-import { augmentedBatches, loadMnist, splitOff, toTensors, type LoadOptions } from '../mnist-mlp/mnist.js';
+import { loadMnist } from '@tessera/datasets';
+import { augmentedBatches, splitOff, toTensors } from '../mnist-mlp/augment.js';
 
 /** Sizes of {@link MnistCnn}. */
 export interface CnnOptions {
@@ -69,7 +70,11 @@ export class MnistCnn extends Module {
 }
 
 /** Options of {@link trainCnn}. */
-export interface TrainCnnOptions extends LoadOptions, CnnOptions {
+export interface TrainCnnOptions extends CnnOptions {
+  /** Use only the first this many training digits of each class (default: all, about 800). */
+  readonly trainPerClass?: number;
+  /** Use only the first this many held-out digits of each class (default: all, about 200). */
+  readonly testPerClass?: number;
   readonly epochs?: number;
   readonly batchSize?: number;
   /** Peak learning rate of the one-cycle schedule (default 3e-3). */
@@ -122,11 +127,14 @@ export async function trainCnn(options: TrainCnnOptions = {}): Promise<{ testAcc
   const seed = options.seed ?? 0;
   const epochs = options.epochs ?? 20;
   const batchSize = options.batchSize ?? 32;
-  const { train: trainSplit, test: testSplit } = loadMnist(options);
-  const [fitSplit, valSplit] = splitOff(trainSplit, 0.1);
-  const loader = augmentedBatches(fitSplit, { batchSize, layout: 'image', seed, ...(options.augment === false ? { degrees: 0, translate: 0, scale: 0 } : {}) });
-  const validation = toTensors(valSplit, 'image');
-  const test = toTensors(testSplit, 'image');
+  // @tessera/datasets' fixed split (every 5th digit of each class held out), pixels in [0, 1].
+  const perClass = (n: number | undefined) => (n === undefined ? {} : { perClass: n });
+  const trainSet = await loadMnist(perClass(options.trainPerClass));
+  const testSet = await loadMnist({ split: 'test', normalize: true, ...perClass(options.testPerClass) });
+  const [fitDigits, valDigits] = splitOff(trainSet, 0.1);
+  const loader = augmentedBatches(fitDigits, { batchSize, layout: 'image', seed, ...(options.augment === false ? { degrees: 0, translate: 0, scale: 0 } : {}) });
+  const validation = toTensors(valDigits, 'image');
+  const test = { x: testSet.x, y: testSet.y };
   const model = new MnistCnn(options);
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   const scheduler = new OneCycleLR(optimizer, { maxLr: options.maxLr ?? 3e-3, totalSteps: epochs * loader.length });
@@ -156,12 +164,13 @@ export async function trainCnn(options: TrainCnnOptions = {}): Promise<{ testAcc
       options.onEpoch?.({ epoch, loss: sum / count, valAccuracy, seconds: (performance.now() - started) / 1000 });
     }
     const testAccuracy = await accuracyOf(model, test);
-    return { testAccuracy, valAccuracy, losses, trainCount: trainSplit.count, testCount: testSplit.count };
+    return { testAccuracy, valAccuracy, losses, trainCount: trainSet.length, testCount: testSet.length };
   } finally {
     optimizer.dispose();
     model.dispose();
-    loader.dispose();
-    dispose([validation, test]);
+    dispose([validation, fitDigits, valDigits]);
+    trainSet.dispose();
+    testSet.dispose();
   }
 }
 

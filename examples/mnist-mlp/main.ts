@@ -10,10 +10,15 @@ import { crossEntropy, Linear, ReLU, Sequential } from '@tessera/layers';
 import { Adam, CosineAnnealingLR } from '@tessera/optim';
 import { dispose, setBackend } from '@tessera/tensor-core';
 import { earlyStopping, evaluate, fit, learningRateScheduler, type Callback, type History } from '@tessera/train';
-import { augmentedBatches, loadMnist, splitOff, toTensors, type LoadOptions } from './mnist.js';
+import { loadMnist } from '@tessera/datasets';
+import { augmentedBatches, splitOff, toTensors } from './augment.js';
 
 /** Options of {@link trainMlp}. */
-export interface MlpOptions extends LoadOptions {
+export interface MlpOptions {
+  /** Use only the first this many training digits of each class (default: all, about 800). */
+  readonly trainPerClass?: number;
+  /** Use only the first this many held-out digits of each class (default: all, about 200). */
+  readonly testPerClass?: number;
   /** Maximum epochs (default 30; early stopping may end sooner). */
   readonly epochs?: number;
   readonly batchSize?: number;
@@ -71,14 +76,17 @@ export function mlp(seed = 0): Sequential {
 export async function trainMlp(options: MlpOptions = {}): Promise<MlpResult> {
   const seed = options.seed ?? 0;
   const batchSize = options.batchSize ?? 32;
-  const { train: trainSplit, test: testSplit } = loadMnist(options);
+  // @tessera/datasets' fixed split (every 5th digit of each class held out), pixels in [0, 1].
+  const perClass = (n: number | undefined) => (n === undefined ? {} : { perClass: n });
+  const trainSet = await loadMnist(perClass(options.trainPerClass));
+  const testSet = await loadMnist({ split: 'test', layout: 'flat', normalize: true, ...perClass(options.testPerClass) });
   // 10% of the training digits decide early stopping; the held-out digits are only evaluated.
-  const [fitSplit, valSplit] = splitOff(trainSplit, 0.1);
+  const [fitDigits, valDigits] = splitOff(trainSet, 0.1);
   const augment = options.augment ?? true;
   const strength = augment === true ? { degrees: 8, translate: 0.08, scale: 0.08 } : augment;
-  const train = strength === false ? toTensors(fitSplit, 'flat') : augmentedBatches(fitSplit, { batchSize, layout: 'flat', seed, ...strength });
-  const validation = toTensors(valSplit, 'flat');
-  const test = toTensors(testSplit, 'flat');
+  const train = strength === false ? toTensors(fitDigits, 'flat') : augmentedBatches(fitDigits, { batchSize, layout: 'flat', seed, ...strength });
+  const validation = toTensors(valDigits, 'flat');
+  const test = { x: testSet.x, y: testSet.y };
   const model = mlp(seed);
   const epochs = options.epochs ?? 30;
   const optimizer = new Adam(model.parameters(), { lr: options.learningRate ?? 2e-3 });
@@ -101,13 +109,14 @@ export async function trainMlp(options: MlpOptions = {}): Promise<MlpResult> {
     });
     if (options.plotPath) await history.plot(options.plotPath);
     const { loss, accuracy } = await evaluate(model, test);
-    return { history, test: { loss: loss!, accuracy: accuracy! }, trainCount: trainSplit.count, testCount: testSplit.count };
+    return { history, test: { loss: loss!, accuracy: accuracy! }, trainCount: trainSet.length, testCount: testSet.length };
   } finally {
     optimizer.dispose();
     model.dispose();
-    dispose([validation, test]);
-    if ('dispose' in train) train.dispose();
-    else dispose(train);
+    dispose([validation, fitDigits, valDigits]);
+    if (!(Symbol.asyncIterator in train)) dispose(train);
+    trainSet.dispose();
+    testSet.dispose();
   }
 }
 

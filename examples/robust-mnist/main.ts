@@ -13,9 +13,9 @@ import { crossEntropy } from '@tessera/layers';
 import { Adam } from '@tessera/optim';
 import { adversarialFit, fgsm, pgd, robustAccuracy, type Attack } from '@tessera/robust';
 import { fit } from '@tessera/train';
-import { setBackend, tensor, type Tensor } from '@tessera/tensor-core';
+import { setBackend, tensor, tidy } from '@tessera/tensor-core';
 import { MnistCnn } from '../mnist-cnn/main.js';
-import { loadMnist, type MnistSplit } from '../mnist-mlp/mnist.js';
+import { loadMnist } from '@tessera/datasets';
 
 /** Options of {@link runRobustness}. */
 export interface RobustnessOptions {
@@ -55,14 +55,6 @@ export interface RobustnessRow {
   readonly seconds: number;
 }
 
-/** Pixels in [0, 1] (no standardisation: ε is in pixel units, as in the papers). */
-function imagesOf(split: MnistSplit, count = split.count): { x: Tensor; y: Tensor } {
-  return {
-    x: tensor(split.images.subarray(0, count * 784), [count, 1, 28, 28]),
-    y: tensor(split.labels.subarray(0, count), [count], { dtype: 'int32' }),
-  };
-}
-
 /**
  * Trains the two CNNs and measures them.
  *
@@ -76,17 +68,17 @@ export async function runRobustness(options: RobustnessOptions = {}): Promise<{ 
   const epsilon = options.epsilon ?? 0.3;
   const epochs = options.epochs ?? 10;
   const seed = options.seed ?? 0;
-  const { train, test } = loadMnist(options.trainPerClass === undefined ? {} : { trainPerClass: options.trainPerClass });
-  const data = imagesOf(train);
-  const evalCount = Math.min(options.evalCount ?? 500, test.count);
+  // Pixels in [0, 1] (no standardisation: ε is in pixel units, as in the papers).
+  const train = await loadMnist(options.trainPerClass === undefined ? {} : { perClass: options.trainPerClass });
+  const data = { x: train.x, y: train.y };
+  const test = await loadMnist({ split: 'test', shuffle: false });
+  const evalCount = Math.min(options.evalCount ?? 500, test.length);
   // The held-out digits are in class order: take every k-th so that all classes are represented.
-  const stride = Math.floor(test.count / evalCount);
-  const picked: MnistSplit = {
-    images: Float32Array.from({ length: evalCount * 784 }, (_, i) => test.images[Math.floor(i / 784) * stride * 784 + (i % 784)]!),
-    labels: Int32Array.from({ length: evalCount }, (_, i) => test.labels[i * stride]!),
-    count: evalCount,
-  };
-  const heldOut = imagesOf(picked);
+  const stride = Math.floor(test.length / evalCount);
+  const picked = tensor(Int32Array.from({ length: evalCount }, (_, i) => i * stride), [evalCount], { dtype: 'int32' });
+  const heldOut = tidy(() => ({ x: test.x.indexSelect(0, picked), y: test.y.indexSelect(0, picked) }));
+  picked.dispose();
+  test.dispose();
   const evalAttack: Attack = pgd({ epsilon, steps: options.evalSteps ?? 40, stepSize: 0.01, seed: seed + 100 });
   const trainSteps = options.trainSteps ?? 7;
   const trainAttackAt = (eps: number, epoch: number): Attack =>
@@ -128,9 +120,11 @@ export async function runRobustness(options: RobustnessOptions = {}): Promise<{ 
       model.dispose();
     }
   } finally {
-    for (const t of [data.x, data.y, heldOut.x, heldOut.y]) t.dispose();
+    train.dispose();
+    heldOut.x.dispose();
+    heldOut.y.dispose();
   }
-  return { rows, evalAttack: evalAttack.name, trainCount: train.count, evalCount };
+  return { rows, evalAttack: evalAttack.name, trainCount: train.length, evalCount };
 }
 
 // Run as a script (not when imported by the test).
