@@ -168,6 +168,8 @@ export async function loadOrt(): Promise<Ort> {
 
 /** openWakeWord's pipeline in onnxruntime-web: the shipped feature models and a head file. */
 export class OrtPipeline {
+  /** The embeddings a stream starts with, by seed. */
+  private readonly warmups = new Map<number, Float32Array>();
   private constructor(
     private readonly ort: Ort,
     private readonly melSession: OrtModule.InferenceSession,
@@ -221,10 +223,13 @@ export class OrtPipeline {
    * ±1000, seeded here) and, as there, the first 5 scores are reported as 0.
    */
   async stream(samples: Float32Array, seed = 0): Promise<Float32Array> {
-    const rng = new Rng(seed);
-    const warmup = Float32Array.from({ length: 4 * 16_000 }, () => rng.int(-1000, 999));
+    let initial = this.warmups.get(seed);
+    if (!initial) {
+      const rng = new Rng(seed);
+      initial = await this.embedClip(Float32Array.from({ length: 4 * 16_000 }, () => rng.int(-1000, 999)));
+      this.warmups.set(seed, initial);
+    }
     const embeddings: Float32Array[] = [];
-    const initial = await this.embedClip(warmup);
     for (let i = 0; i < initial.length / EMBEDDING_SIZE; i++) embeddings.push(initial.slice(i * EMBEDDING_SIZE, (i + 1) * EMBEDDING_SIZE));
     const melRows: Float32Array[] = Array.from({ length: WINDOW_FRAMES }, () => new Float32Array(MEL_BINS).fill(1));
     const chunks = Math.floor(samples.length / CHUNK_SAMPLES);

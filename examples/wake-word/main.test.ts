@@ -49,9 +49,13 @@ it.skipIf(espeakMissing)('trains a "hey tessera" head on the imported openWakeWo
   expect(r.exportSignature.inputShape).toEqual([1, 16, 96]);
   await shipped.release();
 
-  // openWakeWord's streaming pipeline, three ONNX models in onnxruntime-web: fires on a held-out
-  // "hey tessera", stays quiet on held-out negative audio.
-  expect(r.streaming.positiveMax).toBeGreaterThan(0.5);
+  // openWakeWord's streaming pipeline, three ONNX models in onnxruntime-web: fires on held-out
+  // "hey tessera" clips at least about as often as the batch evaluation of Tessera's features (it
+  // measured 9 of 10 against 7: its melspectrogram clamps per 80 ms step, not per clip, and the
+  // clip is padded with silence), stays quiet on held-out negative audio.
+  expect(r.streaming.positives).toBe(10);
+  expect(r.streaming.detected).toBeGreaterThanOrEqual(5);
+  expect(r.streaming.detected).toBeGreaterThanOrEqual(r.streaming.batchDetected - 2);
   expect(r.streaming.negativeMax).toBeLessThan(0.5);
   expect(memory().tensors).toBe(0);
 }, 600_000);
