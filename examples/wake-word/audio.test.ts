@@ -4,7 +4,7 @@ import wavefile from 'wavefile';
 import { Rng, SAMPLE_RATE, checkVoices, decodeWavTo16k, encodeWav, noise, speak, toPcm16, trimSilence } from './audio.js';
 import { HELD_OUT_ACCENTS, HELD_OUT_VARIANTS, NEGATIVE_ONLY_ACCENTS, TRAIN_ACCENTS, TRAIN_VARIANTS, WAKE_PHRASE, makePlan, planVoices, wakeVoices } from './data.js';
 import { embeddingCount, headWindows, melFrames, melWindows } from './features.js';
-import { acceptsOf } from './main.js';
+import { acceptsOf, runWakeWord } from './main.js';
 
 /** A 16-bit mono WAV at `rate` of a sine of `hz`. */
 function sineWav(hz: number, rate: number, seconds: number, amplitude = 10_000): Uint8Array {
@@ -179,5 +179,11 @@ describe('windows of the feature pipeline', () => {
     expect(acceptsOf(s, 0.5, 3)).toEqual([1, 6]);
     expect(acceptsOf(s, 0.85, 3)).toEqual([2]);
     expect(acceptsOf(new Float32Array(4), 0.5, 3)).toEqual([]);
+  });
+});
+
+describe('runWakeWord', () => {
+  it('rejects an unknown option before doing any work', async () => {
+    await expect(runWakeWord({ quik: true } as never)).rejects.toMatchObject({ code: 'UNKNOWN_OPTION' });
   });
 });

@@ -29,7 +29,7 @@ import { fit, predict } from '@tessera/train';
 import { exportOnnx } from '@tessera/transfer-learning';
 import { SAMPLE_RATE, checkVoices, encodeWav, espeakVersion } from './audio.js';
 import { HELD_OUT_CONFUSABLES, makePlan, planVoices, renderPlan, wakeVoices, type DataPlan, type DataSizes, type RenderedClip } from './data.js';
-import { CHUNK_SAMPLES, EMBEDDING_SIZE, HEAD_FRAMES, OrtPipeline, TesseraFeatures, headWindows, loadOrt, melFrames, melWindows, openWakeWordModel } from './features.js';
+import { EMBEDDING_SIZE, HEAD_FRAMES, MEL_BINS, OrtPipeline, WINDOW_FRAMES, TesseraFeatures, headWindows, loadOrt, melFrames, melWindows, openWakeWordModel } from './features.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -350,8 +350,8 @@ export async function runWakeWord(options: WakeWordOptions = {}): Promise<WakeWo
 
 /** Tessera's embeddings of packed mel windows (no cache). */
 async function embedWindows(features: TesseraFeatures, windows: Float32Array): Promise<Float32Array> {
-  const n = windows.length / (76 * 32);
-  const input = tensor(windows, [n, 76, 32, 1]);
+  const n = windows.length / (WINDOW_FRAMES * MEL_BINS);
+  const input = tensor(windows, [n, WINDOW_FRAMES, MEL_BINS, 1]);
   const out = features.embedding.forward(input) as Tensor;
   const values = Float32Array.from((await out.data()) as Float32Array);
   input.dispose();
