@@ -255,6 +255,22 @@ export class Checks {
     return false;
   }
 
+  /** That two tensors have the same shape, naming both (`input.shape=[2,3], target.shape=[3]`). */
+  sameShape(names: readonly [string, string], a: Tensor, b: Tensor): boolean {
+    if (a.rank === b.rank && a.shape.every((d, i) => d === b.shape[i])) return true;
+    const [na, nb] = names;
+    this.fail('SHAPE_MISMATCH', `${na} and ${nb} must have the same shape: ${na}.shape=${fmtShape(a.shape)}, ${nb}.shape=${fmtShape(b.shape)}`, nb);
+    return false;
+  }
+
+  /** That `t` broadcasts to `shape` (the shape of `target`) without growing it: a per-element weight. */
+  broadcastsTo(name: string, t: Tensor, shape: readonly number[], target = 'input'): boolean {
+    const offset = shape.length - t.rank;
+    if (offset >= 0 && t.shape.every((d, i) => d === 1 || d === shape[offset + i])) return true;
+    this.fail('SHAPE_MISMATCH', `${name}.shape=${fmtShape(t.shape)} must broadcast to ${target}.shape=${fmtShape(shape)}`, name);
+    return false;
+  }
+
   /**
    * Throws every recorded failure as one `TensorError` (the first failure's code; the message lists
    * all of them; `details` holds each one); returns when all checks passed.
@@ -336,6 +352,10 @@ export const check = {
   shape: (op: string, name: string, t: Tensor, pattern: readonly (number | null)[], layout?: string): void => void single(op, (c) => c.shape(name, t, pattern, layout)),
   /** The rank of a tensor. */
   rank: (op: string, name: string, t: Tensor, ranks: readonly number[], layout: string): void => void single(op, (c) => c.rank(name, t, ranks, layout)),
+  /** That two tensors have the same shape. */
+  sameShape: (op: string, names: readonly [string, string], a: Tensor, b: Tensor): void => void single(op, (c) => c.sameShape(names, a, b)),
+  /** That a tensor broadcasts to a shape without growing it. */
+  broadcastsTo: (op: string, name: string, t: Tensor, shape: readonly number[], target = 'input'): void => void single(op, (c) => c.broadcastsTo(name, t, shape, target)),
   /** The size of one axis of a tensor. */
   dim: (op: string, name: string, t: Tensor, axis: number, expected: number, what: string): void => void single(op, (c) => c.dim(name, t, axis, expected, what)),
 } as const;
