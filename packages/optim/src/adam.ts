@@ -1,7 +1,6 @@
 /** Adam and AdamW (with AMSGrad). */
-import { checkOptions, adamStep, type Tensor, type Variable } from '@tessera/tensor-core';
-import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
-import { checkBetas, checkBoolean, checkNumber } from './validate.js';
+import { check, checkOptions, adamStep, type Checks, type Tensor, type Variable } from '@tessera/tensor-core';
+import { Optimizer, checkBetas, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 /**
  * Hyperparameters of {@link Adam} and {@link AdamW} (PyTorch's names in camelCase).
@@ -29,13 +28,13 @@ export interface AdamOptions {
 const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
 const BUFFERS: readonly string[] = ['expAvg', 'expAvgSq', 'maxExpAvgSq'];
 
-function validate(name: string, o: AdamOptions, where: string): void {
-  checkNumber(name, where, 'lr', o.lr, 0);
-  checkBetas(name, where, o.betas);
-  checkNumber(name, where, 'eps', o.eps, 0, true);
-  checkNumber(name, where, 'weightDecay', o.weightDecay, 0);
-  checkBoolean(name, where, 'amsgrad', o.amsgrad);
-  checkBoolean(name, where, 'maximize', o.maximize);
+function validate(checks: Checks, o: AdamOptions): void {
+  checks.number('lr', o.lr, { min: 0 });
+  checkBetas(checks, o.betas);
+  checks.number('eps', o.eps, { min: 0, minExclusive: true });
+  checks.number('weightDecay', o.weightDecay, { min: 0 });
+  checks.boolean('amsgrad', o.amsgrad);
+  checks.boolean('maximize', o.maximize);
 }
 
 /**
@@ -100,7 +99,9 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected validateOptions(o: AdamOptions, where: string): void {
-    validate('Adam', o, where);
+    const checks = check.all(this.name, where);
+    validate(checks, o);
+    checks.done();
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
@@ -128,7 +129,9 @@ export class AdamW extends Optimizer<AdamOptions> {
   }
 
   protected validateOptions(o: AdamOptions, where: string): void {
-    validate('AdamW', o, where);
+    const checks = check.all(this.name, where);
+    validate(checks, o);
+    checks.done();
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {

@@ -1,6 +1,5 @@
 /** Gradient clipping: clipGradNorm and clipGradValue. */
-import { checkOptions, Tensor, TensorError, clamp, div, isFloat, scalar, stack, tidy } from '@tessera/tensor-core';
-import { checkNumber, describeTensor, describeValue } from './validate.js';
+import { describeTensor, describe, check, checkOptions, Tensor, TensorError, clamp, div, isFloat, scalar, stack, tidy } from '@tessera/tensor-core';
 
 /**
  * Options of {@link clipGradNorm}.
@@ -34,9 +33,9 @@ export interface ClipGradNormResult {
 }
 
 function checkGrads(op: string, grads: ReadonlyMap<Tensor, Tensor>): void {
-  if (!(grads instanceof Map)) throw new TensorError('INVALID_ARGUMENT', op, `grads must be a Map from parameter to gradient, got ${describeValue(grads)}`);
+  if (!(grads instanceof Map)) throw new TensorError('INVALID_ARGUMENT', op, `grads must be a Map from parameter to gradient, got ${describe(grads)}`);
   for (const [key, g] of grads) {
-    if (!(g instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${describeValue(key)} must be a Tensor, got ${describeValue(g)}`);
+    if (!(g instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${describe(key)} must be a Tensor, got ${describe(g)}`);
     if (g.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `the gradient ${describeTensor(g)} was disposed`);
     if (!isFloat(g.dtype)) throw new TensorError('DTYPE_MISMATCH', op, `gradients must be float tensors, got ${describeTensor(g)}`);
   }
@@ -72,10 +71,10 @@ function pNorm(x: Tensor, p: number): Tensor {
 export function clipGradNorm(grads: ReadonlyMap<Tensor, Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): ClipGradNormResult {
   const op = 'clipGradNorm';
   checkOptions(op, options, ['normType']);
-  checkNumber(op, 'arguments', 'maxNorm', maxNorm, 0);
+  check.number(op, 'maxNorm', maxNorm, { min: 0 });
   const normType = options.normType ?? 2;
   if (typeof normType !== 'number' || !(normType > 0)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `normType must be a positive number or Infinity, got ${describeValue(normType)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `normType must be a positive number or Infinity, got ${describe(normType)}`);
   }
   checkGrads(op, grads);
   if (grads.size === 0) return { grads: new Map(), totalNorm: scalar(0) };
@@ -107,7 +106,7 @@ export function clipGradNorm(grads: ReadonlyMap<Tensor, Tensor>, maxNorm: number
  */
 export function clipGradValue(grads: ReadonlyMap<Tensor, Tensor>, clipValue: number): Map<Tensor, Tensor> {
   const op = 'clipGradValue';
-  checkNumber(op, 'arguments', 'clipValue', clipValue, 0);
+  check.number(op, 'clipValue', clipValue, { min: 0 });
   checkGrads(op, grads);
   const clipped = new Map<Tensor, Tensor>();
   for (const [key, g] of grads) clipped.set(key, clamp(g, -clipValue, clipValue));

@@ -3,6 +3,9 @@
  * dicts and moving state between backends. Each optimizer adds one update rule.
  */
 import {
+  type Checks,
+  describeTensor,
+  describe,
   checkOptions,
   Tensor,
   TensorError,
@@ -14,7 +17,6 @@ import {
   variable,
   type Backend,
 } from '@tessera/tensor-core';
-import { describeTensor, describeValue } from './validate.js';
 
 /**
  * Hyperparameters every optimizer has.
@@ -152,7 +154,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
     this.validateOptions(defaults, 'defaults');
     this.defaults = Object.freeze({ ...defaults });
     if (!Array.isArray(params)) {
-      throw new TensorError('INVALID_ARGUMENT', name, `params must be an array of Variables or of parameter groups, got ${describeValue(params)}`);
+      throw new TensorError('INVALID_ARGUMENT', name, `params must be an array of Variables or of parameter groups, got ${describe(params)}`);
     }
     if (params.length === 0) {
       throw new TensorError('INVALID_ARGUMENT', name, 'optimizer got an empty parameter list');
@@ -179,10 +181,10 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
     this.#assertUsable('addParamGroup');
     const where = `param group ${this.paramGroups.length}`;
     if (group === null || typeof group !== 'object' || Array.isArray(group) || group instanceof Tensor) {
-      throw new TensorError('INVALID_ARGUMENT', this.name, `${where} must be an object { params, ...options } or the params must all be Variables, got ${describeValue(group)}`);
+      throw new TensorError('INVALID_ARGUMENT', this.name, `${where} must be an object { params, ...options } or the params must all be Variables, got ${describe(group)}`);
     }
     if (!Array.isArray(group.params)) {
-      throw new TensorError('INVALID_ARGUMENT', this.name, `${where}: params must be an array of Variables, got ${describeValue(group.params)}`);
+      throw new TensorError('INVALID_ARGUMENT', this.name, `${where}: params must be an array of Variables, got ${describe(group.params)}`);
     }
     if (group.params.length === 0) {
       throw new TensorError('INVALID_ARGUMENT', this.name, `${where} has an empty parameter list`);
@@ -194,7 +196,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
         throw new TensorError(
           'INVALID_ARGUMENT',
           this.name,
-          `${where}: params[${i}] must be a Variable (create parameters with variable(), or use Module.parameters()), got ${p instanceof Tensor ? describeTensor(p) : describeValue(p)}`,
+          `${where}: params[${i}] must be a Variable (create parameters with variable(), or use Module.parameters()), got ${p instanceof Tensor ? describeTensor(p) : describe(p)}`,
         );
       }
       if (p.isDisposed) {
@@ -236,7 +238,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
     this.#assertUsable('step');
     checkOptions(`${this.name}.step`, options, ['allowUnknown']);
     if (!(grads instanceof Map)) {
-      throw new TensorError('INVALID_ARGUMENT', `${this.name}.step`, `grads must be a Map from parameter to gradient (as backward() returns), got ${describeValue(grads)}`);
+      throw new TensorError('INVALID_ARGUMENT', `${this.name}.step`, `grads must be a Map from parameter to gradient (as backward() returns), got ${describe(grads)}`);
     }
     this.paramGroups.forEach((g, i) => this.validateOptions(g, `param group ${i}`));
     if (!options.allowUnknown) {
@@ -245,7 +247,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
           throw new TensorError(
             'INVALID_ARGUMENT',
             `${this.name}.step`,
-            `got a gradient for ${key instanceof Tensor ? describeTensor(key) : describeValue(key)}, which is not a parameter of this optimizer (pass { allowUnknown: true } to ignore gradients of frozen tensors)`,
+            `got a gradient for ${key instanceof Tensor ? describeTensor(key) : describe(key)}, which is not a parameter of this optimizer (pass { allowUnknown: true } to ignore gradients of frozen tensors)`,
           );
         }
       }
@@ -399,7 +401,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
       }
       const { step, ...buffers } = entry;
       if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) {
-        throw new TensorError('INVALID_ARGUMENT', op, `state[${key}].step must be a non-negative integer, got ${describeValue(step)}`);
+        throw new TensorError('INVALID_ARGUMENT', op, `state[${key}].step must be a non-negative integer, got ${describe(step)}`);
       }
       const list: Array<[string, Tensor]> = [];
       for (const [name, value] of Object.entries(buffers)) {
@@ -407,7 +409,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
           throw new TensorError('INVALID_ARGUMENT', op, `state[${key}] has an unknown buffer '${name}' (${this.name} keeps ${this.bufferNames.join(', ')})`);
         }
         if (!(value instanceof Tensor)) {
-          throw new TensorError('INVALID_ARGUMENT', op, `state[${key}].${name} must be a Tensor, got ${describeValue(value)}`);
+          throw new TensorError('INVALID_ARGUMENT', op, `state[${key}].${name} must be a Tensor, got ${describe(value)}`);
         }
         if (value.isDisposed) {
           throw new TensorError('TENSOR_DISPOSED', op, `state[${key}].${name} (${describeTensor(value)}) was disposed`);
@@ -490,7 +492,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
   #checkGradient(param: Variable, grad: Tensor): void {
     const op = `${this.name}.step`;
     if (!(grad instanceof Tensor)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${describeTensor(param)} must be a Tensor, got ${describeValue(grad)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${describeTensor(param)} must be a Tensor, got ${describe(grad)}`);
     }
     if (param.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `parameter ${describeTensor(param)} was disposed`);
     if (grad.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `the gradient (${describeTensor(grad)}) of parameter ${describeTensor(param)} was disposed`);
@@ -510,4 +512,14 @@ function withoutUndefined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+/** @internal Records into `checks` unless `value` is a pair `[beta1, beta2]` of numbers in `[0, 1)` (Adam, AdamW, Lion). */
+export function checkBetas(checks: Checks, value: unknown): void {
+  if (!Array.isArray(value) || value.length !== 2) {
+    checks.fail('INVALID_ARGUMENT', `betas must be a pair [beta1, beta2], got ${describe(value)}`, 'betas', value);
+    return;
+  }
+  checks.number('betas[0]', value[0], { min: 0, max: 1, maxExclusive: true });
+  checks.number('betas[1]', value[1], { min: 0, max: 1, maxExclusive: true });
 }

@@ -103,8 +103,15 @@ function numericStandIn(b: Bounds): number {
 export class Checks {
   private readonly list: TensorErrorDetail[] = [];
 
-  /** @param op The public function or class, for the message (`'Conv2d'`, `'fit'`). */
-  constructor(readonly op: string) {}
+  /**
+   * @param op The public function or class, for the message (`'Conv2d'`, `'fit'`).
+   * @param context Where the checked values come from, prefixed to each message
+   *   (`'param group 1'` gives `SGD: param group 1: lr must be …`).
+   */
+  constructor(
+    readonly op: string,
+    readonly context?: string,
+  ) {}
 
   /** Whether every check so far passed. */
   get ok(): boolean {
@@ -118,7 +125,7 @@ export class Checks {
 
   /** Records a failure a caller checked itself (a relation between arguments, a custom rule). */
   fail(code: TensorErrorCode, message: string, name?: string, value?: unknown): void {
-    this.list.push({ code, message, ...(name === undefined ? {} : { name }), ...(value === undefined ? {} : { value }) });
+    this.list.push({ code, message: this.context === undefined ? message : `${this.context}: ${message}`, ...(name === undefined ? {} : { name }), ...(value === undefined ? {} : { value }) });
   }
 
   /**
@@ -318,8 +325,8 @@ function single<R>(op: string, run: (c: Checks) => R): R {
  * ```
  */
 export const check = {
-  /** A {@link Checks} collector for the arguments of `op`; call `done()` after the last check. */
-  all: (op: string): Checks => new Checks(op),
+  /** A {@link Checks} collector for the arguments of `op` (messages prefixed with `context`, if given); call `done()` after the last check. */
+  all: (op: string, context?: string): Checks => new Checks(op, context),
   /** An options object: see {@link Checks.options}. */
   options: <T extends object>(op: string, options: T | undefined, validKeys: readonly string[], settings: { what?: string; required?: boolean } = {}): Partial<T> =>
     single(op, (c) => c.options(options, validKeys, settings)),
