@@ -9,9 +9,8 @@
  */
 import { backward, noGrad } from '@tessera/autograd';
 import { Module, type AnyModule } from '@tessera/layers';
-import { Tensor, TensorError, fmtShape, keep, resize, tidy } from '@tessera/tensor-core';
+import { describe, check, Tensor, TensorError, fmtShape, keep, resize, tidy } from '@tessera/tensor-core';
 import { byChunks, inEvalMode, requireModel, resolveTargets, rows, targetScore, type ExplainableModel, type Target } from './model.js';
-import { boolean, checkOptions, describe, integer, requireInputs } from './validate.js';
 
 /** Options of {@link gradCam}. */
 export interface GradCamOptions {
@@ -111,13 +110,16 @@ function withCapturedOutput<T>(op: string, layer: AnyModule, fn: () => T): { res
 export async function gradCam(model: ExplainableModel, inputs: Tensor, options: GradCamOptions): Promise<Tensor> {
   const op = 'gradCam';
   requireModel(op, model);
-  checkOptions(op, options, KEYS);
-  const x = requireInputs(op, inputs);
+  const checks = check.all(op);
+  checks.options(options, KEYS, { required: true });
+  const batch = checks.floatBatch('inputs', inputs, '; only float inputs can be differentiated');
+  const relu = checks.boolean('relu', options?.relu ?? true);
+  const upsample = checks.boolean('upsample', options?.upsample ?? batch?.rank === 4);
+  const batchSize = checks.int('batchSize', options?.batchSize ?? 32, { min: 1 });
+  checks.done();
+  const x = batch!;
   const layer = findLayer(op, model, options.layer);
-  const relu = boolean(op, 'relu', options.relu ?? true);
-  const upsample = boolean(op, 'upsample', options.upsample ?? x.rank === 4);
   if (upsample && x.rank !== 4) throw new TensorError('SHAPE_MISMATCH', op, `upsample needs image inputs [N, C, H, W], got shape ${fmtShape(x.shape)}; pass upsample: false`);
-  const batchSize = integer(op, 'batchSize', options.batchSize ?? 32, 1);
   const targets = await resolveTargets(op, options.target, x.shape[0]!);
   return inEvalMode(model, () =>
     byChunks(x.shape[0]!, batchSize, (start, end) => {

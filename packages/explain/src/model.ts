@@ -5,8 +5,7 @@
 import { grad, noGrad } from '@tessera/autograd';
 import type { Layer } from '@tessera/layers';
 import { Module } from '@tessera/layers';
-import { Tensor, TensorError, concat, fmtShape, oneHot, tensor, tidy } from '@tessera/tensor-core';
-import { describe, integer } from './validate.js';
+import { type Checks, describe, check, Tensor, TensorError, concat, fmtShape, oneHot, tensor, tidy } from '@tessera/tensor-core';
 
 /**
  * The class to explain: one index for every example, one index per example, or an int32 tensor
@@ -43,7 +42,7 @@ export function requireModel(op: string, model: unknown): ExplainableModel {
 export async function resolveTargets(op: string, target: unknown, n: number): Promise<Int32Array | undefined> {
   if (target === undefined) return undefined;
   if (typeof target === 'number') {
-    integer(op, 'target', target, 0);
+    check.int(op, 'target', target, { min: 0 });
     return new Int32Array(n).fill(target);
   }
   let values: ArrayLike<number>;
@@ -55,7 +54,7 @@ export async function resolveTargets(op: string, target: unknown, n: number): Pr
     values = (await target.data()) as Int32Array;
   } else if (Array.isArray(target)) {
     values = target as number[];
-    (target as unknown[]).forEach((t, i) => integer(op, `target[${i}]`, t, 0));
+    (target as unknown[]).forEach((t, i) => check.int(op, `target[${i}]`, t, { min: 0 }));
   } else {
     throw new TensorError('INVALID_ARGUMENT', op, `target must be a class index, an array of indices or an int32 tensor, got ${describe(target)}`);
   }

@@ -11,9 +11,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TensorError } from '@tessera/tensor-core';
+import { describe, TensorError } from '@tessera/tensor-core';
 import { svgGrid, type RgbaImage, type SvgGridOptions } from './picture.js';
-import { describe } from './validate.js';
 
 type PngModule = typeof import('pngjs');
 

@@ -86,15 +86,15 @@ export class ReduceLROnPlateau {
     this.optimizer = optimizer;
     const checks = check.all(op);
     checks.options(options, optionKeys<ReduceLROnPlateauOptions>({ mode: true, factor: true, patience: true, threshold: true, thresholdMode: true, cooldown: true, minLr: true, eps: true }));
-    this.mode = checks.oneOf('mode', options.mode ?? 'min', ['min', 'max'] as const);
-    this.factor = checks.number('factor', options.factor ?? 0.1, { min: 0 });
+    this.mode = checks.oneOf('mode', options?.mode ?? 'min', ['min', 'max'] as const);
+    this.factor = checks.number('factor', options?.factor ?? 0.1, { min: 0 });
     if (this.factor >= 1) checks.fail('INVALID_ARGUMENT', `factor must be < 1, got ${this.factor}`, 'factor', this.factor);
-    this.patience = checks.int('patience', options.patience ?? 10, { min: 0 });
-    this.threshold = checks.number('threshold', options.threshold ?? 1e-4, { min: 0 });
-    this.thresholdMode = checks.oneOf('thresholdMode', options.thresholdMode ?? 'rel', ['rel', 'abs'] as const);
-    this.cooldown = checks.int('cooldown', options.cooldown ?? 0, { min: 0 });
-    this.eps = checks.number('eps', options.eps ?? 1e-8, { min: 0 });
-    const minLr = options.minLr ?? 0;
+    this.patience = checks.int('patience', options?.patience ?? 10, { min: 0 });
+    this.threshold = checks.number('threshold', options?.threshold ?? 1e-4, { min: 0 });
+    this.thresholdMode = checks.oneOf('thresholdMode', options?.thresholdMode ?? 'rel', ['rel', 'abs'] as const);
+    this.cooldown = checks.int('cooldown', options?.cooldown ?? 0, { min: 0 });
+    this.eps = checks.number('eps', options?.eps ?? 1e-8, { min: 0 });
+    const minLr = options?.minLr ?? 0;
     const n = this.groups.length;
     if (Array.isArray(minLr)) {
       if (minLr.length !== n) checks.fail('INVALID_ARGUMENT', `minLr has ${minLr.length} values, the optimizer has ${n} parameter groups`, 'minLr', minLr);

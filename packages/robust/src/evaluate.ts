@@ -1,8 +1,7 @@
 /** `robustAccuracy`: clean and adversarial accuracy of a classifier. */
 import { noGrad } from '@tessera/autograd';
-import { Tensor, TensorError, concat, fmtShape, tidy } from '@tessera/tensor-core';
+import { describe, check, Tensor, TensorError, concat, fmtShape, tidy } from '@tessera/tensor-core';
 import type { Attack, AttackableModel } from './attacks.js';
-import { checkOptions, describe, integer } from './validate.js';
 import { Module } from '@tessera/layers';
 
 /**
@@ -108,9 +107,11 @@ export async function robustAccuracy(model: AttackableModel, data: LabelledData,
   if (typeof attack !== 'object' || attack === null || typeof (attack as Attack).generate !== 'function') {
     throw new TensorError('INVALID_ARGUMENT', op, `attack must be an Attack (fgsm(...), pgd(...)), got ${describe(attack)}`);
   }
-  checkOptions(op, options, ['batchSize', 'limit']);
-  const batchSize = integer(op, 'batchSize', options.batchSize ?? 128, 1);
-  const limit = options.limit === undefined ? Infinity : integer(op, 'limit', options.limit, 1);
+  const checks = check.all(op);
+  checks.options(options, ['batchSize', 'limit'], { required: true });
+  const batchSize = checks.int('batchSize', options?.batchSize ?? 128, { min: 1 });
+  checks.done();
+  const limit = options.limit === undefined ? Infinity : check.int(op, 'limit', options.limit, { min: 1 });
   const modules = model.modules();
   const modes = modules.map((m) => m.training);
   model.eval();

@@ -5,12 +5,11 @@
  * FGSM with a random start). `fit` reads the batches one at a time, so each attack sees the
  * weights of the previous step; no change to `fit` is needed.
  */
-import { concat, gather, tensor, TensorError, tidy, type Tensor } from '@tessera/tensor-core';
+import { describe, check, concat, gather, tensor, TensorError, tidy, type Tensor } from '@tessera/tensor-core';
 import { fit, permutation, type FitOptions, type History } from '@tessera/train';
 import { Module } from '@tessera/layers';
 import type { Attack, AttackableModel } from './attacks.js';
 import { unpack, type LabelledData } from './evaluate.js';
-import { boolean, checkOptions, describe, integer, oneOf } from './validate.js';
 
 /** Options of {@link adversarialData}. */
 export interface AdversarialDataOptions {
@@ -60,11 +59,13 @@ export function adversarialData(model: AttackableModel, data: LabelledData, atta
   if (typeof attack !== 'object' || attack === null || typeof (attack as Attack).generate !== 'function') {
     throw new TensorError('INVALID_ARGUMENT', op, `attack must be an Attack (fgsm(...), pgd(...)), got ${describe(attack)}`);
   }
-  checkOptions(op, options, DATA_KEYS);
-  const batchSize = integer(op, 'batchSize', options.batchSize ?? 32, 1);
-  const shuffle = boolean(op, 'shuffle', options.shuffle ?? true);
-  const seed = integer(op, 'seed', options.seed ?? 0, 0, 2 ** 32 - 1);
-  const attackMode = oneOf(op, 'attackMode', options.attackMode ?? 'eval', ['eval', 'train'] as const);
+  const checks = check.all(op);
+  checks.options(options, DATA_KEYS, { required: true });
+  const batchSize = checks.int('batchSize', options?.batchSize ?? 32, { min: 1 });
+  const shuffle = checks.boolean('shuffle', options?.shuffle ?? true);
+  const seed = checks.int('seed', options?.seed ?? 0, { min: 0, max: 2 ** 32 - 1 });
+  const attackMode = checks.oneOf('attackMode', options?.attackMode ?? 'eval', ['eval', 'train'] as const);
+  checks.done();
   const fraction = options.fraction ?? 1;
   if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) throw new TensorError('INVALID_ARGUMENT', op, `fraction must be a number in (0, 1], got ${describe(fraction)}`);
   const pair = typeof data === 'object' && data !== null && 'x' in data && 'y' in data ? (data as { x: Tensor; y: Tensor }) : undefined;

@@ -262,6 +262,21 @@ export class Checks {
     return false;
   }
 
+  /**
+   * A live float tensor holding a batch: the batch axis first, at least one example and at least
+   * one more axis (the inputs of attribution methods, attacks, per-sample gradients). `hint` ends
+   * the dtype message (`'; only float inputs can be differentiated'`).
+   */
+  floatBatch(name: string, value: unknown, hint = ''): Tensor | undefined {
+    const t = this.tensor(name, value, 'a Tensor with the batch axis first');
+    if (t === undefined || !this.dtype(name, t, 'float', hint)) return undefined;
+    if (t.rank < 2 || t.shape[0] === 0) {
+      this.fail('SHAPE_MISMATCH', `${name} must have a batch axis first and at least one feature axis, with at least one example, got shape ${fmtShape(t.shape)}`, name);
+      return undefined;
+    }
+    return t;
+  }
+
   /** That two tensors have the same shape, naming both (`input.shape=[2,3], target.shape=[3]`). */
   sameShape(names: readonly [string, string], a: Tensor, b: Tensor): boolean {
     if (a.rank === b.rank && a.shape.every((d, i) => d === b.shape[i])) return true;
@@ -359,6 +374,8 @@ export const check = {
   shape: (op: string, name: string, t: Tensor, pattern: readonly (number | null)[], layout?: string): void => void single(op, (c) => c.shape(name, t, pattern, layout)),
   /** The rank of a tensor. */
   rank: (op: string, name: string, t: Tensor, ranks: readonly number[], layout: string): void => void single(op, (c) => c.rank(name, t, ranks, layout)),
+  /** A live float tensor holding a batch (batch axis first, at least one example and one more axis). */
+  floatBatch: (op: string, name: string, value: unknown, hint = ''): Tensor => single(op, (c) => c.floatBatch(name, value, hint)) as Tensor,
   /** That two tensors have the same shape. */
   sameShape: (op: string, names: readonly [string, string], a: Tensor, b: Tensor): void => void single(op, (c) => c.sameShape(names, a, b)),
   /** That a tensor broadcasts to a shape without growing it. */
