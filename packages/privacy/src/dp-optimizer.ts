@@ -8,10 +8,9 @@
  */
 import { noGrad } from '@tessera/autograd';
 import type { Optimizer, BaseOptimizerOptions } from '@tessera/optim';
-import { Tensor, TensorError, dispose, fmtShape, hash32, matmul, randn, tidy, type Variable } from '@tessera/tensor-core';
+import { describe, check, Tensor, TensorError, dispose, fmtShape, hash32, matmul, randn, tidy, type Variable } from '@tessera/tensor-core';
 import { RdpAccountant, type GetEpsilonOptions } from './accountant.js';
 import type { PerSampleGradients } from './per-sample-grads.js';
-import { checkInteger, checkNumber, describeValue, requireOptions } from './validate.js';
 
 /** Options of {@link DPOptimizer}. */
 export interface DPOptimizerOptions {
@@ -80,23 +79,25 @@ export class DPOptimizer<O extends BaseOptimizerOptions = BaseOptimizerOptions> 
   constructor(optimizer: Optimizer<O>, options: DPOptimizerOptions) {
     const op = 'DPOptimizer';
     if (optimizer === null || typeof optimizer !== 'object' || typeof (optimizer as { step?: unknown }).step !== 'function' || !Array.isArray((optimizer as { paramGroups?: unknown }).paramGroups)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `expected an optimizer from @tessera/optim (new SGD(...)), got ${describeValue(optimizer)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `expected an optimizer from @tessera/optim (new SGD(...)), got ${describe(optimizer)}`);
     }
     if (options === undefined) throw new TensorError('INVALID_ARGUMENT', op, 'options { noiseMultiplier, maxGradNorm, expectedBatchSize, seed } are required');
-    const o = requireOptions(op, options, ['noiseMultiplier', 'maxGradNorm', 'expectedBatchSize', 'seed', 'datasetSize', 'accountant']);
+    const checks = check.all(op);
+    const o = checks.options(options, ['noiseMultiplier', 'maxGradNorm', 'expectedBatchSize', 'seed', 'datasetSize', 'accountant']);
     this.optimizer = optimizer;
-    this.noiseMultiplier = checkNumber(op, 'noiseMultiplier', o.noiseMultiplier, { min: 0 });
-    this.maxGradNorm = checkNumber(op, 'maxGradNorm', o.maxGradNorm, { min: 0, minExclusive: true });
-    this.expectedBatchSize = checkInteger(op, 'expectedBatchSize', o.expectedBatchSize, 1);
-    this.seed = checkInteger(op, 'seed', o.seed, 0);
+    this.noiseMultiplier = checks.number('noiseMultiplier', o.noiseMultiplier, { min: 0 });
+    this.maxGradNorm = checks.number('maxGradNorm', o.maxGradNorm, { min: 0, minExclusive: true });
+    this.expectedBatchSize = checks.int('expectedBatchSize', o.expectedBatchSize, { min: 1 });
+    this.seed = checks.int('seed', o.seed, { min: 0 });
+    checks.done();
     if (this.seed >= 2 ** 32) throw new TensorError('INVALID_ARGUMENT', op, `seed must be an integer in [0, 2^32), got ${this.seed}`);
     if (o.datasetSize !== undefined) {
-      const n = checkInteger(op, 'datasetSize', o.datasetSize, 1);
+      const n = check.int(op, 'datasetSize', o.datasetSize, { min: 1 });
       if (n < this.expectedBatchSize) throw new TensorError('INVALID_ARGUMENT', op, `datasetSize (${n}) must be at least expectedBatchSize (${this.expectedBatchSize})`);
       this.sampleRate = this.expectedBatchSize / n;
     }
     if (o.accountant !== undefined && !(o.accountant instanceof RdpAccountant)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `accountant must be an RdpAccountant, got ${describeValue(o.accountant)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `accountant must be an RdpAccountant, got ${describe(o.accountant)}`);
     }
     if (o.accountant !== undefined && this.sampleRate === undefined) {
       throw new TensorError('INVALID_ARGUMENT', op, 'an accountant needs datasetSize (the sampling rate is expectedBatchSize / datasetSize)');
@@ -129,7 +130,7 @@ export class DPOptimizer<O extends BaseOptimizerOptions = BaseOptimizerOptions> 
     const op = 'DPOptimizer.step';
     const candidate: unknown = perSample === null ? null : perSample instanceof Map ? perSample : (perSample as PerSampleGradients | undefined)?.grads;
     if (candidate !== null && !(candidate instanceof Map)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `expected per-sample gradients (a Map or perSampleGradients' result) or null for an empty batch, got ${describeValue(perSample)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `expected per-sample gradients (a Map or perSampleGradients' result) or null for an empty batch, got ${describe(perSample)}`);
     }
     const map = candidate as ReadonlyMap<Tensor, Tensor> | null;
     const params = this.#params();
@@ -167,7 +168,7 @@ export class DPOptimizer<O extends BaseOptimizerOptions = BaseOptimizerOptions> 
   #check(op: string, map: ReadonlyMap<Tensor, Tensor>, params: Variable[]): number {
     const known = new Set<Tensor>(params);
     for (const key of map.keys()) {
-      if (!known.has(key)) throw new TensorError('INVALID_ARGUMENT', op, `a per-sample gradient is keyed by ${describeValue(key)}, which is not a trainable parameter of the wrapped optimizer`);
+      if (!known.has(key)) throw new TensorError('INVALID_ARGUMENT', op, `a per-sample gradient is keyed by ${describe(key)}, which is not a trainable parameter of the wrapped optimizer`);
     }
     let batchSize: number | undefined;
     let first = '';
@@ -176,7 +177,7 @@ export class DPOptimizer<O extends BaseOptimizerOptions = BaseOptimizerOptions> 
       const name = (p as Variable & { name?: string }).name;
       const label = `parameter ${name ? `'${name}' ` : ''}(shape ${fmtShape(p.shape)})`;
       if (g === undefined) throw new TensorError('INVALID_ARGUMENT', op, `${label} has no per-sample gradient; every trained parameter must be clipped`);
-      if (!(g instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${label} must be a Tensor, got ${describeValue(g)}`);
+      if (!(g instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${label} must be a Tensor, got ${describe(g)}`);
       if (g.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `the per-sample gradient of ${label} (tensor id=${g.id}) was disposed`);
       if (g.rank !== p.rank + 1 || g.shape.slice(1).some((d, i) => d !== p.shape[i])) {
         throw new TensorError('SHAPE_MISMATCH', op, `the per-sample gradient of ${label} must be [B, ${p.shape.join(', ')}], got ${fmtShape(g.shape)}`);
