@@ -342,6 +342,19 @@ function single<R>(op: string, run: (c: Checks) => R): R {
 export const check = {
   /** A {@link Checks} collector for the arguments of `op` (messages prefixed with `context`, if given); call `done()` after the last check. */
   all: (op: string, context?: string): Checks => new Checks(op, context),
+  /**
+   * Runs `record` against `at`: the collector of a call (`check.all(op)`), into which it records,
+   * or an op name, for which it opens a collector and throws at once. A package's own composite
+   * check (a crop size, a range) takes `at` so that it serves both single checks and whole calls.
+   *
+   * @example
+   * ```ts
+   * function checkProbability(at: string | Checks, p: unknown): number {
+   *   return check.into(at, (c) => c.number('p', p, { min: 0, max: 1 }));
+   * }
+   * ```
+   */
+  into: <R>(at: string | Checks, record: (checks: Checks) => R): R => (typeof at === 'string' ? single(at, record) : record(at)),
   /** An options object: see {@link Checks.options}. */
   options: <T extends object>(op: string, options: T | undefined, validKeys: readonly string[], settings: { what?: string; required?: boolean } = {}): Partial<T> =>
     single(op, (c) => c.options(options, validKeys, settings)),

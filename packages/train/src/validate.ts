@@ -11,13 +11,7 @@ export { describe };
 /** The op name of a single check, or the collector of a whole call. */
 export type At = string | Checks;
 
-function run<R>(at: At, record: (checks: Checks) => R): R {
-  if (typeof at !== 'string') return record(at);
-  const checks = check.all(at);
-  const value = record(checks);
-  checks.done();
-  return value;
-}
+const run = check.into;
 
 /** Records (or throws) unless `options` is an object: not null, an array or a Tensor. */
 export function requireObject(at: At, name: string, options: unknown): void {
