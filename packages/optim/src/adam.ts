@@ -1,5 +1,5 @@
 /** Adam and AdamW (with AMSGrad). */
-import { check, checkOptions, adamStep, type Checks, type Tensor, type Variable } from '@tessera/tensor-core';
+import { check, checkOptions, adamStep, type Tensor, type Variable } from '@tessera/tensor-core';
 import { Optimizer, checkBetas, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 /**
@@ -28,13 +28,16 @@ export interface AdamOptions {
 const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
 const BUFFERS: readonly string[] = ['expAvg', 'expAvgSq', 'maxExpAvgSq'];
 
-function validate(checks: Checks, o: AdamOptions): void {
+/** Checks Adam's and AdamW's hyperparameters, every failure in one error. */
+function validate(name: string, o: AdamOptions, where: string): void {
+  const checks = check.all(name, where);
   checks.number('lr', o.lr, { min: 0 });
   checkBetas(checks, o.betas);
   checks.number('eps', o.eps, { min: 0, minExclusive: true });
   checks.number('weightDecay', o.weightDecay, { min: 0 });
   checks.boolean('amsgrad', o.amsgrad);
   checks.boolean('maximize', o.maximize);
+  checks.done();
 }
 
 /**
@@ -99,9 +102,7 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected validateOptions(o: AdamOptions, where: string): void {
-    const checks = check.all(this.name, where);
-    validate(checks, o);
-    checks.done();
+    validate(this.name, o, where);
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
@@ -129,9 +130,7 @@ export class AdamW extends Optimizer<AdamOptions> {
   }
 
   protected validateOptions(o: AdamOptions, where: string): void {
-    const checks = check.all(this.name, where);
-    validate(checks, o);
-    checks.done();
+    validate(this.name, o, where);
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
