@@ -2,8 +2,8 @@
  * tensor-core's checking kit (issue 11): each check's message and code, and a collector that
  * reports every failure of one call in one TensorError with the first failure's code.
  */
-import { beforeAll, describe as group, expect, it } from 'vitest';
-import { TensorError, check, checkOptions, describe, describeTensor, ones, setBackend, tensor } from '@tessera/tensor-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TensorError, check, checkOptions, describeValue, describeTensor, ones, setBackend, tensor } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
 
 beforeAll(async () => {
@@ -20,27 +20,27 @@ function caught(fn: () => unknown): TensorError {
   throw new Error('expected a TensorError, nothing was thrown');
 }
 
-group('describe', () => {
+describe('describe', () => {
   it('names every kind of value without throwing', () => {
-    expect(describe(null)).toBe('null');
-    expect(describe(undefined)).toBe('undefined');
-    expect(describe(-1)).toBe('number -1');
-    expect(describe(Number.NaN)).toBe('number NaN');
-    expect(describe('tanh')).toBe('"tanh"');
-    expect(describe([1, 2])).toBe('an array of length 2');
-    expect(describe(() => 1)).toBe('a function');
-    expect(describe(new Map())).toBe('Map');
-    expect(describe(3n)).toBe('bigint 3');
-    expect(describe(Symbol('s'))).toBe('Symbol(s)');
+    expect(describeValue(null)).toBe('null');
+    expect(describeValue(undefined)).toBe('undefined');
+    expect(describeValue(-1)).toBe('number -1');
+    expect(describeValue(Number.NaN)).toBe('number NaN');
+    expect(describeValue('tanh')).toBe('"tanh"');
+    expect(describeValue([1, 2])).toBe('an array of length 2');
+    expect(describeValue(() => 1)).toBe('a function');
+    expect(describeValue(new Map())).toBe('Map');
+    expect(describeValue(3n)).toBe('bigint 3');
+    expect(describeValue(Symbol('s'))).toBe('Symbol(s)');
     const t = ones([2, 3]);
-    expect(describe(t)).toBe('Tensor(shape=[2,3], dtype=float32)');
+    expect(describeValue(t)).toBe('Tensor(shape=[2,3], dtype=float32)');
     expect(describeTensor(t)).toMatch(/^tensor id=\d+ shape=\[2,3\] dtype=float32$/);
     t.dispose();
-    expect(describe(t)).toMatch(/^Tensor\(id=\d+, disposed\)$/);
+    expect(describeValue(t)).toMatch(/^Tensor\(id=\d+, disposed\)$/);
   });
 });
 
-group('single checks', () => {
+describe('single checks', () => {
   it('return the value when it passes', () => {
     expect(check.int('op', 'n', 3, { min: 1 })).toBe(3);
     expect(check.number('op', 'lr', 0.5, { min: 0, max: 1 })).toBe(0.5);
@@ -92,7 +92,7 @@ group('single checks', () => {
   });
 });
 
-group('collecting a call', () => {
+describe('collecting a call', () => {
   it('reports every failure in one error with the first code', () => {
     const c = check.all('Conv2d');
     const o = c.options({ inChannels: 0, outChannels: 'x', kernelSize: 3, bais: true } as Record<string, unknown>, ['inChannels', 'outChannels', 'kernelSize', 'bias']);

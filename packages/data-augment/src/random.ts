@@ -5,7 +5,7 @@
  * in every process. Host-side parameters (angles, crop boxes, ...) come from {@link uniformAt};
  * pixel-sized noise comes from tensor-core's `rand`/`randn` with a seed drawn here.
  */
-import { TensorError, check, describe, randomBits, uniformAt, type Checks } from '@tessera/tensor-core';
+import { TensorError, check, describeValue, randomBits, uniformAt, type Checks } from '@tessera/tensor-core';
 
 /**
  * A seeded stream of random numbers. Each call advances a counter, so two generators with the
@@ -86,7 +86,7 @@ export function resolveGenerator(at: string | Checks, source: RandomSource | und
     }
     if (source?.generator !== undefined) {
       if (source.generator instanceof Generator) return source.generator;
-      checks.fail('INVALID_ARGUMENT', `generator must be a Generator, got ${describe(source.generator)}`, 'generator', source.generator);
+      checks.fail('INVALID_ARGUMENT', `generator must be a Generator, got ${describeValue(source.generator)}`, 'generator', source.generator);
       return globalGenerator;
     }
     if (source?.seed !== undefined) return new Generator(checkSeed(checks, source.seed));

@@ -9,7 +9,7 @@
  */
 import { backward, noGrad } from '@tessera/autograd';
 import { Module, type AnyModule } from '@tessera/layers';
-import { describe, check, Tensor, TensorError, fmtShape, keep, resize, tidy } from '@tessera/tensor-core';
+import { describeValue, check, Tensor, TensorError, fmtShape, keep, resize, tidy } from '@tessera/tensor-core';
 import { byChunks, inEvalMode, requireModel, resolveTargets, rows, targetScore, type ExplainableModel, type Target } from './model.js';
 
 /** Options of {@link gradCam}. */
@@ -49,7 +49,7 @@ function findLayer(op: string, model: ExplainableModel, layer: unknown): AnyModu
     if (!named.some(([, m]) => m === layer)) throw new TensorError('INVALID_ARGUMENT', op, `layer ${layer.constructor.name} is not a module of the model`);
     return layer;
   }
-  throw new TensorError('INVALID_ARGUMENT', op, `layer must be a layer name or a Module of the model, got ${describe(layer)}`);
+  throw new TensorError('INVALID_ARGUMENT', op, `layer must be a layer name or a Module of the model, got ${describeValue(layer)}`);
 }
 
 /**
@@ -69,7 +69,7 @@ function withCapturedOutput<T>(op: string, layer: AnyModule, fn: () => T): { res
       calls++;
       if (calls > 1) throw new TensorError('INVALID_ARGUMENT', op, `layer ${layer.constructor.name} runs more than once per forward pass; Grad-CAM needs a layer that runs once`);
       const out = noGrad(() => original.apply(layer, args));
-      if (!(out instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `layer ${layer.constructor.name} must return a Tensor, got ${describe(out)}`);
+      if (!(out instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `layer ${layer.constructor.name} must return a Tensor, got ${describeValue(out)}`);
       // A leaf outside every tidy scope: the model's own scopes must not free it before backward.
       const leaf = keep(out.reshape(out.shape));
       out.dispose();

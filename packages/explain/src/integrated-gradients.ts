@@ -1,5 +1,5 @@
 /** Integrated Gradients with Riemann and Gauss–Legendre quadrature, and its completeness check. */
-import { describe, check, Tensor, TensorError, concat, fmtShape, full, tensor, tidy } from '@tessera/tensor-core';
+import { describeValue, check, Tensor, TensorError, concat, fmtShape, full, tensor, tidy } from '@tessera/tensor-core';
 import { byChunks, inEvalMode, inputGradient, requireModel, resolveTargets, rows, targetOutputs, type ExplainableModel, type Target } from './model.js';
 
 /** Quadrature rules for the path integral (Captum's names in camelCase). */
@@ -146,10 +146,10 @@ export function integrationRule(method: IntegrationMethod, steps: number): { alp
 function resolveBaseline(op: string, baseline: unknown, x: Tensor): Tensor {
   if (baseline === undefined || typeof baseline === 'number') {
     const value = baseline ?? 0;
-    if (!Number.isFinite(value)) throw new TensorError('INVALID_ARGUMENT', op, `baseline must be a finite number or a Tensor, got ${describe(baseline)}`);
+    if (!Number.isFinite(value)) throw new TensorError('INVALID_ARGUMENT', op, `baseline must be a finite number or a Tensor, got ${describeValue(baseline)}`);
     return full([1, ...x.shape.slice(1)], value, { dtype: x.dtype, backend: x.backend });
   }
-  if (!(baseline instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `baseline must be a number or a Tensor, got ${describe(baseline)}`);
+  if (!(baseline instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `baseline must be a number or a Tensor, got ${describeValue(baseline)}`);
   if (baseline.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `baseline (tensor id=${baseline.id}) was disposed`);
   const example = x.shape.slice(1);
   const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);

@@ -5,7 +5,7 @@
  * values are divided by the value at which the sorted absolute values reach `100 − outlierPercent`
  * percent of their total, then clipped to [−1, 1], so a few extreme pixels do not wash out the rest.
  */
-import { describe, check, Tensor, TensorError, fmtShape } from '@tessera/tensor-core';
+import { describeValue, check, Tensor, TensorError, fmtShape } from '@tessera/tensor-core';
 
 /** An image as 8-bit RGBA pixels, row-major (the layout of a canvas `ImageData`). */
 export interface RgbaImage {
@@ -87,7 +87,7 @@ function parse(op: string, options: OverlayOptions): { sign: AttributionSign; ou
 }
 
 function requireImages(op: string, name: string, t: unknown): Tensor {
-  if (!(t instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a Tensor [N, C, H, W], got ${describe(t)}`);
+  if (!(t instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a Tensor [N, C, H, W], got ${describeValue(t)}`);
   if (t.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `${name} (tensor id=${t.id}) was disposed`);
   if (t.rank !== 4) throw new TensorError('SHAPE_MISMATCH', op, `${name} must be [N, C, H, W], got shape ${fmtShape(t.shape)}`);
   return t;
@@ -208,7 +208,7 @@ export function svgGrid(gridRows: readonly SvgGridRow[], options: SvgGridOptions
   const op = 'svgGrid';
   check.options(op, options, ['scale', 'columnTitles', 'gap'], { required: true });
   const rows: readonly SvgGridRow[] = gridRows;
-  if (!Array.isArray(gridRows)) throw new TensorError('INVALID_ARGUMENT', op, `rows must be an array of { label, cells }, got ${describe(gridRows)}`);
+  if (!Array.isArray(gridRows)) throw new TensorError('INVALID_ARGUMENT', op, `rows must be an array of { label, cells }, got ${describeValue(gridRows)}`);
   const checks = check.all(op);
   const scale = checks.number('scale', options?.scale ?? 4, { min: 0, minExclusive: true });
   const gap = checks.number('gap', options?.gap ?? 4, { min: 0 });

@@ -1,5 +1,5 @@
 /** Gradient clipping: clipGradNorm and clipGradValue. */
-import { describeTensor, describe, check, checkOptions, Tensor, TensorError, clamp, div, isFloat, scalar, stack, tidy } from '@tessera/tensor-core';
+import { describeTensor, describeValue, check, checkOptions, Tensor, TensorError, clamp, div, isFloat, scalar, stack, tidy } from '@tessera/tensor-core';
 
 /**
  * Options of {@link clipGradNorm}.
@@ -33,9 +33,9 @@ export interface ClipGradNormResult {
 }
 
 function checkGrads(op: string, grads: ReadonlyMap<Tensor, Tensor>): void {
-  if (!(grads instanceof Map)) throw new TensorError('INVALID_ARGUMENT', op, `grads must be a Map from parameter to gradient, got ${describe(grads)}`);
+  if (!(grads instanceof Map)) throw new TensorError('INVALID_ARGUMENT', op, `grads must be a Map from parameter to gradient, got ${describeValue(grads)}`);
   for (const [key, g] of grads) {
-    if (!(g instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${describe(key)} must be a Tensor, got ${describe(g)}`);
+    if (!(g instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${describeValue(key)} must be a Tensor, got ${describeValue(g)}`);
     if (g.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `the gradient ${describeTensor(g)} was disposed`);
     if (!isFloat(g.dtype)) throw new TensorError('DTYPE_MISMATCH', op, `gradients must be float tensors, got ${describeTensor(g)}`);
   }
@@ -74,7 +74,7 @@ export function clipGradNorm(grads: ReadonlyMap<Tensor, Tensor>, maxNorm: number
   check.number(op, 'maxNorm', maxNorm, { min: 0 });
   const normType = options.normType ?? 2;
   if (typeof normType !== 'number' || !(normType > 0)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `normType must be a positive number or Infinity, got ${describe(normType)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `normType must be a positive number or Infinity, got ${describeValue(normType)}`);
   }
   checkGrads(op, grads);
   if (grads.size === 0) return { grads: new Map(), totalNorm: scalar(0) };

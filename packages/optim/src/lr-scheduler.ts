@@ -4,7 +4,7 @@
  * CosineAnnealingWarmRestarts. Each computes exactly what `torch.optim.lr_scheduler` computes
  * (the same chainable formulas, in float64).
  */
-import { describe, check, checkOptions, TensorError } from '@tessera/tensor-core';
+import { describeValue, check, checkOptions, TensorError } from '@tessera/tensor-core';
 import { Optimizer, type BaseOptimizerOptions } from './optimizer.js';
 
 /**
@@ -84,7 +84,7 @@ export abstract class LRScheduler {
     optimizer: AnyOptimizer,
   ) {
     if (!(optimizer instanceof Optimizer)) {
-      throw new TensorError('INVALID_ARGUMENT', name, `expected an Optimizer, got ${describe(optimizer)}`);
+      throw new TensorError('INVALID_ARGUMENT', name, `expected an Optimizer, got ${describeValue(optimizer)}`);
     }
     this.optimizer = optimizer;
     for (const group of this.groups) group.initialLr ??= group.lr;
@@ -186,12 +186,12 @@ export abstract class LRScheduler {
    */
   loadStateDict(sd: LRSchedulerStateDict): void {
     const op = `${this.name}.loadStateDict`;
-    if (sd === null || typeof sd !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `expected a state dict object, got ${describe(sd)}`);
+    if (sd === null || typeof sd !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `expected a state dict object, got ${describeValue(sd)}`);
     check.int(op, 'lastEpoch', sd.lastEpoch, { min: -1 });
     for (const key of ['baseLrs', 'lastLr'] as const) {
       const list = sd[key];
       if (!Array.isArray(list) || list.length !== this.groups.length || list.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-        throw new TensorError('INVALID_ARGUMENT', op, `${key} must be ${this.groups.length} finite numbers (one per parameter group), got ${describe(list)}`);
+        throw new TensorError('INVALID_ARGUMENT', op, `${key} must be ${this.groups.length} finite numbers (one per parameter group), got ${describeValue(list)}`);
       }
     }
     this.loadExtraState(sd, op);
@@ -284,7 +284,7 @@ export class MultiStepLR extends LRScheduler {
     super('MultiStepLR', optimizer);
     checkOptions('MultiStepLR', options, ['milestones', 'gamma']);
     if (!Array.isArray(options?.milestones)) {
-      throw new TensorError('INVALID_ARGUMENT', 'MultiStepLR', `options: milestones must be an array of integers, got ${describe(options?.milestones)}`);
+      throw new TensorError('INVALID_ARGUMENT', 'MultiStepLR', `options: milestones must be an array of integers, got ${describeValue(options?.milestones)}`);
     }
     options.milestones.forEach((m, i) => check.int('MultiStepLR', `milestones[${i}]`, m, { min: 0 }));
     this.milestones = [...options.milestones].sort((a, b) => a - b);
@@ -447,7 +447,7 @@ export class LambdaLR extends LRScheduler {
       throw new TensorError(
         'INVALID_ARGUMENT',
         'LambdaLR',
-        `options: lrLambda must be a function or an array of ${this.groups.length} functions (one per parameter group), got ${describe(fn)}`,
+        `options: lrLambda must be a function or an array of ${this.groups.length} functions (one per parameter group), got ${describeValue(fn)}`,
       );
     }
     this.initialStep();
@@ -457,7 +457,7 @@ export class LambdaLR extends LRScheduler {
     return this.baseLrs.map((base, i) => {
       const factor = this.#lambdas[i]!(this.lastEpoch);
       if (typeof factor !== 'number' || !Number.isFinite(factor)) {
-        throw new TensorError('INVALID_ARGUMENT', 'LambdaLR.step', `lrLambda[${i}](${this.lastEpoch}) returned ${describe(factor)}, expected a finite number`);
+        throw new TensorError('INVALID_ARGUMENT', 'LambdaLR.step', `lrLambda[${i}](${this.lastEpoch}) returned ${describeValue(factor)}, expected a finite number`);
       }
       return base * factor;
     });

@@ -1,5 +1,5 @@
 /** OneCycleLR: the 1cycle policy (Smith & Topin, 2018). */
-import { describe, check, checkOptions, optionKeys, TensorError } from '@tessera/tensor-core';
+import { describeValue, check, checkOptions, optionKeys, TensorError } from '@tessera/tensor-core';
 import { LRScheduler, type AnyOptimizer } from './lr-scheduler.js';
 
 /**
@@ -73,7 +73,7 @@ export class OneCycleLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, options: OneCycleLROptions) {
     super('OneCycleLR', optimizer);
     const op = 'OneCycleLR';
-    if (options === null || typeof options !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describe(options)}`);
+    if (options === null || typeof options !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describeValue(options)}`);
     const checks = check.all(op);
     checks.options(options, optionKeys<OneCycleLROptions>({ maxLr: true, totalSteps: true, epochs: true, stepsPerEpoch: true, pctStart: true, annealStrategy: true, cycleMomentum: true, baseMomentum: true, maxMomentum: true, divFactor: true, finalDivFactor: true, threePhase: true }));
     if (options.totalSteps !== undefined) {

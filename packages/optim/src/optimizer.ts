@@ -5,7 +5,7 @@
 import {
   type Checks,
   describeTensor,
-  describe,
+  describeValue,
   checkOptions,
   Tensor,
   TensorError,
@@ -154,7 +154,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
     this.validateOptions(defaults, 'defaults');
     this.defaults = Object.freeze({ ...defaults });
     if (!Array.isArray(params)) {
-      throw new TensorError('INVALID_ARGUMENT', name, `params must be an array of Variables or of parameter groups, got ${describe(params)}`);
+      throw new TensorError('INVALID_ARGUMENT', name, `params must be an array of Variables or of parameter groups, got ${describeValue(params)}`);
     }
     if (params.length === 0) {
       throw new TensorError('INVALID_ARGUMENT', name, 'optimizer got an empty parameter list');
@@ -181,10 +181,10 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
     this.#assertUsable('addParamGroup');
     const where = `param group ${this.paramGroups.length}`;
     if (group === null || typeof group !== 'object' || Array.isArray(group) || group instanceof Tensor) {
-      throw new TensorError('INVALID_ARGUMENT', this.name, `${where} must be an object { params, ...options } or the params must all be Variables, got ${describe(group)}`);
+      throw new TensorError('INVALID_ARGUMENT', this.name, `${where} must be an object { params, ...options } or the params must all be Variables, got ${describeValue(group)}`);
     }
     if (!Array.isArray(group.params)) {
-      throw new TensorError('INVALID_ARGUMENT', this.name, `${where}: params must be an array of Variables, got ${describe(group.params)}`);
+      throw new TensorError('INVALID_ARGUMENT', this.name, `${where}: params must be an array of Variables, got ${describeValue(group.params)}`);
     }
     if (group.params.length === 0) {
       throw new TensorError('INVALID_ARGUMENT', this.name, `${where} has an empty parameter list`);
@@ -196,7 +196,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
         throw new TensorError(
           'INVALID_ARGUMENT',
           this.name,
-          `${where}: params[${i}] must be a Variable (create parameters with variable(), or use Module.parameters()), got ${p instanceof Tensor ? describeTensor(p) : describe(p)}`,
+          `${where}: params[${i}] must be a Variable (create parameters with variable(), or use Module.parameters()), got ${p instanceof Tensor ? describeTensor(p) : describeValue(p)}`,
         );
       }
       if (p.isDisposed) {
@@ -238,7 +238,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
     this.#assertUsable('step');
     checkOptions(`${this.name}.step`, options, ['allowUnknown']);
     if (!(grads instanceof Map)) {
-      throw new TensorError('INVALID_ARGUMENT', `${this.name}.step`, `grads must be a Map from parameter to gradient (as backward() returns), got ${describe(grads)}`);
+      throw new TensorError('INVALID_ARGUMENT', `${this.name}.step`, `grads must be a Map from parameter to gradient (as backward() returns), got ${describeValue(grads)}`);
     }
     this.paramGroups.forEach((g, i) => this.validateOptions(g, `param group ${i}`));
     if (!options.allowUnknown) {
@@ -247,7 +247,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
           throw new TensorError(
             'INVALID_ARGUMENT',
             `${this.name}.step`,
-            `got a gradient for ${key instanceof Tensor ? describeTensor(key) : describe(key)}, which is not a parameter of this optimizer (pass { allowUnknown: true } to ignore gradients of frozen tensors)`,
+            `got a gradient for ${key instanceof Tensor ? describeTensor(key) : describeValue(key)}, which is not a parameter of this optimizer (pass { allowUnknown: true } to ignore gradients of frozen tensors)`,
           );
         }
       }
@@ -401,7 +401,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
       }
       const { step, ...buffers } = entry;
       if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) {
-        throw new TensorError('INVALID_ARGUMENT', op, `state[${key}].step must be a non-negative integer, got ${describe(step)}`);
+        throw new TensorError('INVALID_ARGUMENT', op, `state[${key}].step must be a non-negative integer, got ${describeValue(step)}`);
       }
       const list: Array<[string, Tensor]> = [];
       for (const [name, value] of Object.entries(buffers)) {
@@ -409,7 +409,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
           throw new TensorError('INVALID_ARGUMENT', op, `state[${key}] has an unknown buffer '${name}' (${this.name} keeps ${this.bufferNames.join(', ')})`);
         }
         if (!(value instanceof Tensor)) {
-          throw new TensorError('INVALID_ARGUMENT', op, `state[${key}].${name} must be a Tensor, got ${describe(value)}`);
+          throw new TensorError('INVALID_ARGUMENT', op, `state[${key}].${name} must be a Tensor, got ${describeValue(value)}`);
         }
         if (value.isDisposed) {
           throw new TensorError('TENSOR_DISPOSED', op, `state[${key}].${name} (${describeTensor(value)}) was disposed`);
@@ -492,7 +492,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
   #checkGradient(param: Variable, grad: Tensor): void {
     const op = `${this.name}.step`;
     if (!(grad instanceof Tensor)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${describeTensor(param)} must be a Tensor, got ${describe(grad)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${describeTensor(param)} must be a Tensor, got ${describeValue(grad)}`);
     }
     if (param.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `parameter ${describeTensor(param)} was disposed`);
     if (grad.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `the gradient (${describeTensor(grad)}) of parameter ${describeTensor(param)} was disposed`);
@@ -517,7 +517,7 @@ function withoutUndefined<T extends object>(o: T): Partial<T> {
 /** @internal Records into `checks` unless `value` is a pair `[beta1, beta2]` of numbers in `[0, 1)` (Adam, AdamW, Lion). */
 export function checkBetas(checks: Checks, value: unknown): void {
   if (!Array.isArray(value) || value.length !== 2) {
-    checks.fail('INVALID_ARGUMENT', `betas must be a pair [beta1, beta2], got ${describe(value)}`, 'betas', value);
+    checks.fail('INVALID_ARGUMENT', `betas must be a pair [beta1, beta2], got ${describeValue(value)}`, 'betas', value);
     return;
   }
   checks.number('betas[0]', value[0], { min: 0, max: 1, maxExclusive: true });

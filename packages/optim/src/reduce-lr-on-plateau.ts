@@ -1,5 +1,5 @@
 /** ReduceLROnPlateau: lowers the learning rate when a metric stops improving. */
-import { describe, check, checkOptions, optionKeys, TensorError } from '@tessera/tensor-core';
+import { describeValue, check, checkOptions, optionKeys, TensorError } from '@tessera/tensor-core';
 import { Optimizer } from './optimizer.js';
 import type { AnyOptimizer, SchedulerGroup } from './lr-scheduler.js';
 
@@ -82,7 +82,7 @@ export class ReduceLROnPlateau {
 
   constructor(optimizer: AnyOptimizer, options: ReduceLROnPlateauOptions = {}) {
     const op = 'ReduceLROnPlateau';
-    if (!(optimizer instanceof Optimizer)) throw new TensorError('INVALID_ARGUMENT', op, `expected an Optimizer, got ${describe(optimizer)}`);
+    if (!(optimizer instanceof Optimizer)) throw new TensorError('INVALID_ARGUMENT', op, `expected an Optimizer, got ${describeValue(optimizer)}`);
     this.optimizer = optimizer;
     const checks = check.all(op);
     checks.options(options, optionKeys<ReduceLROnPlateauOptions>({ mode: true, factor: true, patience: true, threshold: true, thresholdMode: true, cooldown: true, minLr: true, eps: true }));
@@ -138,7 +138,7 @@ export class ReduceLROnPlateau {
    */
   step(metric: number): void {
     if (typeof metric !== 'number') {
-      throw new TensorError('INVALID_ARGUMENT', 'ReduceLROnPlateau.step', `metric must be a number (read a tensor first: await loss.item()), got ${describe(metric)}`);
+      throw new TensorError('INVALID_ARGUMENT', 'ReduceLROnPlateau.step', `metric must be a number (read a tensor first: await loss.item()), got ${describeValue(metric)}`);
     }
     if (this.groups.length !== this.minLrs.length) {
       throw new TensorError('INVALID_ARGUMENT', 'ReduceLROnPlateau.step', `the optimizer has ${this.groups.length} parameter groups but the scheduler was created for ${this.minLrs.length}`);
@@ -208,13 +208,13 @@ export class ReduceLROnPlateau {
    */
   loadStateDict(sd: ReduceLROnPlateauStateDict): void {
     const op = 'ReduceLROnPlateau.loadStateDict';
-    if (sd === null || typeof sd !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `expected a state dict object, got ${describe(sd)}`);
+    if (sd === null || typeof sd !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `expected a state dict object, got ${describeValue(sd)}`);
     check.int(op, 'lastEpoch', sd.lastEpoch, { min: 0 });
     if (sd.best !== null) check.number(op, 'best', sd.best);
     check.int(op, 'numBadEpochs', sd.numBadEpochs, { min: 0 });
     check.int(op, 'cooldownCounter', sd.cooldownCounter, { min: 0 });
     if (!Array.isArray(sd.lastLr) || sd.lastLr.length !== this.groups.length || sd.lastLr.some((v) => typeof v !== 'number')) {
-      throw new TensorError('INVALID_ARGUMENT', op, `lastLr must be ${this.groups.length} numbers (one per parameter group), got ${describe(sd.lastLr)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `lastLr must be ${this.groups.length} numbers (one per parameter group), got ${describeValue(sd.lastLr)}`);
     }
     this.lastEpoch = sd.lastEpoch;
     this.best = sd.best ?? this.#worst();

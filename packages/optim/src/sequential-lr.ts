@@ -1,5 +1,5 @@
 /** SequentialLR: hands the schedule from one scheduler to the next at milestones. */
-import { describe, check, checkOptions, TensorError } from '@tessera/tensor-core';
+import { describeValue, check, checkOptions, TensorError } from '@tessera/tensor-core';
 import { LRScheduler, type AnyOptimizer, type LRSchedulerStateDict } from './lr-scheduler.js';
 
 /**
@@ -42,11 +42,11 @@ export class SequentialLR extends LRScheduler {
     checkOptions(op, options, ['schedulers', 'milestones']);
     const schedulers = options?.schedulers;
     if (!Array.isArray(schedulers) || schedulers.length === 0) {
-      throw new TensorError('INVALID_ARGUMENT', op, `options: schedulers must be a non-empty array of schedulers, got ${describe(schedulers)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `options: schedulers must be a non-empty array of schedulers, got ${describeValue(schedulers)}`);
     }
     schedulers.forEach((s, i) => {
       if (!(s instanceof LRScheduler) || s instanceof SequentialLR) {
-        throw new TensorError('INVALID_ARGUMENT', op, `options: schedulers[${i}] must be an LRScheduler other than SequentialLR (ReduceLROnPlateau cannot be sequenced), got ${describe(s)}`);
+        throw new TensorError('INVALID_ARGUMENT', op, `options: schedulers[${i}] must be an LRScheduler other than SequentialLR (ReduceLROnPlateau cannot be sequenced), got ${describeValue(s)}`);
       }
       if (s.optimizer !== optimizer) {
         throw new TensorError('INVALID_ARGUMENT', op, `options: schedulers[${i}] belongs to another optimizer; every scheduler must be created on the optimizer passed to SequentialLR`);
@@ -54,7 +54,7 @@ export class SequentialLR extends LRScheduler {
     });
     const milestones = options.milestones;
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
-      throw new TensorError('INVALID_ARGUMENT', op, `options: expected ${schedulers.length - 1} milestones (one fewer than the ${schedulers.length} schedulers), got ${describe(milestones)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `options: expected ${schedulers.length - 1} milestones (one fewer than the ${schedulers.length} schedulers), got ${describeValue(milestones)}`);
     }
     milestones.forEach((m, i) => {
       check.int(op, `milestones[${i}]`, m, { min: i === 0 ? 1 : milestones[i - 1]! + 1 });
@@ -96,7 +96,7 @@ export class SequentialLR extends LRScheduler {
   protected override loadExtraState(sd: LRSchedulerStateDict, op: string): void {
     const states = sd.schedulers;
     if (!Array.isArray(states) || states.length !== this.schedulers.length) {
-      throw new TensorError('INVALID_ARGUMENT', op, `schedulers must hold ${this.schedulers.length} scheduler states, got ${describe(states)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `schedulers must hold ${this.schedulers.length} scheduler states, got ${describeValue(states)}`);
     }
     this.schedulers.forEach((s, i) => s.loadStateDict(states[i] as LRSchedulerStateDict));
   }

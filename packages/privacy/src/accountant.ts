@@ -3,7 +3,7 @@
  * of steps of each phase) and turns it into (ε, δ) on demand, as Opacus's `RDPAccountant` and
  * TensorFlow Privacy's `compute_rdp` + `get_privacy_spent` do.
  */
-import { describe, check, TensorError } from '@tessera/tensor-core';
+import { describeValue, check, TensorError } from '@tessera/tensor-core';
 import { DEFAULT_RDP_ORDERS, computeRdp, rdpToEpsilon, type PrivacySpent, type RdpConversion } from './rdp.js';
 
 /** Options of {@link RdpAccountant}. */
@@ -62,7 +62,7 @@ export class RdpAccountant {
    */
   step(step: AccountantStep): void {
     const op = 'RdpAccountant.step';
-    if (step === null || typeof step !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `expected { noiseMultiplier, sampleRate, steps? }, got ${describe(step)}`);
+    if (step === null || typeof step !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `expected { noiseMultiplier, sampleRate, steps? }, got ${describeValue(step)}`);
     const checks = check.all(op);
     checks.options(step, ['noiseMultiplier', 'sampleRate', 'steps']);
     const noiseMultiplier = checks.number('noiseMultiplier', step.noiseMultiplier, { min: 0 });

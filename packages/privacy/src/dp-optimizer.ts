@@ -8,7 +8,7 @@
  */
 import { noGrad } from '@tessera/autograd';
 import type { Optimizer, BaseOptimizerOptions } from '@tessera/optim';
-import { describe, check, Tensor, TensorError, dispose, fmtShape, hash32, matmul, randn, tidy, type Variable } from '@tessera/tensor-core';
+import { describeValue, check, Tensor, TensorError, dispose, fmtShape, hash32, matmul, randn, tidy, type Variable } from '@tessera/tensor-core';
 import { RdpAccountant, type GetEpsilonOptions } from './accountant.js';
 import type { PerSampleGradients } from './per-sample-grads.js';
 
@@ -79,7 +79,7 @@ export class DPOptimizer<O extends BaseOptimizerOptions = BaseOptimizerOptions> 
   constructor(optimizer: Optimizer<O>, options: DPOptimizerOptions) {
     const op = 'DPOptimizer';
     if (optimizer === null || typeof optimizer !== 'object' || typeof (optimizer as { step?: unknown }).step !== 'function' || !Array.isArray((optimizer as { paramGroups?: unknown }).paramGroups)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `expected an optimizer from @tessera/optim (new SGD(...)), got ${describe(optimizer)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `expected an optimizer from @tessera/optim (new SGD(...)), got ${describeValue(optimizer)}`);
     }
     if (options === undefined) throw new TensorError('INVALID_ARGUMENT', op, 'options { noiseMultiplier, maxGradNorm, expectedBatchSize, seed } are required');
     const checks = check.all(op);
@@ -97,7 +97,7 @@ export class DPOptimizer<O extends BaseOptimizerOptions = BaseOptimizerOptions> 
       this.sampleRate = this.expectedBatchSize / n;
     }
     if (o.accountant !== undefined && !(o.accountant instanceof RdpAccountant)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `accountant must be an RdpAccountant, got ${describe(o.accountant)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `accountant must be an RdpAccountant, got ${describeValue(o.accountant)}`);
     }
     if (o.accountant !== undefined && this.sampleRate === undefined) {
       throw new TensorError('INVALID_ARGUMENT', op, 'an accountant needs datasetSize (the sampling rate is expectedBatchSize / datasetSize)');
@@ -130,7 +130,7 @@ export class DPOptimizer<O extends BaseOptimizerOptions = BaseOptimizerOptions> 
     const op = 'DPOptimizer.step';
     const candidate: unknown = perSample === null ? null : perSample instanceof Map ? perSample : (perSample as PerSampleGradients | undefined)?.grads;
     if (candidate !== null && !(candidate instanceof Map)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `expected per-sample gradients (a Map or perSampleGradients' result) or null for an empty batch, got ${describe(perSample)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `expected per-sample gradients (a Map or perSampleGradients' result) or null for an empty batch, got ${describeValue(perSample)}`);
     }
     const map = candidate as ReadonlyMap<Tensor, Tensor> | null;
     const params = this.#params();
@@ -168,7 +168,7 @@ export class DPOptimizer<O extends BaseOptimizerOptions = BaseOptimizerOptions> 
   #check(op: string, map: ReadonlyMap<Tensor, Tensor>, params: Variable[]): number {
     const known = new Set<Tensor>(params);
     for (const key of map.keys()) {
-      if (!known.has(key)) throw new TensorError('INVALID_ARGUMENT', op, `a per-sample gradient is keyed by ${describe(key)}, which is not a trainable parameter of the wrapped optimizer`);
+      if (!known.has(key)) throw new TensorError('INVALID_ARGUMENT', op, `a per-sample gradient is keyed by ${describeValue(key)}, which is not a trainable parameter of the wrapped optimizer`);
     }
     let batchSize: number | undefined;
     let first = '';
@@ -177,7 +177,7 @@ export class DPOptimizer<O extends BaseOptimizerOptions = BaseOptimizerOptions> 
       const name = (p as Variable & { name?: string }).name;
       const label = `parameter ${name ? `'${name}' ` : ''}(shape ${fmtShape(p.shape)})`;
       if (g === undefined) throw new TensorError('INVALID_ARGUMENT', op, `${label} has no per-sample gradient; every trained parameter must be clipped`);
-      if (!(g instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${label} must be a Tensor, got ${describe(g)}`);
+      if (!(g instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `the gradient of ${label} must be a Tensor, got ${describeValue(g)}`);
       if (g.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `the per-sample gradient of ${label} (tensor id=${g.id}) was disposed`);
       if (g.rank !== p.rank + 1 || g.shape.slice(1).some((d, i) => d !== p.shape[i])) {
         throw new TensorError('SHAPE_MISMATCH', op, `the per-sample gradient of ${label} must be [B, ${p.shape.join(', ')}], got ${fmtShape(g.shape)}`);

@@ -31,7 +31,7 @@
 import { backward, detach, noGrad } from '@tessera/autograd';
 import { Conv2d, Embedding, LayerNorm, Linear, type AnyModule } from '@tessera/layers';
 import {
-  describe,
+  describeValue,
   check,
   Tensor,
   TensorError,
@@ -131,9 +131,9 @@ function ownParams(layer: Supported): Variable[] {
 export function perSampleGradients(model: AnyModule, lossFn: PerSampleLossFn, batch: readonly Tensor[], options: PerSampleGradientsOptions = {}): PerSampleGradients {
   const op = 'perSampleGradients';
   const { method = 'auto' } = check.options(op, options, ['method']);
-  if (method !== 'auto' && method !== 'loop') throw new TensorError('INVALID_ARGUMENT', op, `method must be 'auto' or 'loop', got ${describe(method)}`);
-  if (typeof (model as { namedModules?: unknown })?.namedModules !== 'function') throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module, got ${describe(model)}`);
-  if (typeof lossFn !== 'function') throw new TensorError('INVALID_ARGUMENT', op, `lossFn must be a function returning one loss per example, got ${describe(lossFn)}`);
+  if (method !== 'auto' && method !== 'loop') throw new TensorError('INVALID_ARGUMENT', op, `method must be 'auto' or 'loop', got ${describeValue(method)}`);
+  if (typeof (model as { namedModules?: unknown })?.namedModules !== 'function') throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module, got ${describeValue(model)}`);
+  if (typeof lossFn !== 'function') throw new TensorError('INVALID_ARGUMENT', op, `lossFn must be a function returning one loss per example, got ${describeValue(lossFn)}`);
   const batchSize = checkBatch(op, batch);
   const m = model as AnyModule;
   const params = m.parameters().filter((p) => p.requiresGrad);
@@ -169,9 +169,9 @@ export function perSampleGradients(model: AnyModule, lossFn: PerSampleLossFn, ba
 }
 
 function checkBatch(op: string, batch: readonly Tensor[]): number {
-  if (!Array.isArray(batch) || batch.length === 0) throw new TensorError('INVALID_ARGUMENT', op, `batch must be a non-empty array of tensors (examples along axis 0), got ${describe(batch)}`);
+  if (!Array.isArray(batch) || batch.length === 0) throw new TensorError('INVALID_ARGUMENT', op, `batch must be a non-empty array of tensors (examples along axis 0), got ${describeValue(batch)}`);
   batch.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `batch[${i}] must be a Tensor, got ${describe(t)}`);
+    if (!(t instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `batch[${i}] must be a Tensor, got ${describeValue(t)}`);
     if (t.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `batch[${i}] (tensor id=${t.id}) was disposed`);
     if (t.rank === 0) throw new TensorError('SHAPE_MISMATCH', op, `batch[${i}] must have the examples along axis 0, got a scalar`);
   });
@@ -184,7 +184,7 @@ function checkBatch(op: string, batch: readonly Tensor[]): number {
 }
 
 function checkLosses(op: string, losses: unknown, batchSize: number): Tensor {
-  if (!(losses instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `lossFn must return a Tensor of per-example losses, got ${describe(losses)}`);
+  if (!(losses instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `lossFn must return a Tensor of per-example losses, got ${describeValue(losses)}`);
   if (losses.rank !== 1 || losses.shape[0] !== batchSize) {
     throw new TensorError('SHAPE_MISMATCH', op, `lossFn must return one loss per example, shape [${batchSize}], got ${fmtShape(losses.shape)} (use reduction: 'none')`);
   }

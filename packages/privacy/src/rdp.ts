@@ -18,7 +18,7 @@
  * Everything is computed in log space, so orders up to the hundreds and small q neither
  * overflow nor underflow. RDP composes by addition: `steps` steps have `steps` times the RDP.
  */
-import { describe, check, TensorError } from '@tessera/tensor-core';
+import { describeValue, check, TensorError } from '@tessera/tensor-core';
 
 /**
  * The RDP orders searched by default: 1.1, 1.2, ..., 10.9 and 12, 13, ..., 63, the list that
@@ -141,11 +141,11 @@ function rdpOneStep(q: number, sigma: number, alpha: number): number {
 
 function checkOrders(op: string, orders: unknown): readonly number[] {
   if (!Array.isArray(orders) || orders.length === 0) {
-    throw new TensorError('INVALID_ARGUMENT', op, `orders must be a non-empty array of numbers > 1, got ${describe(orders)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `orders must be a non-empty array of numbers > 1, got ${describeValue(orders)}`);
   }
   orders.forEach((a, i) => {
     if (typeof a !== 'number' || !Number.isFinite(a) || !(a > 1)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `orders[${i}] must be a finite number > 1, got ${describe(a)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `orders[${i}] must be a finite number > 1, got ${describeValue(a)}`);
     }
   });
   return orders as readonly number[];
@@ -219,14 +219,14 @@ export function rdpToEpsilon(orders: readonly number[], rdp: readonly number[], 
   const { conversion = 'classic' } = check.options(op, options, ['conversion']);
   checkOrders(op, orders);
   if (!Array.isArray(rdp) || rdp.length !== orders.length) {
-    throw new TensorError('INVALID_ARGUMENT', op, `rdp must be an array with one value per order (${orders.length}), got ${describe(rdp)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `rdp must be an array with one value per order (${orders.length}), got ${describeValue(rdp)}`);
   }
   rdp.forEach((r, i) => {
-    if (typeof r !== 'number' || Number.isNaN(r) || r < 0) throw new TensorError('INVALID_ARGUMENT', op, `rdp[${i}] must be a number >= 0, got ${describe(r)}`);
+    if (typeof r !== 'number' || Number.isNaN(r) || r < 0) throw new TensorError('INVALID_ARGUMENT', op, `rdp[${i}] must be a number >= 0, got ${describeValue(r)}`);
   });
   const d = check.number(op, 'delta', delta, { min: 0, max: 1, minExclusive: true, maxExclusive: true });
   if (conversion !== 'classic' && conversion !== 'improved') {
-    throw new TensorError('INVALID_ARGUMENT', op, `conversion must be 'classic' or 'improved', got ${describe(conversion)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `conversion must be 'classic' or 'improved', got ${describeValue(conversion)}`);
   }
   let best = Infinity;
   let bestOrder = orders[0]!;

@@ -5,7 +5,7 @@
  */
 import { grad, noGrad } from '@tessera/autograd';
 import { crossEntropy, Module, type Layer } from '@tessera/layers';
-import { type Checks, describe, check, Tensor, TensorError, clamp, div, fmtShape, hash32, maximum, minimum, rand, randn, tidy } from '@tessera/tensor-core';
+import { type Checks, describeValue, check, Tensor, TensorError, clamp, div, fmtShape, hash32, maximum, minimum, rand, randn, tidy } from '@tessera/tensor-core';
 
 /** A model an attack can differentiate: any `Module` with one tensor in and logits `[N, K]` out. */
 export type AttackableModel = Layer;
@@ -94,7 +94,7 @@ function parseCommon(checks: Checks, options: Partial<CommonOptions>): Parsed {
   else if (options.clip !== undefined) {
     const c = options.clip as unknown;
     if (!Array.isArray(c) || c.length !== 2 || !c.every((v) => typeof v === 'number' && Number.isFinite(v)) || c[0] > c[1]) {
-      checks.fail('INVALID_ARGUMENT', `clip must be [low, high] with finite low <= high, or null, got ${Array.isArray(c) ? JSON.stringify(c) : describe(c)}`, 'clip', c);
+      checks.fail('INVALID_ARGUMENT', `clip must be [low, high] with finite low <= high, or null, got ${Array.isArray(c) ? JSON.stringify(c) : describeValue(c)}`, 'clip', c);
     } else {
       clip = [c[0], c[1]];
     }
@@ -105,12 +105,12 @@ function parseCommon(checks: Checks, options: Partial<CommonOptions>): Parsed {
 }
 
 function requireModel(op: string, model: unknown): AttackableModel {
-  if (!(model instanceof Module)) throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module of @tessera/layers, got ${describe(model)}`);
+  if (!(model instanceof Module)) throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module of @tessera/layers, got ${describeValue(model)}`);
   return model as AttackableModel;
 }
 
 function requireLabels(op: string, x: Tensor, y: unknown): Tensor {
-  if (!(y instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `y must be a Tensor of targets, got ${describe(y)}`);
+  if (!(y instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `y must be a Tensor of targets, got ${describeValue(y)}`);
   if (y.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `y (tensor id=${y.id} shape=${fmtShape(y.shape)}) was disposed`);
   if (y.rank === 0 || y.shape[0] !== x.shape[0]) {
     throw new TensorError('SHAPE_MISMATCH', op, `y must have one target per example: x has ${x.shape[0]} (shape ${fmtShape(x.shape)}), y has shape ${fmtShape(y.shape)}`);
@@ -123,7 +123,7 @@ function inputGradient(op: string, model: AttackableModel, loss: AttackLoss, x: 
   return grad((input: Tensor) => {
     const value = loss(model.forward(input), y);
     if (!(value instanceof Tensor) || value.size !== 1) {
-      throw new TensorError('SHAPE_MISMATCH', op, `the loss must return a scalar Tensor, got ${value instanceof Tensor ? `shape ${fmtShape(value.shape)}` : describe(value)}`);
+      throw new TensorError('SHAPE_MISMATCH', op, `the loss must return a scalar Tensor, got ${value instanceof Tensor ? `shape ${fmtShape(value.shape)}` : describeValue(value)}`);
     }
     return value;
   })(x)[0];

@@ -32,13 +32,13 @@ export interface Bounds {
  *
  * @example
  * ```ts
- * describe(-1);        // 'number -1'
- * describe('tanh');    // '"tanh"'
- * describe([1, 2]);    // 'an array of length 2'
- * describe(zeros([2])); // 'Tensor(shape=[2], dtype=float32)'
+ * describeValue(-1);        // 'number -1'
+ * describeValue('tanh');    // '"tanh"'
+ * describeValue([1, 2]);    // 'an array of length 2'
+ * describeValue(zeros([2])); // 'Tensor(shape=[2], dtype=float32)'
  * ```
  */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (value instanceof Tensor) return value.isDisposed ? `Tensor(id=${value.id}, disposed)` : `Tensor(shape=${fmtShape(value.shape)}, dtype=${value.dtype})`;
@@ -138,7 +138,7 @@ export class Checks {
     const what = settings.what ?? 'options';
     if (options === undefined && settings.required !== true) return {};
     if (!isPlainObject(options)) {
-      this.fail('INVALID_ARGUMENT', `${what} must be a plain object, got ${describe(options)}`, what, options);
+      this.fail('INVALID_ARGUMENT', `${what} must be a plain object, got ${describeValue(options)}`, what, options);
       return {};
     }
     for (const message of unknownOptionMessages(options, validKeys, what)) this.fail('UNKNOWN_OPTION', message, what);
@@ -148,14 +148,14 @@ export class Checks {
   /** An integer within `bounds` (`{ min: 1 }`: a positive count). */
   int(name: string, value: unknown, bounds: Bounds = {}): number {
     if (typeof value === 'number' && Number.isInteger(value) && inBounds(value, bounds)) return value;
-    this.fail('INVALID_ARGUMENT', `${name} must be ${describeBounds('an integer', bounds)}, got ${describe(value)}`, name, value);
+    this.fail('INVALID_ARGUMENT', `${name} must be ${describeBounds('an integer', bounds)}, got ${describeValue(value)}`, name, value);
     return numericStandIn(bounds);
   }
 
   /** A finite number within `bounds` (NaN and ±Infinity fail). */
   number(name: string, value: unknown, bounds: Bounds = {}): number {
     if (typeof value === 'number' && Number.isFinite(value) && inBounds(value, bounds)) return value;
-    this.fail('INVALID_ARGUMENT', `${name} must be ${describeBounds('a finite number', bounds)}, got ${describe(value)}`, name, value);
+    this.fail('INVALID_ARGUMENT', `${name} must be ${describeBounds('a finite number', bounds)}, got ${describeValue(value)}`, name, value);
     return numericStandIn(bounds);
   }
 
@@ -167,7 +167,7 @@ export class Checks {
   /** A number within `bounds` where ±Infinity may be a bound's own value (`max: Infinity` with `value = Infinity`); NaN fails. */
   range(name: string, value: unknown, bounds: Bounds): number {
     if (typeof value === 'number' && !Number.isNaN(value) && inBounds(value, bounds)) return value;
-    this.fail('INVALID_ARGUMENT', `${name} must be ${describeBounds('a number', bounds)}, got ${describe(value)}`, name, value);
+    this.fail('INVALID_ARGUMENT', `${name} must be ${describeBounds('a number', bounds)}, got ${describeValue(value)}`, name, value);
     return numericStandIn(bounds);
   }
 
@@ -182,28 +182,28 @@ export class Checks {
   /** One of `choices` (strings or numbers), listed in the message. */
   oneOf<T extends string | number>(name: string, value: unknown, choices: readonly T[]): T {
     if ((choices as readonly unknown[]).includes(value)) return value as T;
-    this.fail('INVALID_ARGUMENT', `${name} must be one of ${choices.map((c) => (typeof c === 'string' ? `'${c}'` : String(c))).join(', ')}, got ${describe(value)}`, name, value);
+    this.fail('INVALID_ARGUMENT', `${name} must be one of ${choices.map((c) => (typeof c === 'string' ? `'${c}'` : String(c))).join(', ')}, got ${describeValue(value)}`, name, value);
     return choices[0]!;
   }
 
   /** A boolean. */
   boolean(name: string, value: unknown): boolean {
     if (typeof value === 'boolean') return value;
-    this.fail('INVALID_ARGUMENT', `${name} must be a boolean, got ${describe(value)}`, name, value);
+    this.fail('INVALID_ARGUMENT', `${name} must be a boolean, got ${describeValue(value)}`, name, value);
     return false;
   }
 
   /** A non-empty string. */
   string(name: string, value: unknown): string {
     if (typeof value === 'string' && value !== '') return value;
-    this.fail('INVALID_ARGUMENT', `${name} must be a non-empty string, got ${describe(value)}`, name, value);
+    this.fail('INVALID_ARGUMENT', `${name} must be a non-empty string, got ${describeValue(value)}`, name, value);
     return '';
   }
 
   /** A function. */
   function<F extends (...args: never[]) => unknown>(name: string, value: unknown, expected = 'a function'): F {
     if (typeof value === 'function') return value as F;
-    this.fail('INVALID_ARGUMENT', `${name} must be ${expected}, got ${describe(value)}`, name, value);
+    this.fail('INVALID_ARGUMENT', `${name} must be ${expected}, got ${describeValue(value)}`, name, value);
     return (() => undefined) as unknown as F;
   }
 
@@ -213,7 +213,7 @@ export class Checks {
    */
   tensor(name: string, value: unknown, expected = 'a Tensor'): Tensor | undefined {
     if (!(value instanceof Tensor)) {
-      this.fail('INVALID_ARGUMENT', `${name} must be ${expected}, got ${describe(value)}`, name, value);
+      this.fail('INVALID_ARGUMENT', `${name} must be ${expected}, got ${describeValue(value)}`, name, value);
       return undefined;
     }
     if (value.isDisposed) {

@@ -4,9 +4,10 @@
  * (the check throws at once) or the `Checks` collector of the call (`check.all(op)`), so a call
  * reports all its bad options together at `done()`.
  */
-import { Tensor, check, describe, type Checks } from '@tessera/tensor-core';
+import { Tensor, check, describeValue, type Checks } from '@tessera/tensor-core';
 
-export { describe };
+/** The kit's `describeValue`, under the name this package's call sites use. */
+export const describe: (value: unknown) => string = describeValue;
 
 /** The op name of a single check, or the collector of a whole call. */
 export type At = string | Checks;
@@ -17,7 +18,7 @@ const run = check.into;
 export function requireObject(at: At, name: string, options: unknown): void {
   run(at, (checks) => {
     if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) {
-      checks.fail('INVALID_ARGUMENT', `${name} must be an options object, got ${describe(options)}`, name, options);
+      checks.fail('INVALID_ARGUMENT', `${name} must be an options object, got ${describeValue(options)}`, name, options);
     }
   });
 }
@@ -61,7 +62,7 @@ export function requireModel(at: At, model: unknown): void {
     if (typeof model !== 'object' || model === null || missing.length > 0) {
       checks.fail(
         'INVALID_ARGUMENT',
-        `model must be a Module (with forward, parameters, train and eval), got ${describe(model)}${missing.length && model ? ` (missing ${missing.join(', ')})` : ''}`,
+        `model must be a Module (with forward, parameters, train and eval), got ${describeValue(model)}${missing.length && model ? ` (missing ${missing.join(', ')})` : ''}`,
         'model',
         model,
       );

@@ -2,7 +2,7 @@
  * `TransformerEncoderLayer`: PyTorch's `nn.TransformerEncoderLayer` (self-attention and a
  * feed-forward block, each with a residual connection and LayerNorm, post-norm or pre-norm).
  */
-import { check, describe, TensorError, fmtShape, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
+import { check, describeValue, TensorError, fmtShape, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
 import { Dropout } from '../dropout.js';
 import { Linear } from '../linear.js';
 import { Module } from '../module.js';
@@ -90,7 +90,7 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
     const p = checks.number('dropout', o.dropout ?? 0.1, { min: 0, max: 1 });
     const activation = o.activation ?? 'relu';
     if (activation !== 'relu' && activation !== 'gelu' && typeof activation !== 'function') {
-      checks.fail('INVALID_ARGUMENT', `activation must be 'relu', 'gelu' or a function, got ${describe(activation)}`, 'activation', activation);
+      checks.fail('INVALID_ARGUMENT', `activation must be 'relu', 'gelu' or a function, got ${describeValue(activation)}`, 'activation', activation);
     }
     this.activation = activation;
     const eps = checks.number('layerNormEps', o.layerNormEps ?? 1e-5, { min: 0, minExclusive: true });

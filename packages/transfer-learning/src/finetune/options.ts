@@ -2,10 +2,10 @@
  * Option checks shared by the fine-tuning and export APIs, in their call shape, on top of
  * tensor-core's checking kit (no check of its own lives here); every failure is a coded TensorError.
  */
-import { check, describe } from '@tessera/tensor-core';
+import { check, describeValue } from '@tessera/tensor-core';
 
-/** @internal Describes a value for a message (`null`, `number 3`, `"eval"`, `an array of length 2`): the kit's `describe`. */
-export const describeValue: (value: unknown) => string = describe;
+/** @internal Describes a value for a message (`null`, `number 3`, `"eval"`, `an array of length 2`): the kit's. */
+export { describeValue };
 
 /**
  * @internal The options object (undefined gives `{}`), through tensor-core's one options checker:
