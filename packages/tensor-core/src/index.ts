@@ -25,6 +25,7 @@ export {
   setBackend,
   registerBackend,
   getBackend,
+  backendLabel,
   observe,
   isObserved,
   tidy,
