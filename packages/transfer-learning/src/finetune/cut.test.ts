@@ -137,7 +137,7 @@ describe('cut (an imported model)', () => {
     expect(TensorError.is(unknown) && unknown.code).toBe('INVALID_ARGUMENT');
     expect(String(unknown)).toMatch(/cut: 'pool5' is neither a tensor nor a node of the graph\. Nodes and their outputs: Conv_node_\d+ → conv2d_\d+, /);
     expect(() => cut(pretrained() as never, 'x')).toThrow(/cut: model must be an imported ONNX model \(importOnnx or cut\), got Sequential; for the bytes of a model use cutOnnx/);
-    expect(() => cut(model, '')).toThrow(/cut: output must be a tensor or node name, got string ""/);
+    expect(() => cut(model, '')).toThrow(/cut: output must be a tensor or node name, got ""/);
     expect(() => cut(model, 3 as never)).toThrow(/cut: output must be a tensor or node name, got number 3/);
   });
 });
