@@ -10,7 +10,7 @@ import type { BinaryOp, Conv2dParams, DType, ReduceOp, TensorInfo, UnaryOp } fro
 import { makeTypedArray, sizeOf } from '@tessera/tensor-core';
 import { cpu, type CpuBackend } from './index.js';
 import { sizeClass, WasmHeap } from './wasm/heap.js';
-import { collapsePermutation } from './wasm/kernels.js';
+import { collapsePermutation } from '@tessera/tensor-core';
 import { wasmSupported } from './wasm/module.js';
 import { randomValues } from './test-utils/helpers.js';
 

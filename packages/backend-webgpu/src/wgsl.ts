@@ -5,8 +5,7 @@
  *
  * Storage: float32 is `f32`, int32 is `i32`, bool is one `u32` (0 or 1) per element.
  */
-import type { DType } from '@tessera/tensor-core';
-import { broadcastStrides, stridesOf } from '@tessera/tensor-core';
+import type { DType, LoopPlan } from '@tessera/tensor-core';
 
 export type Scalar = 'f32' | 'i32' | 'u32';
 
@@ -103,51 +102,12 @@ export function bindings(decls: readonly (readonly [name: string, type: Scalar |
 // ---------------------------------------------------------------------------------------------
 // strided index arithmetic
 
-/** A loop nest: `shape` (outermost first) and, per operand, its stride along each dimension. */
-export interface Strided {
-  readonly shape: number[];
-  readonly strides: number[][];
-}
-
-/**
- * Drops size-1 dimensions and merges neighbours across which every operand is contiguous, so
- * `[N,C,H,W] + [1,C,1,1]` indexes three dimensions, and a same-shape op one.
- */
-export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): Strided {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const n = shape[d]!;
-    if (n === 1) continue;
-    const last = outShape.length - 1;
-    let mergeable = last >= 0;
-    for (let k = 0; k < strides.length && mergeable; k++) {
-      if (outStrides[k]![last] !== strides[k]![d]! * n) mergeable = false;
-    }
-    if (mergeable) {
-      outShape[last] = outShape[last]! * n;
-      for (let k = 0; k < strides.length; k++) outStrides[k]![last] = strides[k]![d]!;
-    } else {
-      outShape.push(n);
-      for (let k = 0; k < strides.length; k++) outStrides[k]!.push(strides[k]![d]!);
-    }
-  }
-  return { shape: outShape, strides: outStrides };
-}
-
-/** The loop nest of a broadcast op: inputs read with stride 0 on broadcast axes, output last. */
-export function broadcastPlan(outShape: readonly number[], inputShapes: readonly (readonly number[])[]): Strided {
-  const all = inputShapes.map((s) => broadcastStrides(s, outShape));
-  all.push(stridesOf(outShape));
-  return collapse(outShape, all);
-}
-
 /**
  * WGSL statements declaring `var <name>: u32` for each operand: its element offset for the flat
- * index `idx` of the loop nest `plan` (row-major over `plan.shape`), starting from `bases`.
+ * index `idx` of the loop nest `plan` (planned by tensor-core's `collapseLoops` / `broadcastLoops`) (row-major over `plan.shape`), starting from `bases`.
  * Negative strides work: u32 arithmetic wraps, and the final offset is in range.
  */
-export function offsets(plan: Strided, names: readonly string[], idx: string, bases: readonly number[] = []): string {
+export function offsets(plan: LoopPlan, names: readonly string[], idx: string, bases: readonly number[] = []): string {
   const lines = names.map((n, k) => `  var ${n}: u32 = ${u32(bases[k] ?? 0)};`);
   const rank = plan.shape.length;
   if (rank === 0) return lines.join('\n');

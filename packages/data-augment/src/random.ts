@@ -5,7 +5,7 @@
  * in every process. Host-side parameters (angles, crop boxes, ...) come from {@link uniformAt};
  * pixel-sized noise comes from tensor-core's `rand`/`randn` with a seed drawn here.
  */
-import { TensorError, randomBits, uniformAt } from '@tessera/tensor-core';
+import { TensorError, check, describeValue, randomBits, uniformAt, type Checks } from '@tessera/tensor-core';
 
 /**
  * A seeded stream of random numbers. Each call advances a counter, so two generators with the
@@ -48,12 +48,9 @@ export class Generator {
   }
 }
 
-/** Checks a seed for `op`. */
-export function checkSeed(op: string, seed: unknown): number {
-  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) {
-    throw new TensorError('INVALID_ARGUMENT', op, `seed must be an integer in [0, 2^32), got ${String(seed)}`);
-  }
-  return seed;
+/** Checks a seed: an integer in `[0, 2^32)`; recorded into `at` when it is the call's collector. */
+export function checkSeed(at: string | Checks, seed: unknown): number {
+  return check.into(at, (checks) => checks.int('seed', seed, { min: 0, max: 2 ** 32, maxExclusive: true }));
 }
 
 let globalGenerator = new Generator(0);
@@ -80,17 +77,21 @@ export interface RandomSource {
   readonly generator?: Generator;
 }
 
-/** The generator a component with `source` should draw from. */
-export function resolveGenerator(op: string, source: RandomSource | undefined): Generator {
-  if (source?.seed !== undefined && source.generator !== undefined) {
-    throw new TensorError('INVALID_ARGUMENT', op, 'give either seed or generator, not both');
-  }
-  if (source?.generator !== undefined) {
-    if (!(source.generator instanceof Generator)) throw new TensorError('INVALID_ARGUMENT', op, `generator must be a Generator, got ${typeof source.generator}`);
-    return source.generator;
-  }
-  if (source?.seed !== undefined) return new Generator(checkSeed(op, source.seed));
-  return globalGenerator;
+/** The generator a component with `source` should draw from; a bad source is recorded into `at` when it is the call's collector. */
+export function resolveGenerator(at: string | Checks, source: RandomSource | undefined): Generator {
+  return check.into(at, (checks) => {
+    if (source?.seed !== undefined && source.generator !== undefined) {
+      checks.fail('INVALID_ARGUMENT', 'give either seed or generator, not both', 'seed');
+      return globalGenerator;
+    }
+    if (source?.generator !== undefined) {
+      if (source.generator instanceof Generator) return source.generator;
+      checks.fail('INVALID_ARGUMENT', `generator must be a Generator, got ${describeValue(source.generator)}`, 'generator', source.generator);
+      return globalGenerator;
+    }
+    if (source?.seed !== undefined) return new Generator(checkSeed(checks, source.seed));
+    return globalGenerator;
+  });
 }
 
 /**

@@ -45,7 +45,7 @@ describe('attribution methods', () => {
     await rejects(saliency({ forward: (t: Tensor) => t } as never, x, { target: 0 }), 'INVALID_ARGUMENT', /model must be a Module of @tessera\/layers, got Object/);
     await rejects(saliency(model, [1, 2] as never, { target: 0 }), 'INVALID_ARGUMENT', /inputs must be a Tensor with the batch axis first, got an array of length 2/);
     const ints = zeros([2, 6], { dtype: 'int32' });
-    await rejects(saliency(model, ints, { target: 0 }), 'DTYPE_MISMATCH', /must be a float tensor to be differentiated, got dtype int32/);
+    await rejects(saliency(model, ints, { target: 0 }), 'DTYPE_MISMATCH', /must be a float tensor, got dtype int32 \(shape \[2,6\]\); only float inputs can be differentiated/);
     ints.dispose();
     const flat = ones([6]);
     await rejects(saliency(model, flat, { target: 0 }), 'SHAPE_MISMATCH', /batch axis first .* got shape \[6\]/);
@@ -135,8 +135,8 @@ describe('pictures', () => {
     await rejects(attributionOverlays(two, img), 'SHAPE_MISMATCH', /images must have 1 \(grey\) or 3 \(RGB\) channels, got shape \[2,2,4,4\]/);
     await rejects(attributionOverlays(img, small), 'SHAPE_MISMATCH', /attributions \[2,1,3,4\] must match the images \[2,1,4,4\] in N, H and W/);
     await rejects(attributionOverlays(img, img, { sign: 'negative' as never }), 'INVALID_ARGUMENT', /sign must be one of 'all', 'positive', 'absolute', got "negative"/);
-    await rejects(attributionOverlays(img, img, { opacity: 2 }), 'INVALID_ARGUMENT', /opacity must be a finite number >= 0 and <= 1, got number 2/);
-    await rejects(attributionHeatmaps(img, { outlierPercent: 101 }), 'INVALID_ARGUMENT', /outlierPercent must be a finite number >= 0 and <= 100/);
+    await rejects(attributionOverlays(img, img, { opacity: 2 }), 'INVALID_ARGUMENT', /opacity must be a finite number in \[0, 1\], got number 2/);
+    await rejects(attributionHeatmaps(img, { outlierPercent: 101 }), 'INVALID_ARGUMENT', /outlierPercent must be a finite number in \[0, 100\]/);
     await rejects(attributionHeatmaps(img, { colour: 'red' } as never), 'UNKNOWN_OPTION', /unknown option 'colour'/);
     await rejects(attributionHeatmaps('map' as never), 'INVALID_ARGUMENT', /attributions must be a Tensor \[N, C, H, W\], got "map"/);
     await rejects(imagesToRgba(two), 'SHAPE_MISMATCH', /1 \(grey\) or 3 \(RGB\) channels/);
@@ -148,5 +148,27 @@ describe('pictures', () => {
     expect(() => svgGrid('rows' as never)).toThrow(/rows must be an array of \{ label, cells \}, got "rows"/);
     await rejects(encodePng({ width: 2, height: 2, data: new Uint8ClampedArray(15) }), 'INVALID_ARGUMENT', /width × height × 4 RGBA bytes/);
     for (const t of [img, flat, two, small]) t.dispose();
+  });
+});
+
+describe('every bad option of one call in one error (issue 11)', () => {
+  const model = buildModel('mlp');
+  const x = toTensor(fixture.models.mlp.x);
+
+  it('smoothGrad lists each bad value with the first code', async () => {
+    await expect(smoothGrad(model, x, { target: 0, samples: 0, stdev: -1, abs: 'yes' as never })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      details: [{ name: 'samples' }, { name: 'stdev' }, { name: 'abs' }],
+      message: 'smoothGrad: samples must be an integer >= 1, got number 0; and 2 more problems: stdev must be a finite number >= 0, got number -1; abs must be a boolean, got "yes"',
+    });
+  });
+
+  it('a picture reports a misspelt key and a bad opacity together', async () => {
+    const img = zeros([1, 1, 2, 2]);
+    await expect(Promise.resolve().then(() => attributionOverlays(img, img, { opacity: 2, outlier: 1 } as never))).rejects.toMatchObject({
+      code: 'UNKNOWN_OPTION',
+      details: [{ name: 'options' }, { name: 'opacity' }],
+    });
+    img.dispose();
   });
 });

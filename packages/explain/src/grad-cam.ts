@@ -9,9 +9,8 @@
  */
 import { backward, noGrad } from '@tessera/autograd';
 import { Module, type AnyModule } from '@tessera/layers';
-import { Tensor, TensorError, fmtShape, keep, resize, tidy } from '@tessera/tensor-core';
+import { describeValue, check, Tensor, TensorError, fmtShape, keep, resize, tidy } from '@tessera/tensor-core';
 import { byChunks, inEvalMode, requireModel, resolveTargets, rows, targetScore, type ExplainableModel, type Target } from './model.js';
-import { boolean, checkOptions, describe, integer, requireInputs } from './validate.js';
 
 /** Options of {@link gradCam}. */
 export interface GradCamOptions {
@@ -50,7 +49,7 @@ function findLayer(op: string, model: ExplainableModel, layer: unknown): AnyModu
     if (!named.some(([, m]) => m === layer)) throw new TensorError('INVALID_ARGUMENT', op, `layer ${layer.constructor.name} is not a module of the model`);
     return layer;
   }
-  throw new TensorError('INVALID_ARGUMENT', op, `layer must be a layer name or a Module of the model, got ${describe(layer)}`);
+  throw new TensorError('INVALID_ARGUMENT', op, `layer must be a layer name or a Module of the model, got ${describeValue(layer)}`);
 }
 
 /**
@@ -70,7 +69,7 @@ function withCapturedOutput<T>(op: string, layer: AnyModule, fn: () => T): { res
       calls++;
       if (calls > 1) throw new TensorError('INVALID_ARGUMENT', op, `layer ${layer.constructor.name} runs more than once per forward pass; Grad-CAM needs a layer that runs once`);
       const out = noGrad(() => original.apply(layer, args));
-      if (!(out instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `layer ${layer.constructor.name} must return a Tensor, got ${describe(out)}`);
+      if (!(out instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `layer ${layer.constructor.name} must return a Tensor, got ${describeValue(out)}`);
       // A leaf outside every tidy scope: the model's own scopes must not free it before backward.
       const leaf = keep(out.reshape(out.shape));
       out.dispose();
@@ -111,13 +110,16 @@ function withCapturedOutput<T>(op: string, layer: AnyModule, fn: () => T): { res
 export async function gradCam(model: ExplainableModel, inputs: Tensor, options: GradCamOptions): Promise<Tensor> {
   const op = 'gradCam';
   requireModel(op, model);
-  checkOptions(op, options, KEYS);
-  const x = requireInputs(op, inputs);
+  const checks = check.all(op);
+  checks.options(options, KEYS, { required: true });
+  const batch = checks.floatBatch('inputs', inputs, '; only float inputs can be differentiated');
+  const relu = checks.boolean('relu', options?.relu ?? true);
+  const upsample = checks.boolean('upsample', options?.upsample ?? batch?.rank === 4);
+  const batchSize = checks.int('batchSize', options?.batchSize ?? 32, { min: 1 });
+  checks.done();
+  const x = batch!;
   const layer = findLayer(op, model, options.layer);
-  const relu = boolean(op, 'relu', options.relu ?? true);
-  const upsample = boolean(op, 'upsample', options.upsample ?? x.rank === 4);
   if (upsample && x.rank !== 4) throw new TensorError('SHAPE_MISMATCH', op, `upsample needs image inputs [N, C, H, W], got shape ${fmtShape(x.shape)}; pass upsample: false`);
-  const batchSize = integer(op, 'batchSize', options.batchSize ?? 32, 1);
   const targets = await resolveTargets(op, options.target, x.shape[0]!);
   return inEvalMode(model, () =>
     byChunks(x.shape[0]!, batchSize, (start, end) => {

@@ -1,7 +1,6 @@
 /** Gradient attributions: saliency, gradient × input and SmoothGrad. */
-import { hash32, randn, stack, tidy, type Tensor } from '@tessera/tensor-core';
+import { check, hash32, randn, stack, tidy, type Tensor } from '@tessera/tensor-core';
 import { byChunks, inEvalMode, inputGradient, requireModel, resolveTargets, rows, type ExplainableModel, type Target } from './model.js';
-import { boolean, checkOptions, finite, integer, requireInputs } from './validate.js';
 
 /** Options of {@link saliency}. */
 export interface SaliencyOptions {
@@ -67,10 +66,12 @@ const SMOOTH_KEYS = ['target', 'samples', 'stdev', 'seed', 'abs', 'multiplyByInp
 export async function saliency(model: ExplainableModel, inputs: Tensor, options: SaliencyOptions = {}): Promise<Tensor> {
   const op = 'saliency';
   requireModel(op, model);
-  checkOptions(op, options, SALIENCY_KEYS);
-  const x = requireInputs(op, inputs);
-  const abs = boolean(op, 'abs', options.abs ?? true);
-  const batchSize = integer(op, 'batchSize', options.batchSize ?? 32, 1);
+  const checks = check.all(op);
+  checks.options(options, SALIENCY_KEYS, { required: true });
+  const x = checks.floatBatch('inputs', inputs, '; only float inputs can be differentiated')!;
+  const abs = checks.boolean('abs', options?.abs ?? true);
+  const batchSize = checks.int('batchSize', options?.batchSize ?? 32, { min: 1 });
+  checks.done();
   const targets = await resolveTargets(op, options.target, x.shape[0]!);
   return inEvalMode(model, () =>
     byChunks(x.shape[0]!, batchSize, (start, end) => {
@@ -94,9 +95,11 @@ export async function saliency(model: ExplainableModel, inputs: Tensor, options:
 export async function gradientXInput(model: ExplainableModel, inputs: Tensor, options: GradientXInputOptions = {}): Promise<Tensor> {
   const op = 'gradientXInput';
   requireModel(op, model);
-  checkOptions(op, options, GXI_KEYS);
-  const x = requireInputs(op, inputs);
-  const batchSize = integer(op, 'batchSize', options.batchSize ?? 32, 1);
+  const checks = check.all(op);
+  checks.options(options, GXI_KEYS, { required: true });
+  const x = checks.floatBatch('inputs', inputs, '; only float inputs can be differentiated')!;
+  const batchSize = checks.int('batchSize', options?.batchSize ?? 32, { min: 1 });
+  checks.done();
   const targets = await resolveTargets(op, options.target, x.shape[0]!);
   return inEvalMode(model, () =>
     byChunks(x.shape[0]!, batchSize, (start, end) => {
@@ -129,14 +132,16 @@ function noiseSeed(seed: number, example: number, sample: number): number {
 export async function smoothGrad(model: ExplainableModel, inputs: Tensor, options: SmoothGradOptions = {}): Promise<Tensor> {
   const op = 'smoothGrad';
   requireModel(op, model);
-  checkOptions(op, options, SMOOTH_KEYS);
-  const x = requireInputs(op, inputs);
-  const samples = integer(op, 'samples', options.samples ?? 20, 1);
-  const stdev = finite(op, 'stdev', options.stdev ?? 0.15, 0);
-  const seed = integer(op, 'seed', options.seed ?? 0, 0, 2 ** 32 - 1);
-  const abs = boolean(op, 'abs', options.abs ?? false);
-  const multiplyByInputs = boolean(op, 'multiplyByInputs', options.multiplyByInputs ?? false);
-  const batchSize = integer(op, 'batchSize', options.batchSize ?? 32, 1);
+  const checks = check.all(op);
+  checks.options(options, SMOOTH_KEYS, { required: true });
+  const x = checks.floatBatch('inputs', inputs, '; only float inputs can be differentiated')!;
+  const samples = checks.int('samples', options?.samples ?? 20, { min: 1 });
+  const stdev = checks.number('stdev', options?.stdev ?? 0.15, { min: 0 });
+  const seed = checks.int('seed', options?.seed ?? 0, { min: 0, max: 2 ** 32 - 1 });
+  const abs = checks.boolean('abs', options?.abs ?? false);
+  const multiplyByInputs = checks.boolean('multiplyByInputs', options?.multiplyByInputs ?? false);
+  const batchSize = checks.int('batchSize', options?.batchSize ?? 32, { min: 1 });
+  checks.done();
   const n = x.shape[0]!;
   const targets = await resolveTargets(op, options.target, n);
   const exampleShape = x.shape.slice(1);

@@ -1,7 +1,6 @@
 /** Integrated Gradients with Riemann and Gauss–Legendre quadrature, and its completeness check. */
-import { Tensor, TensorError, concat, fmtShape, full, tensor, tidy } from '@tessera/tensor-core';
+import { describeValue, check, Tensor, TensorError, concat, fmtShape, full, tensor, tidy } from '@tessera/tensor-core';
 import { byChunks, inEvalMode, inputGradient, requireModel, resolveTargets, rows, targetOutputs, type ExplainableModel, type Target } from './model.js';
-import { checkOptions, describe, integer, oneOf, requireInputs } from './validate.js';
 
 /** Quadrature rules for the path integral (Captum's names in camelCase). */
 export type IntegrationMethod = 'gaussLegendre' | 'riemannTrapezoid' | 'riemannLeft' | 'riemannRight' | 'riemannMiddle';
@@ -56,7 +55,7 @@ const legendreCache = new Map<number, { nodes: Float64Array; weights: Float64Arr
  * ```
  */
 export function gaussLegendre(n: number): { nodes: Float64Array; weights: Float64Array } {
-  integer('gaussLegendre', 'n', n, 1);
+  check.int('gaussLegendre', 'n', n, { min: 1 });
   const cached = legendreCache.get(n);
   if (cached) return cached;
   const nodes = new Float64Array(n);
@@ -114,8 +113,10 @@ export function gaussLegendre(n: number): { nodes: Float64Array; weights: Float6
  */
 export function integrationRule(method: IntegrationMethod, steps: number): { alphas: Float64Array; weights: Float64Array } {
   const op = 'integrationRule';
-  oneOf(op, 'method', method, METHODS);
-  integer(op, 'steps', steps, method === 'riemannTrapezoid' ? 2 : 1);
+  const checks = check.all(op);
+  checks.oneOf('method', method, METHODS);
+  checks.int('steps', steps, { min: method === 'riemannTrapezoid' ? 2 : 1 });
+  checks.done();
   const alphas = new Float64Array(steps);
   const weights = new Float64Array(steps);
   if (method === 'gaussLegendre') {
@@ -145,10 +146,10 @@ export function integrationRule(method: IntegrationMethod, steps: number): { alp
 function resolveBaseline(op: string, baseline: unknown, x: Tensor): Tensor {
   if (baseline === undefined || typeof baseline === 'number') {
     const value = baseline ?? 0;
-    if (!Number.isFinite(value)) throw new TensorError('INVALID_ARGUMENT', op, `baseline must be a finite number or a Tensor, got ${describe(baseline)}`);
+    if (!Number.isFinite(value)) throw new TensorError('INVALID_ARGUMENT', op, `baseline must be a finite number or a Tensor, got ${describeValue(baseline)}`);
     return full([1, ...x.shape.slice(1)], value, { dtype: x.dtype, backend: x.backend });
   }
-  if (!(baseline instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `baseline must be a number or a Tensor, got ${describe(baseline)}`);
+  if (!(baseline instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `baseline must be a number or a Tensor, got ${describeValue(baseline)}`);
   if (baseline.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `baseline (tensor id=${baseline.id}) was disposed`);
   const example = x.shape.slice(1);
   const same = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -184,11 +185,13 @@ function resolveBaseline(op: string, baseline: unknown, x: Tensor): Tensor {
 export async function integratedGradients(model: ExplainableModel, inputs: Tensor, options: IntegratedGradientsOptions = {}): Promise<IntegratedGradientsResult> {
   const op = 'integratedGradients';
   requireModel(op, model);
-  checkOptions(op, options, KEYS);
-  const x = requireInputs(op, inputs);
-  const method = oneOf(op, 'method', options.method ?? 'gaussLegendre', METHODS);
-  const steps = integer(op, 'steps', options.steps ?? 50, method === 'riemannTrapezoid' ? 2 : 1);
-  const batchSize = integer(op, 'batchSize', options.batchSize ?? 64, 1);
+  const checks = check.all(op);
+  checks.options(options, KEYS, { required: true });
+  const x = checks.floatBatch('inputs', inputs, '; only float inputs can be differentiated')!;
+  const method = checks.oneOf('method', options?.method ?? 'gaussLegendre', METHODS);
+  const steps = checks.int('steps', options?.steps ?? 50, { min: method === 'riemannTrapezoid' ? 2 : 1 });
+  const batchSize = checks.int('batchSize', options?.batchSize ?? 64, { min: 1 });
+  checks.done();
   const n = x.shape[0]!;
   const targets = await resolveTargets(op, options.target, n);
   const base = resolveBaseline(op, options.baseline, x);

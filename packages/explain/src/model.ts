@@ -5,8 +5,7 @@
 import { grad, noGrad } from '@tessera/autograd';
 import type { Layer } from '@tessera/layers';
 import { Module } from '@tessera/layers';
-import { Tensor, TensorError, concat, fmtShape, oneHot, tensor, tidy } from '@tessera/tensor-core';
-import { describe, integer } from './validate.js';
+import { type Checks, describeValue, check, Tensor, TensorError, concat, fmtShape, oneHot, tensor, tidy } from '@tessera/tensor-core';
 
 /**
  * The class to explain: one index for every example, one index per example, or an int32 tensor
@@ -32,7 +31,7 @@ export type ExplainableModel = Layer;
 
 /** Checks that `model` is a Module. */
 export function requireModel(op: string, model: unknown): ExplainableModel {
-  if (!(model instanceof Module)) throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module of @tessera/layers, got ${describe(model)}`);
+  if (!(model instanceof Module)) throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module of @tessera/layers, got ${describeValue(model)}`);
   return model as ExplainableModel;
 }
 
@@ -43,21 +42,21 @@ export function requireModel(op: string, model: unknown): ExplainableModel {
 export async function resolveTargets(op: string, target: unknown, n: number): Promise<Int32Array | undefined> {
   if (target === undefined) return undefined;
   if (typeof target === 'number') {
-    integer(op, 'target', target, 0);
+    check.int(op, 'target', target, { min: 0 });
     return new Int32Array(n).fill(target);
   }
   let values: ArrayLike<number>;
   if (target instanceof Tensor) {
     if (target.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `target (tensor id=${target.id} shape=${fmtShape(target.shape)}) was disposed`);
     if (target.dtype !== 'int32' || target.rank !== 1) {
-      throw new TensorError('INVALID_ARGUMENT', op, `target must be an int32 tensor [N] of class indices, got ${describe(target)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `target must be an int32 tensor [N] of class indices, got ${describeValue(target)}`);
     }
     values = (await target.data()) as Int32Array;
   } else if (Array.isArray(target)) {
     values = target as number[];
-    (target as unknown[]).forEach((t, i) => integer(op, `target[${i}]`, t, 0));
+    (target as unknown[]).forEach((t, i) => check.int(op, `target[${i}]`, t, { min: 0 }));
   } else {
-    throw new TensorError('INVALID_ARGUMENT', op, `target must be a class index, an array of indices or an int32 tensor, got ${describe(target)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `target must be a class index, an array of indices or an int32 tensor, got ${describeValue(target)}`);
   }
   if (values.length !== n) throw new TensorError('SHAPE_MISMATCH', op, `target has ${values.length} entries but the inputs have ${n} examples`);
   const out = Int32Array.from(values);
@@ -73,7 +72,7 @@ export async function resolveTargets(op: string, target: unknown, n: number): Pr
  * `repeat` repeats the targets (rows are `repeat` copies of the examples, as in Integrated Gradients).
  */
 export function targetScore(op: string, logits: Tensor, targets: Int32Array | undefined, repeat = 1): Tensor {
-  if (!(logits instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `model.forward must return a Tensor, got ${describe(logits)}`);
+  if (!(logits instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `model.forward must return a Tensor, got ${describeValue(logits)}`);
   const rows = logits.shape[0];
   const flat = logits.rank === 1 ? logits.reshape([rows!, 1]) : logits;
   if (flat.rank !== 2) throw new TensorError('SHAPE_MISMATCH', op, `the model must return [N, classes] (or [N]), got shape ${fmtShape(logits.shape)}`);

@@ -11,9 +11,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TensorError } from '@tessera/tensor-core';
+import { describeValue, TensorError } from '@tessera/tensor-core';
 import { svgGrid, type RgbaImage, type SvgGridOptions } from './picture.js';
-import { describe } from './validate.js';
 
 type PngModule = typeof import('pngjs');
 
@@ -29,7 +28,7 @@ function requireImage(op: string, image: unknown): RgbaImage {
     typeof img !== 'object' || img === null || !Number.isInteger(img.width) || !Number.isInteger(img.height) || img.width <= 0 || img.height <= 0 ||
     !((img.data as unknown) instanceof Uint8ClampedArray || (img.data as unknown) instanceof Uint8Array) || img.data.length !== img.width * img.height * 4
   ) {
-    throw new TensorError('INVALID_ARGUMENT', op, `image must be { width, height, data } with width × height × 4 RGBA bytes, got ${describe(image)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `image must be { width, height, data } with width × height × 4 RGBA bytes, got ${describeValue(image)}`);
   }
   return img;
 }

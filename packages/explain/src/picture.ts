@@ -5,8 +5,7 @@
  * values are divided by the value at which the sorted absolute values reach `100 − outlierPercent`
  * percent of their total, then clipped to [−1, 1], so a few extreme pixels do not wash out the rest.
  */
-import { Tensor, TensorError, fmtShape } from '@tessera/tensor-core';
-import { checkOptions, describe, finite, oneOf } from './validate.js';
+import { describeValue, check, Tensor, TensorError, fmtShape } from '@tessera/tensor-core';
 
 /** An image as 8-bit RGBA pixels, row-major (the layout of a canvas `ImageData`). */
 export interface RgbaImage {
@@ -76,16 +75,19 @@ function heatColor(v: number, sign: AttributionSign): [number, number, number] {
 }
 
 function parse(op: string, options: OverlayOptions): { sign: AttributionSign; outlierPercent: number; opacity: number } {
-  checkOptions(op, options, KEYS);
-  return {
-    sign: oneOf(op, 'sign', options.sign ?? 'absolute', ['all', 'positive', 'absolute'] as const),
-    outlierPercent: finite(op, 'outlierPercent', options.outlierPercent ?? 2, 0, 100),
-    opacity: finite(op, 'opacity', options.opacity ?? 0.7, 0, 1),
+  const checks = check.all(op);
+  const o = checks.options(options, KEYS, { required: true });
+  const parsed = {
+    sign: checks.oneOf('sign', o.sign ?? 'absolute', ['all', 'positive', 'absolute'] as const),
+    outlierPercent: checks.number('outlierPercent', o.outlierPercent ?? 2, { min: 0, max: 100 }),
+    opacity: checks.number('opacity', o.opacity ?? 0.7, { min: 0, max: 1 }),
   };
+  checks.done();
+  return parsed;
 }
 
 function requireImages(op: string, name: string, t: unknown): Tensor {
-  if (!(t instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a Tensor [N, C, H, W], got ${describe(t)}`);
+  if (!(t instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a Tensor [N, C, H, W], got ${describeValue(t)}`);
   if (t.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `${name} (tensor id=${t.id}) was disposed`);
   if (t.rank !== 4) throw new TensorError('SHAPE_MISMATCH', op, `${name} must be [N, C, H, W], got shape ${fmtShape(t.shape)}`);
   return t;
@@ -204,11 +206,13 @@ function escapeXml(text: string): string {
  */
 export function svgGrid(gridRows: readonly SvgGridRow[], options: SvgGridOptions = {}): string {
   const op = 'svgGrid';
-  checkOptions(op, options, ['scale', 'columnTitles', 'gap']);
+  check.options(op, options, ['scale', 'columnTitles', 'gap'], { required: true });
   const rows: readonly SvgGridRow[] = gridRows;
-  if (!Array.isArray(gridRows)) throw new TensorError('INVALID_ARGUMENT', op, `rows must be an array of { label, cells }, got ${describe(gridRows)}`);
-  const scale = finite(op, 'scale', options.scale ?? 4, 0, Infinity, true);
-  const gap = finite(op, 'gap', options.gap ?? 4, 0);
+  if (!Array.isArray(gridRows)) throw new TensorError('INVALID_ARGUMENT', op, `rows must be an array of { label, cells }, got ${describeValue(gridRows)}`);
+  const checks = check.all(op);
+  const scale = checks.number('scale', options?.scale ?? 4, { min: 0, minExclusive: true });
+  const gap = checks.number('gap', options?.gap ?? 4, { min: 0 });
+  checks.done();
   const titles = options.columnTitles ?? [];
   const columns = Math.max(titles.length, ...rows.map((r) => r.cells.length));
   const cellW = Math.max(1, ...rows.flatMap((r) => r.cells.map((c) => c.width))) * scale;

@@ -2,9 +2,8 @@
  * Activation modules: thin `Module` wrappers over tensor-core's activation ops, so they can sit in
  * a `Sequential`. Defaults as PyTorch.
  */
-import { checkOptions, TensorError, elu, gelu, hardSigmoid, hardSwish, leakyRelu, relu, selu, sigmoid, silu, softplus, tanh, tidy, where, type Tensor } from '@tessera/tensor-core';
+import { check, checkOptions, TensorError, elu, gelu, hardSigmoid, hardSwish, leakyRelu, relu, selu, sigmoid, silu, softplus, tanh, tidy, where, type Tensor } from '@tessera/tensor-core';
 import { Module } from './module.js';
-import { int, num, requireInput } from './validate.js';
 
 /**
  * `max(0, x)`.
@@ -12,7 +11,7 @@ import { int, num, requireInput } from './validate.js';
  */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
-    return relu(requireInput('ReLU', x));
+    return relu(check.tensor('ReLU', 'input', x));
   }
 }
 
@@ -32,10 +31,10 @@ export class LeakyReLU extends Module {
   constructor(options: LeakyReLUOptions = {}) {
     super();
     checkOptions('LeakyReLU', options, ['negativeSlope']);
-    this.negativeSlope = num('LeakyReLU', 'negativeSlope', options.negativeSlope ?? 0.01);
+    this.negativeSlope = check.number('LeakyReLU', 'negativeSlope', options.negativeSlope ?? 0.01);
   }
   forward(x: Tensor): Tensor {
-    return leakyRelu(requireInput('LeakyReLU', x), this.negativeSlope);
+    return leakyRelu(check.tensor('LeakyReLU', 'input', x), this.negativeSlope);
   }
   override extraRepr(): string {
     return `negativeSlope=${this.negativeSlope}`;
@@ -58,10 +57,10 @@ export class ELU extends Module {
   constructor(options: ELUOptions = {}) {
     super();
     checkOptions('ELU', options, ['alpha']);
-    this.alpha = num('ELU', 'alpha', options.alpha ?? 1);
+    this.alpha = check.number('ELU', 'alpha', options.alpha ?? 1);
   }
   forward(x: Tensor): Tensor {
-    return elu(requireInput('ELU', x), this.alpha);
+    return elu(check.tensor('ELU', 'input', x), this.alpha);
   }
   override extraRepr(): string {
     return `alpha=${this.alpha}`;
@@ -74,7 +73,7 @@ export class ELU extends Module {
  */
 export class SELU extends Module {
   forward(x: Tensor): Tensor {
-    return selu(requireInput('SELU', x));
+    return selu(check.tensor('SELU', 'input', x));
   }
 }
 
@@ -101,7 +100,7 @@ export class GELU extends Module {
     this.approximate = approximate;
   }
   forward(x: Tensor): Tensor {
-    return gelu(requireInput('GELU', x), { approximate: this.approximate });
+    return gelu(check.tensor('GELU', 'input', x), { approximate: this.approximate });
   }
   override extraRepr(): string {
     return `approximate=${JSON.stringify(this.approximate)}`;
@@ -114,7 +113,7 @@ export class GELU extends Module {
  */
 export class SiLU extends Module {
   forward(x: Tensor): Tensor {
-    return silu(requireInput('SiLU', x));
+    return silu(check.tensor('SiLU', 'input', x));
   }
 }
 
@@ -124,7 +123,7 @@ export class SiLU extends Module {
  */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
-    return sigmoid(requireInput('Sigmoid', x));
+    return sigmoid(check.tensor('Sigmoid', 'input', x));
   }
 }
 
@@ -134,7 +133,7 @@ export class Sigmoid extends Module {
  */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
-    return tanh(requireInput('Tanh', x));
+    return tanh(check.tensor('Tanh', 'input', x));
   }
 }
 
@@ -154,10 +153,10 @@ export class Softmax extends Module {
   constructor(options: SoftmaxOptions = {}) {
     super();
   checkOptions('Softmax', options, ['dim']);
-    this.dim = int('Softmax', 'dim', options.dim ?? -1, -Infinity);
+    this.dim = check.int('Softmax', 'dim', options.dim ?? -1);
   }
   forward(x: Tensor): Tensor {
-    return requireInput('Softmax', x).softmax(this.dim);
+    return check.tensor('Softmax', 'input', x).softmax(this.dim);
   }
   override extraRepr(): string {
     return `dim=${this.dim}`;
@@ -174,10 +173,10 @@ export class LogSoftmax extends Module {
   constructor(options: SoftmaxOptions = {}) {
     super();
   checkOptions('LogSoftmax', options, ['dim']);
-    this.dim = int('LogSoftmax', 'dim', options.dim ?? -1, -Infinity);
+    this.dim = check.int('LogSoftmax', 'dim', options.dim ?? -1);
   }
   forward(x: Tensor): Tensor {
-    return requireInput('LogSoftmax', x).logSoftmax(this.dim);
+    return check.tensor('LogSoftmax', 'input', x).logSoftmax(this.dim);
   }
   override extraRepr(): string {
     return `dim=${this.dim}`;
@@ -203,11 +202,11 @@ export class Softplus extends Module {
   constructor(options: SoftplusOptions = {}) {
     super();
     checkOptions('Softplus', options, ['beta', 'threshold']);
-    this.beta = num('Softplus', 'beta', options.beta ?? 1, (v) => v > 0, 'a positive number');
-    this.threshold = num('Softplus', 'threshold', options.threshold ?? 20);
+    this.beta = check.number('Softplus', 'beta', options.beta ?? 1, { min: 0, minExclusive: true });
+    this.threshold = check.number('Softplus', 'threshold', options.threshold ?? 20);
   }
   forward(x: Tensor): Tensor {
-    requireInput('Softplus', x);
+    check.tensor('Softplus', 'input', x);
     return tidy(() => {
       const scaled = this.beta === 1 ? x : x.mul(this.beta);
       const soft = this.beta === 1 ? softplus(scaled) : softplus(scaled).div(this.beta);
@@ -225,7 +224,7 @@ export class Softplus extends Module {
  */
 export class Hardsigmoid extends Module {
   forward(x: Tensor): Tensor {
-    return hardSigmoid(requireInput('Hardsigmoid', x));
+    return hardSigmoid(check.tensor('Hardsigmoid', 'input', x));
   }
 }
 
@@ -235,7 +234,7 @@ export class Hardsigmoid extends Module {
  */
 export class Hardswish extends Module {
   forward(x: Tensor): Tensor {
-    return hardSwish(requireInput('Hardswish', x));
+    return hardSwish(check.tensor('Hardswish', 'input', x));
   }
 }
 
@@ -246,6 +245,6 @@ export class Hardswish extends Module {
  */
 export class Identity extends Module {
   forward(x: Tensor): Tensor {
-    return requireInput('Identity', x).reshape(x.shape);
+    return check.tensor('Identity', 'input', x).reshape(x.shape);
   }
 }

@@ -1,9 +1,8 @@
 /** Convolution layers: `Conv1d`, `Conv2d`, `ConvTranspose2d`. */
-import { TensorError, conv1d, conv2d, convTranspose2d, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
+import { check, TensorError, conv1d, conv2d, convTranspose2d, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
 import * as init from './init.js';
 import { Module, parameter, type Parameter } from './module.js';
 import { deriveSeed, seedOrNext } from './random.js';
-import { bool, int, pair, requireDim, requireInput, requireOptions, requireRank } from './validate.js';
 
 /** Options shared by the convolution layers. */
 interface ConvCommon {
@@ -78,7 +77,7 @@ function checkPadding(layer: string, padding: unknown, stride: readonly number[]
     if (stride.some((s) => s !== 1)) throw new TensorError('INVALID_ARGUMENT', layer, `padding 'same' needs stride 1, got stride ${JSON.stringify(stride)}`);
     return;
   }
-  pair(layer, 'padding', padding, 0);
+  check.pair(layer, 'padding', padding, 0);
 }
 
 /**
@@ -111,24 +110,27 @@ export class Conv1d extends Module {
   constructor(options: Conv1dOptions) {
     super();
     const layer = 'Conv1d';
-    const o = requireOptions(layer, options, optionKeys<Conv1dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true, inChannels: true, outChannels: true, groups: true, bias: true, seed: true }));
-    this.inChannels = int(layer, 'inChannels', o.inChannels, 1);
-    this.outChannels = int(layer, 'outChannels', o.outChannels, 1);
-    this.kernelSize = int(layer, 'kernelSize', o.kernelSize, 1);
-    this.stride = int(layer, 'stride', o.stride ?? 1, 1);
-    this.dilation = int(layer, 'dilation', o.dilation ?? 1, 1);
-    this.groups = int(layer, 'groups', o.groups ?? 1, 1);
+    const checks = check.all(layer);
+    const o = checks.options(options, optionKeys<Conv1dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true, inChannels: true, outChannels: true, groups: true, bias: true, seed: true }), { required: true });
+    this.inChannels = checks.int('inChannels', o.inChannels, { min: 1 });
+    this.outChannels = checks.int('outChannels', o.outChannels, { min: 1 });
+    this.kernelSize = checks.int('kernelSize', o.kernelSize, { min: 1 });
+    this.stride = checks.int('stride', o.stride ?? 1, { min: 1 });
+    this.dilation = checks.int('dilation', o.dilation ?? 1, { min: 1 });
+    this.groups = checks.int('groups', o.groups ?? 1, { min: 1 });
+    const hasBias = checks.boolean('bias', o.bias ?? true);
+    checks.done();
     this.padding = o.padding ?? 0;
     checkPadding(layer, this.padding, [this.stride]);
     checkGroups(layer, this.inChannels, this.outChannels, this.groups);
     const cg = this.inChannels / this.groups;
-    ({ weight: this.weight, bias: this.bias } = initConv(layer, [this.outChannels, cg, this.kernelSize], this.outChannels, cg * this.kernelSize, bool(layer, 'bias', o.bias ?? true), o.seed));
+    ({ weight: this.weight, bias: this.bias } = initConv(layer, [this.outChannels, cg, this.kernelSize], this.outChannels, cg * this.kernelSize, hasBias, o.seed));
   }
 
   forward(x: Tensor): Tensor {
-    requireInput('Conv1d', x);
-    requireRank('Conv1d', x, [2, 3], '[N, C, L] or unbatched [C, L]');
-    requireDim('Conv1d', x, x.rank - 2, this.inChannels, 'input channels');
+    check.tensor('Conv1d', 'input', x);
+    check.rank('Conv1d', 'input', x, [2, 3], '[N, C, L] or unbatched [C, L]');
+    check.dim('Conv1d', 'input', x, x.rank - 2, this.inChannels, 'input channels');
     return conv1d(x, this.weight, {
       stride: this.stride,
       padding: this.padding,
@@ -171,26 +173,29 @@ export class Conv2d extends Module {
   constructor(options: Conv2dOptions) {
     super();
     const layer = 'Conv2d';
-    const o = requireOptions(layer, options, optionKeys<Conv2dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true, inChannels: true, outChannels: true, groups: true, bias: true, seed: true }));
-    this.inChannels = int(layer, 'inChannels', o.inChannels, 1);
-    this.outChannels = int(layer, 'outChannels', o.outChannels, 1);
-    this.kernelSize = pair(layer, 'kernelSize', o.kernelSize, 1);
-    this.stride = pair(layer, 'stride', o.stride ?? 1, 1);
-    this.dilation = pair(layer, 'dilation', o.dilation ?? 1, 1);
-    this.groups = int(layer, 'groups', o.groups ?? 1, 1);
+    const checks = check.all(layer);
+    const o = checks.options(options, optionKeys<Conv2dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true, inChannels: true, outChannels: true, groups: true, bias: true, seed: true }), { required: true });
+    this.inChannels = checks.int('inChannels', o.inChannels, { min: 1 });
+    this.outChannels = checks.int('outChannels', o.outChannels, { min: 1 });
+    this.kernelSize = checks.pair('kernelSize', o.kernelSize, 1);
+    this.stride = checks.pair('stride', o.stride ?? 1, 1);
+    this.dilation = checks.pair('dilation', o.dilation ?? 1, 1);
+    this.groups = checks.int('groups', o.groups ?? 1, { min: 1 });
+    const hasBias = checks.boolean('bias', o.bias ?? true);
+    checks.done();
     const padding = o.padding ?? 0;
     checkPadding(layer, padding, this.stride);
-    this.padding = padding === 'same' || padding === 'valid' ? padding : pair(layer, 'padding', padding, 0);
+    this.padding = padding === 'same' || padding === 'valid' ? padding : check.pair(layer, 'padding', padding, 0);
     checkGroups(layer, this.inChannels, this.outChannels, this.groups);
     const cg = this.inChannels / this.groups;
     const [kh, kw] = this.kernelSize;
-    ({ weight: this.weight, bias: this.bias } = initConv(layer, [this.outChannels, cg, kh, kw], this.outChannels, cg * kh * kw, bool(layer, 'bias', o.bias ?? true), o.seed));
+    ({ weight: this.weight, bias: this.bias } = initConv(layer, [this.outChannels, cg, kh, kw], this.outChannels, cg * kh * kw, hasBias, o.seed));
   }
 
   forward(x: Tensor): Tensor {
-    requireInput('Conv2d', x);
-    requireRank('Conv2d', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
-    requireDim('Conv2d', x, x.rank - 3, this.inChannels, 'input channels');
+    check.tensor('Conv2d', 'input', x);
+    check.rank('Conv2d', 'input', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
+    check.dim('Conv2d', 'input', x, x.rank - 3, this.inChannels, 'input channels');
     return conv2d(x, this.weight, {
       stride: this.stride,
       padding: this.padding,
@@ -237,15 +242,18 @@ export class ConvTranspose2d extends Module {
   constructor(options: ConvTranspose2dOptions) {
     super();
     const layer = 'ConvTranspose2d';
-    const o = requireOptions(layer, options, optionKeys<ConvTranspose2dOptions>({ kernelSize: true, stride: true, padding: true, outputPadding: true, dilation: true, inChannels: true, outChannels: true, groups: true, bias: true, seed: true }));
-    this.inChannels = int(layer, 'inChannels', o.inChannels, 1);
-    this.outChannels = int(layer, 'outChannels', o.outChannels, 1);
-    this.kernelSize = pair(layer, 'kernelSize', o.kernelSize, 1);
-    this.stride = pair(layer, 'stride', o.stride ?? 1, 1);
-    this.padding = pair(layer, 'padding', o.padding ?? 0, 0);
-    this.outputPadding = pair(layer, 'outputPadding', o.outputPadding ?? 0, 0);
-    this.dilation = pair(layer, 'dilation', o.dilation ?? 1, 1);
-    this.groups = int(layer, 'groups', o.groups ?? 1, 1);
+    const checks = check.all(layer);
+    const o = checks.options(options, optionKeys<ConvTranspose2dOptions>({ kernelSize: true, stride: true, padding: true, outputPadding: true, dilation: true, inChannels: true, outChannels: true, groups: true, bias: true, seed: true }), { required: true });
+    this.inChannels = checks.int('inChannels', o.inChannels, { min: 1 });
+    this.outChannels = checks.int('outChannels', o.outChannels, { min: 1 });
+    this.kernelSize = checks.pair('kernelSize', o.kernelSize, 1);
+    this.stride = checks.pair('stride', o.stride ?? 1, 1);
+    this.padding = checks.pair('padding', o.padding ?? 0, 0);
+    this.outputPadding = checks.pair('outputPadding', o.outputPadding ?? 0, 0);
+    this.dilation = checks.pair('dilation', o.dilation ?? 1, 1);
+    this.groups = checks.int('groups', o.groups ?? 1, { min: 1 });
+    const hasBias = checks.boolean('bias', o.bias ?? true);
+    checks.done();
     checkGroups(layer, this.inChannels, this.outChannels, this.groups);
     for (let i = 0; i < 2; i++) {
       if (this.outputPadding[i]! >= Math.max(this.stride[i]!, this.dilation[i]!)) {
@@ -254,13 +262,13 @@ export class ConvTranspose2d extends Module {
     }
     const og = this.outChannels / this.groups;
     const [kh, kw] = this.kernelSize;
-    ({ weight: this.weight, bias: this.bias } = initConv(layer, [this.inChannels, og, kh, kw], this.outChannels, og * kh * kw, bool(layer, 'bias', o.bias ?? true), o.seed));
+    ({ weight: this.weight, bias: this.bias } = initConv(layer, [this.inChannels, og, kh, kw], this.outChannels, og * kh * kw, hasBias, o.seed));
   }
 
   forward(x: Tensor): Tensor {
-    requireInput('ConvTranspose2d', x);
-    requireRank('ConvTranspose2d', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
-    requireDim('ConvTranspose2d', x, x.rank - 3, this.inChannels, 'input channels');
+    check.tensor('ConvTranspose2d', 'input', x);
+    check.rank('ConvTranspose2d', 'input', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
+    check.dim('ConvTranspose2d', 'input', x, x.rank - 3, this.inChannels, 'input channels');
     return tidy(() =>
       convTranspose2d(x, this.weight, {
         stride: this.stride,

@@ -1,8 +1,7 @@
 /** `Dropout`: inverted dropout with a seeded, per-call mask. */
-import { checkOptions, bernoulli, tidy, zerosLike, type Tensor } from '@tessera/tensor-core';
+import { check, checkOptions, bernoulli, tidy, zerosLike, type Tensor } from '@tessera/tensor-core';
 import { Module } from './module.js';
 import { deriveSeed, seedOrNext } from './random.js';
-import { num, requireInput } from './validate.js';
 
 /** Options of {@link Dropout}. */
 export interface DropoutOptions {
@@ -34,7 +33,7 @@ export class Dropout extends Module {
   constructor(options: DropoutOptions = {}) {
     super();
     checkOptions('Dropout', options, ['p', 'seed']);
-    this.p = num('Dropout', 'p', options.p ?? 0.5, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
+    this.p = check.number('Dropout', 'p', options.p ?? 0.5, { min: 0, max: 1 });
     this.seed = seedOrNext('Dropout', options.seed);
   }
 
@@ -44,7 +43,7 @@ export class Dropout extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    requireInput('Dropout', x);
+    check.tensor('Dropout', 'input', x);
     if (!this.training || this.p === 0) return x.reshape(x.shape);
     if (this.p === 1) return tidy(() => x.mul(zerosLike(x)));
     const seed = deriveSeed(this.seed, this.#calls++);

@@ -1,9 +1,8 @@
 /** `Embedding`: a lookup table of vectors indexed by integer ids. */
-import { checkOptions, TensorError, arange, fmtShape, optionKeys, tidy, unobserved, where, type Tensor } from '@tessera/tensor-core';
+import { check, checkOptions, TensorError, arange, fmtShape, optionKeys, tidy, unobserved, where, type Tensor } from '@tessera/tensor-core';
 import * as init from './init.js';
 import { Module, parameter, type Parameter } from './module.js';
 import { seedOrNext } from './random.js';
-import { bool, int, requireInput, requireOptions } from './validate.js';
 
 /** Options of {@link Embedding}. */
 export interface EmbeddingOptions {
@@ -44,9 +43,11 @@ export class Embedding extends Module {
   constructor(options: EmbeddingOptions) {
     super();
     const layer = 'Embedding';
-    const o = requireOptions(layer, options, optionKeys<EmbeddingOptions>({ numEmbeddings: true, embeddingDim: true, paddingIdx: true, seed: true }));
-    this.numEmbeddings = int(layer, 'numEmbeddings', o.numEmbeddings, 1);
-    this.embeddingDim = int(layer, 'embeddingDim', o.embeddingDim, 1);
+    const checks = check.all(layer);
+    const o = checks.options(options, optionKeys<EmbeddingOptions>({ numEmbeddings: true, embeddingDim: true, paddingIdx: true, seed: true }), { required: true });
+    this.numEmbeddings = checks.int('numEmbeddings', o.numEmbeddings, { min: 1 });
+    this.embeddingDim = checks.int('embeddingDim', o.embeddingDim, { min: 1 });
+    checks.done();
     this.paddingIdx = checkPaddingIdx(o.paddingIdx, this.numEmbeddings);
     const seed = seedOrNext(layer, o.seed);
     const pad = this.paddingIdx;
@@ -70,11 +71,11 @@ export class Embedding extends Module {
    */
   static fromPretrained(weights: Tensor, options: { freeze?: boolean; paddingIdx?: number } = {}): Embedding {
     checkOptions('Embedding.fromPretrained', options, ['freeze', 'paddingIdx']);
-    requireInput('Embedding.fromPretrained', weights, 'weights');
+    check.tensor('Embedding.fromPretrained', 'weights', weights);
     if (weights.rank !== 2) {
       throw new TensorError('SHAPE_MISMATCH', 'Embedding.fromPretrained', `weights must be [numEmbeddings, embeddingDim], got ${fmtShape(weights.shape)}`);
     }
-    const freeze = bool('Embedding.fromPretrained', 'freeze', options.freeze ?? true);
+    const freeze = check.boolean('Embedding.fromPretrained', 'freeze', options.freeze ?? true);
     const emb = new Embedding({ numEmbeddings: weights.shape[0]!, embeddingDim: weights.shape[1]!, seed: 0, ...(options.paddingIdx === undefined ? {} : { paddingIdx: options.paddingIdx }) });
     emb.weight.dispose();
     emb.weight = parameter(weights, { requiresGrad: !freeze });
@@ -82,7 +83,7 @@ export class Embedding extends Module {
   }
 
   forward(indices: Tensor): Tensor {
-    requireInput('Embedding', indices, 'indices');
+    check.tensor('Embedding', 'indices', indices);
     if (indices.dtype !== 'int32') {
       throw new TensorError('DTYPE_MISMATCH', 'Embedding', `indices must be int32, got ${indices.dtype} (shape ${fmtShape(indices.shape)})`);
     }

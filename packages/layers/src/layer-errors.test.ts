@@ -13,13 +13,13 @@ beforeAll(async () => {
 type Case = [label: string, run: () => unknown, code: TensorErrorCode, message: RegExp];
 
 const construction: Case[] = [
-  ['Linear options', () => new L.Linear(undefined as unknown as L.LinearOptions), 'INVALID_ARGUMENT', /Linear: options object required, got undefined/],
-  ['Linear inFeatures', () => new L.Linear({ inFeatures: 0, outFeatures: 2 }), 'INVALID_ARGUMENT', /Linear: inFeatures must be an integer >= 1, got 0/],
-  ['Linear outFeatures', () => new L.Linear({ inFeatures: 2, outFeatures: 1.5 }), 'INVALID_ARGUMENT', /outFeatures must be an integer >= 1, got 1\.5/],
-  ['Linear bias', () => new L.Linear({ inFeatures: 2, outFeatures: 2, bias: 1 as unknown as boolean }), 'INVALID_ARGUMENT', /bias must be a boolean, got 1/],
+  ['Linear options', () => new L.Linear(undefined as unknown as L.LinearOptions), 'INVALID_ARGUMENT', /Linear: options must be a plain object, got undefined/],
+  ['Linear inFeatures', () => new L.Linear({ inFeatures: 0, outFeatures: 2 }), 'INVALID_ARGUMENT', /Linear: inFeatures must be an integer >= 1, got number 0/],
+  ['Linear outFeatures', () => new L.Linear({ inFeatures: 2, outFeatures: 1.5 }), 'INVALID_ARGUMENT', /outFeatures must be an integer >= 1, got number 1\.5/],
+  ['Linear bias', () => new L.Linear({ inFeatures: 2, outFeatures: 2, bias: 1 as unknown as boolean }), 'INVALID_ARGUMENT', /bias must be a boolean, got number 1/],
   ['Conv1d groups', () => new L.Conv1d({ inChannels: 3, outChannels: 4, kernelSize: 3, groups: 2 }), 'INVALID_ARGUMENT', /Conv1d: groups \(2\) must divide inChannels \(3\) and outChannels \(4\)/],
   ['Conv1d same stride', () => new L.Conv1d({ inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, padding: 'same' }), 'INVALID_ARGUMENT', /padding 'same' needs stride 1/],
-  ['Conv1d kernel', () => new L.Conv1d({ inChannels: 2, outChannels: 2, kernelSize: -1 }), 'INVALID_ARGUMENT', /kernelSize must be an integer >= 1, got -1/],
+  ['Conv1d kernel', () => new L.Conv1d({ inChannels: 2, outChannels: 2, kernelSize: -1 }), 'INVALID_ARGUMENT', /kernelSize must be an integer >= 1, got number -1/],
   ['Conv2d padding', () => new L.Conv2d({ inChannels: 2, outChannels: 2, kernelSize: 3, padding: -1 }), 'INVALID_ARGUMENT', /Conv2d: padding must be an integer >= 0 or a pair of them, got -1/],
   ['Conv2d padding string', () => new L.Conv2d({ inChannels: 2, outChannels: 2, kernelSize: 3, padding: 'full' as 'same' }), 'INVALID_ARGUMENT', /padding must be an integer >= 0 or a pair of them, got "full"/],
   ['Conv2d kernel pair', () => new L.Conv2d({ inChannels: 2, outChannels: 2, kernelSize: [3, 0] }), 'INVALID_ARGUMENT', /kernelSize must be an integer >= 1 or a pair of them, got \[3,0\]/],
@@ -28,16 +28,16 @@ const construction: Case[] = [
   ['ConvTranspose2d outputPadding', () => new L.ConvTranspose2d({ inChannels: 2, outChannels: 2, kernelSize: 3, stride: 2, outputPadding: 2 }), 'INVALID_ARGUMENT', /outputPadding \[2,2\] must be smaller than the stride \[2,2\] or the dilation \[1,1\]/],
   ['ConvTranspose2d groups', () => new L.ConvTranspose2d({ inChannels: 3, outChannels: 2, kernelSize: 3, groups: 3 }), 'INVALID_ARGUMENT', /groups \(3\) must divide/],
   ['BatchNorm numFeatures', () => new L.BatchNorm1d({ numFeatures: 0 }), 'INVALID_ARGUMENT', /BatchNorm1d: numFeatures must be an integer >= 1/],
-  ['BatchNorm eps', () => new L.BatchNorm2d({ numFeatures: 2, eps: 0 }), 'INVALID_ARGUMENT', /BatchNorm2d: eps must be a positive number, got 0/],
-  ['BatchNorm momentum', () => new L.BatchNorm2d({ numFeatures: 2, momentum: 1.5 }), 'INVALID_ARGUMENT', /momentum must be a number in \[0, 1\] or null, got 1\.5/],
+  ['BatchNorm eps', () => new L.BatchNorm2d({ numFeatures: 2, eps: 0 }), 'INVALID_ARGUMENT', /BatchNorm2d: eps must be a finite number > 0, got number 0/],
+  ['BatchNorm momentum', () => new L.BatchNorm2d({ numFeatures: 2, momentum: 1.5 }), 'INVALID_ARGUMENT', /momentum must be a finite number in \[0, 1\], got number 1\.5/],
   ['BatchNorm affine', () => new L.BatchNorm1d({ numFeatures: 2, affine: 'no' as unknown as boolean }), 'INVALID_ARGUMENT', /affine must be a boolean/],
   ['LayerNorm shape', () => new L.LayerNorm({ normalizedShape: [] }), 'INVALID_ARGUMENT', /LayerNorm: normalizedShape must be a positive integer or a non-empty list of them, got \[\]/],
-  ['LayerNorm dim', () => new L.LayerNorm({ normalizedShape: [3, 0] }), 'INVALID_ARGUMENT', /normalizedShape\[1\] must be an integer >= 1, got 0/],
-  ['LayerNorm eps', () => new L.LayerNorm({ normalizedShape: 3, eps: -1 }), 'INVALID_ARGUMENT', /eps must be a positive number/],
+  ['LayerNorm dim', () => new L.LayerNorm({ normalizedShape: [3, 0] }), 'INVALID_ARGUMENT', /normalizedShape\[1\] must be an integer >= 1, got number 0/],
+  ['LayerNorm eps', () => new L.LayerNorm({ normalizedShape: 3, eps: -1 }), 'INVALID_ARGUMENT', /eps must be a finite number > 0/],
   ['GroupNorm divide', () => new L.GroupNorm({ numGroups: 3, numChannels: 4 }), 'INVALID_ARGUMENT', /GroupNorm: numGroups \(3\) must divide numChannels \(4\)/],
   ['GroupNorm groups', () => new L.GroupNorm({ numGroups: 0, numChannels: 4 }), 'INVALID_ARGUMENT', /numGroups must be an integer >= 1/],
-  ['Dropout p', () => new L.Dropout({ p: 1.5 }), 'INVALID_ARGUMENT', /Dropout: p must be a probability in \[0, 1\], got 1\.5/],
-  ['Dropout negative p', () => new L.Dropout({ p: -0.1 }), 'INVALID_ARGUMENT', /p must be a probability/],
+  ['Dropout p', () => new L.Dropout({ p: 1.5 }), 'INVALID_ARGUMENT', /Dropout: p must be a finite number in \[0, 1\], got number 1\.5/],
+  ['Dropout negative p', () => new L.Dropout({ p: -0.1 }), 'INVALID_ARGUMENT', /p must be a finite number in \[0, 1\]/],
   ['Dropout seed', () => new L.Dropout({ seed: 2 ** 32 }), 'INVALID_ARGUMENT', /Dropout: seed must be an integer in \[0, 2\^32\)/],
   ['Embedding size', () => new L.Embedding({ numEmbeddings: 0, embeddingDim: 2 }), 'INVALID_ARGUMENT', /Embedding: numEmbeddings must be an integer >= 1/],
   ['Embedding paddingIdx', () => new L.Embedding({ numEmbeddings: 4, embeddingDim: 2, paddingIdx: 4 }), 'INVALID_ARGUMENT', /paddingIdx must be an integer in \[-4, 4\), got 4/],
@@ -53,7 +53,7 @@ const construction: Case[] = [
   ['GELU approximate', () => new L.GELU({ approximate: 'fast' as 'tanh' }), 'INVALID_ARGUMENT', /approximate must be 'none' or 'tanh', got "fast"/],
   ['Softmax dim', () => new L.Softmax({ dim: 1.5 }), 'INVALID_ARGUMENT', /Softmax: dim must be an integer/],
   ['LogSoftmax dim', () => new L.LogSoftmax({ dim: Number.NaN }), 'INVALID_ARGUMENT', /LogSoftmax: dim must be an integer/],
-  ['Softplus beta', () => new L.Softplus({ beta: 0 }), 'INVALID_ARGUMENT', /Softplus: beta must be a positive number/],
+  ['Softplus beta', () => new L.Softplus({ beta: 0 }), 'INVALID_ARGUMENT', /Softplus: beta must be a finite number > 0/],
 ];
 
 describe('construction errors', () => {
@@ -67,7 +67,7 @@ describe('forward errors name the layer and the shapes', () => {
   const forward: Case[] = [
     ['Linear features', () => new L.Linear({ inFeatures: 4, outFeatures: 2, seed: 0 }).forward(x2()), 'SHAPE_MISMATCH', /Linear: expected 4 input features in the last axis \(axis 1\), got input shape \[2,3\]/],
     ['Linear scalar', () => new L.Linear({ inFeatures: 4, outFeatures: 2, seed: 0 }).forward(tensor(1)), 'SHAPE_MISMATCH', /Linear: expected 4 input features/],
-    ['Linear not a tensor', () => new L.Linear({ inFeatures: 4, outFeatures: 2, seed: 0 }).forward([1, 2] as never), 'INVALID_ARGUMENT', /Linear: input must be a Tensor, got object/],
+    ['Linear not a tensor', () => new L.Linear({ inFeatures: 4, outFeatures: 2, seed: 0 }).forward([1, 2] as never), 'INVALID_ARGUMENT', /Linear: input must be a Tensor, got an array of length 2/],
     ['Linear disposed', () => {
       const x = zeros([1, 4]);
       x.dispose();
@@ -230,5 +230,39 @@ describe('shapes and modes', () => {
     expectClose(one.dataSync(), [0, 0]);
     dispose([x, yTrain, yEval, one]);
     bn.dispose();
+  });
+});
+
+describe('every bad option of one call in one error (issue 11)', () => {
+  function failures(run: () => unknown): { code: string; names: (string | undefined)[]; message: string } {
+    try {
+      run();
+    } catch (e) {
+      const error = e as import('@tessera/tensor-core').TensorError;
+      return { code: error.code, names: error.details.map((d) => d.name), message: error.message };
+    }
+    throw new Error('expected a TensorError');
+  }
+
+  it('Conv2d reports a misspelt key and two bad sizes together, with the first code', () => {
+    const f = failures(() => new L.Conv2d({ inChannels: 0, outChannels: 2, kernelSize: [3, 0], bais: false } as unknown as L.Conv2dOptions));
+    expect(f.code).toBe('UNKNOWN_OPTION');
+    expect(f.names).toEqual(['options', 'inChannels', 'kernelSize']);
+    expect(f.message).toMatch(/unknown option 'bais' \(did you mean 'bias'\?\).*; and 2 more problems: inChannels must be an integer >= 1, got number 0; kernelSize must be an integer >= 1 or a pair of them, got \[3,0\]/);
+  });
+
+  it('Linear, BatchNorm2d, LSTM and MultiHeadAttention list each bad value', () => {
+    expect(failures(() => new L.Linear({ inFeatures: -1, outFeatures: 1.5 })).names).toEqual(['inFeatures', 'outFeatures']);
+    expect(failures(() => new L.BatchNorm2d({ numFeatures: 2, eps: 0, momentum: 2 })).names).toEqual(['eps', 'momentum']);
+    const lstm = failures(() => new L.LSTM({ inputSize: 0, hiddenSize: 4, dropout: 2, bidirectional: 'yes' as never }));
+    expect(lstm.code).toBe('INVALID_ARGUMENT');
+    expect(lstm.names).toEqual(['inputSize', 'dropout', 'bidirectional']);
+    expect(failures(() => new L.MultiHeadAttention({ embedDim: 4, numHeads: 0, dropout: -1 })).names).toEqual(['numHeads', 'dropout']);
+  });
+
+  it('a loss reports a bad reduction together with a non-float target', () => {
+    const f = failures(() => L.mseLoss(tensor([1, 2]), tensor([1, 2], [2], { dtype: 'int32' }), { reduction: 'avg' as 'mean' }));
+    expect(f.code).toBe('DTYPE_MISMATCH');
+    expect(f.names).toEqual(['target', 'reduction']);
   });
 });

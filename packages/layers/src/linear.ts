@@ -1,9 +1,8 @@
 /** `Linear`: the fully connected layer `y = x·Wᵀ + b`. */
-import { matmul, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
+import { check, matmul, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
 import * as init from './init.js';
 import { Module, parameter, type Parameter } from './module.js';
 import { deriveSeed, seedOrNext } from './random.js';
-import { bool, int, requireDim, requireInput, requireOptions } from './validate.js';
 
 /** Options of {@link Linear}. */
 export interface LinearOptions {
@@ -41,10 +40,12 @@ export class Linear extends Module {
 
   constructor(options: LinearOptions) {
     super();
-    const o = requireOptions('Linear', options, optionKeys<LinearOptions>({ inFeatures: true, outFeatures: true, bias: true, seed: true }));
-    this.inFeatures = int('Linear', 'inFeatures', o.inFeatures, 1);
-    this.outFeatures = int('Linear', 'outFeatures', o.outFeatures, 1);
-    const hasBias = bool('Linear', 'bias', o.bias ?? true);
+    const checks = check.all('Linear');
+    const o = checks.options(options, optionKeys<LinearOptions>({ inFeatures: true, outFeatures: true, bias: true, seed: true }), { required: true });
+    this.inFeatures = checks.int('inFeatures', o.inFeatures, { min: 1 });
+    this.outFeatures = checks.int('outFeatures', o.outFeatures, { min: 1 });
+    checks.done();
+    const hasBias = check.boolean('Linear', 'bias', o.bias ?? true);
     const seed = seedOrNext('Linear', o.seed);
     this.weight = parameter(init.kaimingUniform([this.outFeatures, this.inFeatures], { a: Math.sqrt(5), seed: deriveSeed(seed, 0) }));
     const bound = 1 / Math.sqrt(this.inFeatures);
@@ -52,9 +53,9 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    requireInput('Linear', x);
-    if (x.rank === 0) requireDim('Linear', x, 0, this.inFeatures, 'input features');
-    requireDim('Linear', x, -1, this.inFeatures, 'input features in the last axis');
+    check.tensor('Linear', 'input', x);
+    if (x.rank === 0) check.dim('Linear', 'input', x, 0, this.inFeatures, 'input features');
+    check.dim('Linear', 'input', x, -1, this.inFeatures, 'input features in the last axis');
     return tidy(() => {
       // The transpose flag reads the weight in place: no transposed copy forward, none backward.
       const y = matmul(x, this.weight, { transposeB: true });

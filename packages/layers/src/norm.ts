@@ -1,7 +1,6 @@
 /** Normalization layers: `BatchNorm1d`, `BatchNorm2d`, `LayerNorm`, `GroupNorm`. */
-import { TensorError, batchNorm, fmtShape, layerNorm, ones, optionKeys, tidy, unobserved, zeros, type Tensor, type Variable } from '@tessera/tensor-core';
+import { check, safeJson, TensorError, batchNorm, fmtShape, layerNorm, ones, optionKeys, tidy, unobserved, zeros, type Tensor, type Variable } from '@tessera/tensor-core';
 import { Module, parameter, type Parameter } from './module.js';
-import { bool, int, num, requireDim, requireInput, requireOptions, requireRank } from './validate.js';
 
 /** Options of {@link BatchNorm1d} and {@link BatchNorm2d}. */
 export interface BatchNormOptions {
@@ -49,13 +48,15 @@ abstract class BatchNormBase extends Module {
 
   constructor(layer: string, options: BatchNormOptions) {
     super();
-    const o = requireOptions(layer, options, optionKeys<BatchNormOptions>({ numFeatures: true, eps: true, momentum: true, affine: true, trackRunningStats: true }));
-    this.numFeatures = int(layer, 'numFeatures', o.numFeatures, 1);
-    this.eps = num(layer, 'eps', o.eps ?? 1e-5, (v) => v > 0, 'a positive number');
+    const checks = check.all(layer);
+    const o = checks.options(options, optionKeys<BatchNormOptions>({ numFeatures: true, eps: true, momentum: true, affine: true, trackRunningStats: true }), { required: true });
+    this.numFeatures = checks.int('numFeatures', o.numFeatures, { min: 1 });
+    this.eps = checks.number('eps', o.eps ?? 1e-5, { min: 0, minExclusive: true });
     const momentum = o.momentum === undefined ? 0.1 : o.momentum;
-    this.momentum = momentum === null ? null : num(layer, 'momentum', momentum, (v) => v >= 0 && v <= 1, 'a number in [0, 1] or null');
-    this.affine = bool(layer, 'affine', o.affine ?? true);
-    this.trackRunningStats = bool(layer, 'trackRunningStats', o.trackRunningStats ?? true);
+    this.momentum = momentum === null ? null : checks.number('momentum', momentum, { min: 0, max: 1 });
+    this.affine = checks.boolean('affine', o.affine ?? true);
+    this.trackRunningStats = checks.boolean('trackRunningStats', o.trackRunningStats ?? true);
+    checks.done();
     const c = this.numFeatures;
     this.weight = this.affine ? parameter(ones([c])) : undefined;
     this.bias = this.affine ? parameter(zeros([c])) : undefined;
@@ -66,9 +67,9 @@ abstract class BatchNormBase extends Module {
 
   forward(x: Tensor): Tensor {
     const layer = this.layer;
-    requireInput(layer, x);
-    requireRank(layer, x, this.ranks, this.layout);
-    requireDim(layer, x, 1, this.numFeatures, 'channels');
+    check.tensor(layer, 'input', x);
+    check.rank(layer, 'input', x, this.ranks, this.layout);
+    check.dim(layer, 'input', x, 1, this.numFeatures, 'channels');
     const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
     const count = x.size / this.numFeatures;
     const useBatch = this.training || !this.trackRunningStats;
@@ -199,21 +200,23 @@ export class LayerNorm extends Module {
   constructor(options: LayerNormOptions) {
     super();
     const layer = 'LayerNorm';
-    const o = requireOptions(layer, options, optionKeys<LayerNormOptions>({ normalizedShape: true, eps: true, elementwiseAffine: true, bias: true }));
+    const checks = check.all(layer);
+    const o = checks.options(options, optionKeys<LayerNormOptions>({ normalizedShape: true, eps: true, elementwiseAffine: true, bias: true }), { required: true });
     const shape = typeof o.normalizedShape === 'number' ? [o.normalizedShape] : o.normalizedShape;
     if (!Array.isArray(shape) || shape.length === 0) {
-      throw new TensorError('INVALID_ARGUMENT', layer, `normalizedShape must be a positive integer or a non-empty list of them, got ${JSON.stringify(o.normalizedShape)}`);
+      checks.fail('INVALID_ARGUMENT', `normalizedShape must be a positive integer or a non-empty list of them, got ${safeJson(o.normalizedShape)}`, 'normalizedShape', o.normalizedShape);
     }
-    this.normalizedShape = shape.map((d, i) => int(layer, `normalizedShape[${i}]`, d, 1));
-    this.eps = num(layer, 'eps', o.eps ?? 1e-5, (v) => v > 0, 'a positive number');
-    this.elementwiseAffine = bool(layer, 'elementwiseAffine', o.elementwiseAffine ?? true);
-    const hasBias = bool(layer, 'bias', o.bias ?? true);
+    this.normalizedShape = (Array.isArray(shape) ? shape : []).map((d, i) => checks.int(`normalizedShape[${i}]`, d, { min: 1 }));
+    this.eps = checks.number('eps', o.eps ?? 1e-5, { min: 0, minExclusive: true });
+    this.elementwiseAffine = checks.boolean('elementwiseAffine', o.elementwiseAffine ?? true);
+    const hasBias = checks.boolean('bias', o.bias ?? true);
+    checks.done();
     this.weight = this.elementwiseAffine ? parameter(ones(this.normalizedShape)) : undefined;
     this.bias = this.elementwiseAffine && hasBias ? parameter(zeros(this.normalizedShape)) : undefined;
   }
 
   forward(x: Tensor): Tensor {
-    requireInput('LayerNorm', x);
+    check.tensor('LayerNorm', 'input', x);
     const n = this.normalizedShape.length;
     if (x.rank < n || this.normalizedShape.some((d, i) => x.shape[x.rank - n + i] !== d)) {
       throw new TensorError('SHAPE_MISMATCH', 'LayerNorm', `expected input whose trailing axes are ${fmtShape(this.normalizedShape)}, got ${fmtShape(x.shape)}`);
@@ -268,22 +271,24 @@ export class GroupNorm extends Module {
   constructor(options: GroupNormOptions) {
     super();
     const layer = 'GroupNorm';
-    const o = requireOptions(layer, options, optionKeys<GroupNormOptions>({ numGroups: true, numChannels: true, eps: true, affine: true }));
-    this.numGroups = int(layer, 'numGroups', o.numGroups, 1);
-    this.numChannels = int(layer, 'numChannels', o.numChannels, 1);
+    const checks = check.all(layer);
+    const o = checks.options(options, optionKeys<GroupNormOptions>({ numGroups: true, numChannels: true, eps: true, affine: true }), { required: true });
+    this.numGroups = checks.int('numGroups', o.numGroups, { min: 1 });
+    this.numChannels = checks.int('numChannels', o.numChannels, { min: 1 });
+    this.eps = checks.number('eps', o.eps ?? 1e-5, { min: 0, minExclusive: true });
+    this.affine = checks.boolean('affine', o.affine ?? true);
+    checks.done();
     if (this.numChannels % this.numGroups !== 0) {
       throw new TensorError('INVALID_ARGUMENT', layer, `numGroups (${this.numGroups}) must divide numChannels (${this.numChannels})`);
     }
-    this.eps = num(layer, 'eps', o.eps ?? 1e-5, (v) => v > 0, 'a positive number');
-    this.affine = bool(layer, 'affine', o.affine ?? true);
     this.weight = this.affine ? parameter(ones([this.numChannels])) : undefined;
     this.bias = this.affine ? parameter(zeros([this.numChannels])) : undefined;
   }
 
   forward(x: Tensor): Tensor {
-    requireInput('GroupNorm', x);
+    check.tensor('GroupNorm', 'input', x);
     if (x.rank < 2) throw new TensorError('SHAPE_MISMATCH', 'GroupNorm', `expected input of shape [N, C, ...], got ${fmtShape(x.shape)}`);
-    requireDim('GroupNorm', x, 1, this.numChannels, 'channels');
+    check.dim('GroupNorm', 'input', x, 1, this.numChannels, 'channels');
     const n = x.shape[0]!;
     const statShape = x.shape.map((d, i) => (i === 1 ? d : 1));
     return tidy(() => {

@@ -1,18 +1,6 @@
 /** Pooling and reshaping layers: `MaxPool2d`, `AvgPool2d`, `AdaptiveAvgPool2d`, `Flatten`. */
-import {
-  checkOptions,
-  optionKeys,
-  TensorError,
-  adaptiveAvgPool2d,
-  avgPool2d,
-  fmtShape,
-  maxPool2d,
-  type AvgPool2dOptions as CoreAvgPool2dOptions,
-  type MaxPool2dOptions as CoreMaxPool2dOptions,
-  type Tensor,
-} from '@tessera/tensor-core';
+import { check, checkOptions, optionKeys, TensorError, adaptiveAvgPool2d, avgPool2d, fmtShape, maxPool2d, type AvgPool2dOptions as CoreAvgPool2dOptions, type MaxPool2dOptions as CoreMaxPool2dOptions, type Tensor } from '@tessera/tensor-core';
 import { Module } from './module.js';
-import { bool, int, pair, requireInput, requireOptions, requireRank } from './validate.js';
 
 /** Options of {@link MaxPool2d}: the same as tensor-core's `maxPool2d`. */
 export type MaxPool2dOptions = CoreMaxPool2dOptions;
@@ -48,18 +36,20 @@ export class MaxPool2d extends Module {
   constructor(options: MaxPool2dOptions) {
     super();
     const layer = 'MaxPool2d';
-    const o = requireOptions(layer, options, optionKeys<MaxPool2dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true, ceilMode: true }));
-    this.kernelSize = pair(layer, 'kernelSize', o.kernelSize, 1);
-    this.stride = pair(layer, 'stride', o.stride ?? this.kernelSize, 1);
-    this.padding = pair(layer, 'padding', o.padding ?? 0, 0);
-    this.dilation = pair(layer, 'dilation', o.dilation ?? 1, 1);
-    this.ceilMode = bool(layer, 'ceilMode', o.ceilMode ?? false);
+    const checks = check.all(layer);
+    const o = checks.options(options, optionKeys<MaxPool2dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true, ceilMode: true }), { required: true });
+    this.kernelSize = checks.pair('kernelSize', o.kernelSize, 1);
+    this.stride = checks.pair('stride', o.stride ?? this.kernelSize, 1);
+    this.padding = checks.pair('padding', o.padding ?? 0, 0);
+    this.dilation = checks.pair('dilation', o.dilation ?? 1, 1);
+    this.ceilMode = checks.boolean('ceilMode', o.ceilMode ?? false);
+    checks.done();
     checkHalfKernel(layer, this.padding, this.kernelSize, this.dilation);
   }
 
   forward(x: Tensor): Tensor {
-    requireInput('MaxPool2d', x);
-    requireRank('MaxPool2d', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
+    check.tensor('MaxPool2d', 'input', x);
+    check.rank('MaxPool2d', 'input', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
     return maxPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
   }
 
@@ -87,18 +77,20 @@ export class AvgPool2d extends Module {
   constructor(options: AvgPool2dOptions) {
     super();
     const layer = 'AvgPool2d';
-    const o = requireOptions(layer, options, optionKeys<AvgPool2dOptions>({ kernelSize: true, stride: true, padding: true, countIncludePad: true, ceilMode: true }));
-    this.kernelSize = pair(layer, 'kernelSize', o.kernelSize, 1);
-    this.stride = pair(layer, 'stride', o.stride ?? this.kernelSize, 1);
-    this.padding = pair(layer, 'padding', o.padding ?? 0, 0);
-    this.ceilMode = bool(layer, 'ceilMode', o.ceilMode ?? false);
-    this.countIncludePad = bool(layer, 'countIncludePad', o.countIncludePad ?? true);
+    const checks = check.all(layer);
+    const o = checks.options(options, optionKeys<AvgPool2dOptions>({ kernelSize: true, stride: true, padding: true, countIncludePad: true, ceilMode: true }), { required: true });
+    this.kernelSize = checks.pair('kernelSize', o.kernelSize, 1);
+    this.stride = checks.pair('stride', o.stride ?? this.kernelSize, 1);
+    this.padding = checks.pair('padding', o.padding ?? 0, 0);
+    this.ceilMode = checks.boolean('ceilMode', o.ceilMode ?? false);
+    this.countIncludePad = checks.boolean('countIncludePad', o.countIncludePad ?? true);
+    checks.done();
     checkHalfKernel(layer, this.padding, this.kernelSize);
   }
 
   forward(x: Tensor): Tensor {
-    requireInput('AvgPool2d', x);
-    requireRank('AvgPool2d', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
+    check.tensor('AvgPool2d', 'input', x);
+    check.rank('AvgPool2d', 'input', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
     return avgPool2d(x, { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
   }
 
@@ -129,13 +121,15 @@ export class AdaptiveAvgPool2d extends Module {
 
   constructor(options: AdaptiveAvgPool2dOptions) {
     super();
-    const o = requireOptions('AdaptiveAvgPool2d', options, ['outputSize']);
-    this.outputSize = pair('AdaptiveAvgPool2d', 'outputSize', o.outputSize, 1);
+    const checks = check.all('AdaptiveAvgPool2d');
+    const o = checks.options(options, ['outputSize'], { required: true });
+    this.outputSize = checks.pair('outputSize', o.outputSize, 1);
+    checks.done();
   }
 
   forward(x: Tensor): Tensor {
-    requireInput('AdaptiveAvgPool2d', x);
-    requireRank('AdaptiveAvgPool2d', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
+    check.tensor('AdaptiveAvgPool2d', 'input', x);
+    check.rank('AdaptiveAvgPool2d', 'input', x, [3, 4], '[N, C, H, W] or unbatched [C, H, W]');
     return adaptiveAvgPool2d(x, this.outputSize);
   }
 
@@ -169,12 +163,12 @@ export class Flatten extends Module {
   constructor(options: FlattenOptions = {}) {
     super();
     checkOptions('Flatten', options, ['startDim', 'endDim']);
-    this.startDim = int('Flatten', 'startDim', options.startDim ?? 1, -Infinity);
-    this.endDim = int('Flatten', 'endDim', options.endDim ?? -1, -Infinity);
+    this.startDim = check.int('Flatten', 'startDim', options.startDim ?? 1);
+    this.endDim = check.int('Flatten', 'endDim', options.endDim ?? -1);
   }
 
   forward(x: Tensor): Tensor {
-    requireInput('Flatten', x);
+    check.tensor('Flatten', 'input', x);
     return x.flatten(this.startDim, this.endDim);
   }
 

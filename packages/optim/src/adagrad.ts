@@ -1,8 +1,7 @@
 /** Adagrad. */
 import type { Tensor, Variable } from '@tessera/tensor-core';
-import { checkOptions } from '@tessera/tensor-core';
+import { check, checkOptions } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
-import { checkBoolean, checkNumber } from './validate.js';
 
 /**
  * Hyperparameters of {@link Adagrad} (PyTorch's names in camelCase and its defaults).
@@ -56,12 +55,14 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   }
 
   protected validateOptions(o: AdagradOptions, where: string): void {
-    checkNumber('Adagrad', where, 'lr', o.lr, 0);
-    checkNumber('Adagrad', where, 'lrDecay', o.lrDecay, 0);
-    checkNumber('Adagrad', where, 'weightDecay', o.weightDecay, 0);
-    checkNumber('Adagrad', where, 'initialAccumulatorValue', o.initialAccumulatorValue, 0);
-    checkNumber('Adagrad', where, 'eps', o.eps, 0, true);
-    checkBoolean('Adagrad', where, 'maximize', o.maximize);
+    const checks = check.all(this.name, where);
+    checks.number('lr', o.lr, { min: 0 });
+    checks.number('lrDecay', o.lrDecay, { min: 0 });
+    checks.number('weightDecay', o.weightDecay, { min: 0 });
+    checks.number('initialAccumulatorValue', o.initialAccumulatorValue, { min: 0 });
+    checks.number('eps', o.eps, { min: 0, minExclusive: true });
+    checks.boolean('maximize', o.maximize);
+    checks.done();
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<AdagradOptions>): void {

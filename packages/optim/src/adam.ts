@@ -1,7 +1,6 @@
 /** Adam and AdamW (with AMSGrad). */
-import { checkOptions, adamStep, type Tensor, type Variable } from '@tessera/tensor-core';
-import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
-import { checkBetas, checkBoolean, checkNumber } from './validate.js';
+import { check, checkOptions, adamStep, type Tensor, type Variable } from '@tessera/tensor-core';
+import { Optimizer, checkBetas, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 /**
  * Hyperparameters of {@link Adam} and {@link AdamW} (PyTorch's names in camelCase).
@@ -29,13 +28,16 @@ export interface AdamOptions {
 const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
 const BUFFERS: readonly string[] = ['expAvg', 'expAvgSq', 'maxExpAvgSq'];
 
+/** Checks Adam's and AdamW's hyperparameters, every failure in one error. */
 function validate(name: string, o: AdamOptions, where: string): void {
-  checkNumber(name, where, 'lr', o.lr, 0);
-  checkBetas(name, where, o.betas);
-  checkNumber(name, where, 'eps', o.eps, 0, true);
-  checkNumber(name, where, 'weightDecay', o.weightDecay, 0);
-  checkBoolean(name, where, 'amsgrad', o.amsgrad);
-  checkBoolean(name, where, 'maximize', o.maximize);
+  const checks = check.all(name, where);
+  checks.number('lr', o.lr, { min: 0 });
+  checkBetas(checks, o.betas);
+  checks.number('eps', o.eps, { min: 0, minExclusive: true });
+  checks.number('weightDecay', o.weightDecay, { min: 0 });
+  checks.boolean('amsgrad', o.amsgrad);
+  checks.boolean('maximize', o.maximize);
+  checks.done();
 }
 
 /**
@@ -100,7 +102,7 @@ export class Adam extends Optimizer<AdamOptions> {
   }
 
   protected validateOptions(o: AdamOptions, where: string): void {
-    validate('Adam', o, where);
+    validate(this.name, o, where);
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
@@ -128,7 +130,7 @@ export class AdamW extends Optimizer<AdamOptions> {
   }
 
   protected validateOptions(o: AdamOptions, where: string): void {
-    validate('AdamW', o, where);
+    validate(this.name, o, where);
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {

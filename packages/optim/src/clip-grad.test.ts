@@ -95,7 +95,7 @@ describe('clipGradNorm', () => {
   it('rejects bad arguments', () => {
     const t = tensor([1]);
     const g = new Map([[t, t]]);
-    expectError(() => clipGradNorm(g, -1), 'INVALID_ARGUMENT', 'maxNorm must be >= 0');
+    expectError(() => clipGradNorm(g, -1), 'INVALID_ARGUMENT', 'maxNorm must be a finite number >= 0');
     expectError(() => clipGradNorm(g, NaN), 'INVALID_ARGUMENT', 'maxNorm must be a finite number');
     expectError(() => clipGradNorm(g, 1, { normType: 0 }), 'INVALID_ARGUMENT', 'normType must be a positive number or Infinity');
     expectError(() => clipGradNorm(g, 1, { normType: -Infinity }), 'INVALID_ARGUMENT', 'normType');
@@ -124,7 +124,7 @@ describe('clipGradValue', () => {
 
   it('rejects bad arguments', () => {
     const t = tensor([1]);
-    expectError(() => clipGradValue(new Map([[t, t]]), -1), 'INVALID_ARGUMENT', 'clipValue must be >= 0');
+    expectError(() => clipGradValue(new Map([[t, t]]), -1), 'INVALID_ARGUMENT', 'clipValue must be a finite number >= 0');
     expectError(() => clipGradValue(new Map([[t, t]]), Infinity), 'INVALID_ARGUMENT', 'clipValue must be a finite number');
     expectError(() => clipGradValue({} as never, 1), 'INVALID_ARGUMENT', 'grads must be a Map');
     const ints = tensor([1], [1], { dtype: 'int32' });

@@ -1,6 +1,5 @@
 /** Gradient clipping: clipGradNorm and clipGradValue. */
-import { checkOptions, Tensor, TensorError, clamp, div, isFloat, scalar, stack, tidy } from '@tessera/tensor-core';
-import { checkNumber, describeTensor, describeValue } from './validate.js';
+import { describeTensor, describeValue, check, checkOptions, Tensor, TensorError, clamp, div, isFloat, scalar, stack, tidy } from '@tessera/tensor-core';
 
 /**
  * Options of {@link clipGradNorm}.
@@ -72,7 +71,7 @@ function pNorm(x: Tensor, p: number): Tensor {
 export function clipGradNorm(grads: ReadonlyMap<Tensor, Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): ClipGradNormResult {
   const op = 'clipGradNorm';
   checkOptions(op, options, ['normType']);
-  checkNumber(op, 'arguments', 'maxNorm', maxNorm, 0);
+  check.number(op, 'maxNorm', maxNorm, { min: 0 });
   const normType = options.normType ?? 2;
   if (typeof normType !== 'number' || !(normType > 0)) {
     throw new TensorError('INVALID_ARGUMENT', op, `normType must be a positive number or Infinity, got ${describeValue(normType)}`);
@@ -107,7 +106,7 @@ export function clipGradNorm(grads: ReadonlyMap<Tensor, Tensor>, maxNorm: number
  */
 export function clipGradValue(grads: ReadonlyMap<Tensor, Tensor>, clipValue: number): Map<Tensor, Tensor> {
   const op = 'clipGradValue';
-  checkNumber(op, 'arguments', 'clipValue', clipValue, 0);
+  check.number(op, 'clipValue', clipValue, { min: 0 });
   checkGrads(op, grads);
   const clipped = new Map<Tensor, Tensor>();
   for (const [key, g] of grads) clipped.set(key, clamp(g, -clipValue, clipValue));

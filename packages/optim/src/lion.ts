@@ -1,8 +1,7 @@
 /** Lion. */
 import type { Tensor, Variable } from '@tessera/tensor-core';
-import { checkOptions } from '@tessera/tensor-core';
-import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
-import { checkBetas, checkBoolean, checkNumber } from './validate.js';
+import { check, checkOptions } from '@tessera/tensor-core';
+import { Optimizer, checkBetas, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 /**
  * Hyperparameters of {@link Lion}.
@@ -53,10 +52,12 @@ export class Lion extends Optimizer<LionOptions> {
   }
 
   protected validateOptions(o: LionOptions, where: string): void {
-    checkNumber('Lion', where, 'lr', o.lr, 0);
-    checkBetas('Lion', where, o.betas);
-    checkNumber('Lion', where, 'weightDecay', o.weightDecay, 0);
-    checkBoolean('Lion', where, 'maximize', o.maximize);
+    const checks = check.all(this.name, where);
+    checks.number('lr', o.lr, { min: 0 });
+    checkBetas(checks, o.betas);
+    checks.number('weightDecay', o.weightDecay, { min: 0 });
+    checks.boolean('maximize', o.maximize);
+    checks.done();
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<LionOptions>): void {

@@ -4,9 +4,8 @@
  * CosineAnnealingWarmRestarts. Each computes exactly what `torch.optim.lr_scheduler` computes
  * (the same chainable formulas, in float64).
  */
-import { checkOptions, TensorError } from '@tessera/tensor-core';
+import { describeValue, check, checkOptions, TensorError } from '@tessera/tensor-core';
 import { Optimizer, type BaseOptimizerOptions } from './optimizer.js';
-import { checkInteger, checkNumber, describeValue } from './validate.js';
 
 /**
  * Any optimizer (schedulers only read and write group hyperparameters).
@@ -188,7 +187,7 @@ export abstract class LRScheduler {
   loadStateDict(sd: LRSchedulerStateDict): void {
     const op = `${this.name}.loadStateDict`;
     if (sd === null || typeof sd !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `expected a state dict object, got ${describeValue(sd)}`);
-    checkInteger(op, 'state dict', 'lastEpoch', sd.lastEpoch, -1);
+    check.int(op, 'lastEpoch', sd.lastEpoch, { min: -1 });
     for (const key of ['baseLrs', 'lastLr'] as const) {
       const list = sd[key];
       if (!Array.isArray(list) || list.length !== this.groups.length || list.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
@@ -239,8 +238,8 @@ export class StepLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, options: StepLROptions) {
     super('StepLR', optimizer);
     checkOptions('StepLR', options, ['stepSize', 'gamma']);
-    this.stepSize = checkInteger('StepLR', 'options', 'stepSize', options?.stepSize, 1);
-    this.gamma = checkNumber('StepLR', 'options', 'gamma', options.gamma ?? 0.1, 0);
+    this.stepSize = check.int('StepLR', 'stepSize', options?.stepSize, { min: 1 });
+    this.gamma = check.number('StepLR', 'gamma', options.gamma ?? 0.1, { min: 0 });
     this.initialStep();
   }
 
@@ -287,10 +286,10 @@ export class MultiStepLR extends LRScheduler {
     if (!Array.isArray(options?.milestones)) {
       throw new TensorError('INVALID_ARGUMENT', 'MultiStepLR', `options: milestones must be an array of integers, got ${describeValue(options?.milestones)}`);
     }
-    options.milestones.forEach((m, i) => checkInteger('MultiStepLR', 'options', `milestones[${i}]`, m, 0));
+    options.milestones.forEach((m, i) => check.int('MultiStepLR', `milestones[${i}]`, m, { min: 0 }));
     this.milestones = [...options.milestones].sort((a, b) => a - b);
     for (const m of this.milestones) this.#counts.set(m, (this.#counts.get(m) ?? 0) + 1);
-    this.gamma = checkNumber('MultiStepLR', 'options', 'gamma', options.gamma ?? 0.1, 0);
+    this.gamma = check.number('MultiStepLR', 'gamma', options.gamma ?? 0.1, { min: 0 });
     this.initialStep();
   }
 
@@ -332,7 +331,7 @@ export class ExponentialLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, options: ExponentialLROptions) {
     super('ExponentialLR', optimizer);
     checkOptions('ExponentialLR', options, ['gamma']);
-    this.gamma = checkNumber('ExponentialLR', 'options', 'gamma', options?.gamma, 0);
+    this.gamma = check.number('ExponentialLR', 'gamma', options?.gamma, { min: 0 });
     this.initialStep();
   }
 
@@ -380,12 +379,12 @@ export class LinearLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}) {
     super('LinearLR', optimizer);
     checkOptions('LinearLR', options, ['startFactor', 'endFactor', 'totalIters']);
-    this.startFactor = checkNumber('LinearLR', 'options', 'startFactor', options.startFactor ?? 1 / 3, 0, true);
-    this.endFactor = checkNumber('LinearLR', 'options', 'endFactor', options.endFactor ?? 1, 0);
+    this.startFactor = check.number('LinearLR', 'startFactor', options.startFactor ?? 1 / 3, { min: 0, minExclusive: true });
+    this.endFactor = check.number('LinearLR', 'endFactor', options.endFactor ?? 1, { min: 0 });
     if (this.startFactor > 1 || this.endFactor > 1) {
       throw new TensorError('INVALID_ARGUMENT', 'LinearLR', `options: startFactor must be in (0, 1] and endFactor in [0, 1], got ${this.startFactor} and ${this.endFactor}`);
     }
-    this.totalIters = checkInteger('LinearLR', 'options', 'totalIters', options.totalIters ?? 5, 1);
+    this.totalIters = check.int('LinearLR', 'totalIters', options.totalIters ?? 5, { min: 1 });
     this.initialStep();
   }
 
@@ -497,8 +496,8 @@ export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingLROptions) {
     super('CosineAnnealingLR', optimizer);
     checkOptions('CosineAnnealingLR', options, ['tMax', 'etaMin']);
-    this.tMax = checkNumber('CosineAnnealingLR', 'options', 'tMax', options?.tMax, 0, true);
-    this.etaMin = checkNumber('CosineAnnealingLR', 'options', 'etaMin', options.etaMin ?? 0, 0);
+    this.tMax = check.number('CosineAnnealingLR', 'tMax', options?.tMax, { min: 0, minExclusive: true });
+    this.etaMin = check.number('CosineAnnealingLR', 'etaMin', options.etaMin ?? 0, { min: 0 });
     this.initialStep();
   }
 
@@ -557,9 +556,9 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   constructor(optimizer: AnyOptimizer, options: CosineAnnealingWarmRestartsOptions) {
     super('CosineAnnealingWarmRestarts', optimizer);
     checkOptions('CosineAnnealingWarmRestarts', options, ['t0', 'tMult', 'etaMin']);
-    this.t0 = checkInteger('CosineAnnealingWarmRestarts', 'options', 't0', options?.t0, 1);
-    this.tMult = checkInteger('CosineAnnealingWarmRestarts', 'options', 'tMult', options.tMult ?? 1, 1);
-    this.etaMin = checkNumber('CosineAnnealingWarmRestarts', 'options', 'etaMin', options.etaMin ?? 0, 0);
+    this.t0 = check.int('CosineAnnealingWarmRestarts', 't0', options?.t0, { min: 1 });
+    this.tMult = check.int('CosineAnnealingWarmRestarts', 'tMult', options.tMult ?? 1, { min: 1 });
+    this.etaMin = check.number('CosineAnnealingWarmRestarts', 'etaMin', options.etaMin ?? 0, { min: 0 });
     this.tI = this.t0;
     this.initialStep();
   }
@@ -611,8 +610,8 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   }
 
   protected override loadExtraState(sd: LRSchedulerStateDict, op: string): void {
-    checkInteger(op, 'state dict', 'tI', sd.tI, 1);
-    checkNumber(op, 'state dict', 'tCur', sd.tCur, -1);
+    check.int(op, 'tI', sd.tI, { min: 1 });
+    check.number(op, 'tCur', sd.tCur, { min: -1 });
     this.tI = sd.tI as number;
     this.tCur = sd.tCur as number;
   }

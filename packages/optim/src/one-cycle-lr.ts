@@ -1,7 +1,6 @@
 /** OneCycleLR: the 1cycle policy (Smith & Topin, 2018). */
-import { checkOptions, optionKeys, TensorError } from '@tessera/tensor-core';
+import { describeValue, check, checkOptions, optionKeys, TensorError } from '@tessera/tensor-core';
 import { LRScheduler, type AnyOptimizer } from './lr-scheduler.js';
-import { checkBoolean, checkChoice, checkInteger, checkNumber, describeValue } from './validate.js';
 
 /**
  * Options of {@link OneCycleLR}.
@@ -75,20 +74,23 @@ export class OneCycleLR extends LRScheduler {
     super('OneCycleLR', optimizer);
     const op = 'OneCycleLR';
     if (options === null || typeof options !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describeValue(options)}`);
-    checkOptions(op, options, optionKeys<OneCycleLROptions>({ maxLr: true, totalSteps: true, epochs: true, stepsPerEpoch: true, pctStart: true, annealStrategy: true, cycleMomentum: true, baseMomentum: true, maxMomentum: true, divFactor: true, finalDivFactor: true, threePhase: true }));
+    const checks = check.all(op);
+    checks.options(options, optionKeys<OneCycleLROptions>({ maxLr: true, totalSteps: true, epochs: true, stepsPerEpoch: true, pctStart: true, annealStrategy: true, cycleMomentum: true, baseMomentum: true, maxMomentum: true, divFactor: true, finalDivFactor: true, threePhase: true }));
     if (options.totalSteps !== undefined) {
-      this.totalSteps = checkInteger(op, 'options', 'totalSteps', options.totalSteps, 1);
+      this.totalSteps = checks.int('totalSteps', options.totalSteps, { min: 1 });
     } else if (options.epochs !== undefined || options.stepsPerEpoch !== undefined) {
-      this.totalSteps = checkInteger(op, 'options', 'epochs', options.epochs, 1) * checkInteger(op, 'options', 'stepsPerEpoch', options.stepsPerEpoch, 1);
+      this.totalSteps = checks.int('epochs', options.epochs, { min: 1 }) * checks.int('stepsPerEpoch', options.stepsPerEpoch, { min: 1 });
     } else {
-      throw new TensorError('INVALID_ARGUMENT', op, 'options: give totalSteps, or epochs and stepsPerEpoch');
+      this.totalSteps = 1;
+      checks.fail('INVALID_ARGUMENT', 'options: give totalSteps, or epochs and stepsPerEpoch', 'totalSteps');
     }
-    const pctStart = checkNumber(op, 'options', 'pctStart', options.pctStart ?? 0.3, 0);
-    if (pctStart > 1) throw new TensorError('INVALID_ARGUMENT', op, `options: pctStart must be in [0, 1], got ${pctStart}`);
-    this.annealStrategy = checkChoice(op, 'options', 'annealStrategy', options.annealStrategy ?? 'cos', ['cos', 'linear'] as const);
-    const divFactor = checkNumber(op, 'options', 'divFactor', options.divFactor ?? 25, 0, true);
-    const finalDivFactor = checkNumber(op, 'options', 'finalDivFactor', options.finalDivFactor ?? 1e4, 0, true);
-    const threePhase = checkBoolean(op, 'options', 'threePhase', options.threePhase ?? false);
+    const pctStart = checks.number('pctStart', options.pctStart ?? 0.3, { min: 0, max: 1 });
+    this.annealStrategy = checks.oneOf('annealStrategy', options.annealStrategy ?? 'cos', ['cos', 'linear'] as const);
+    const divFactor = checks.number('divFactor', options.divFactor ?? 25, { min: 0, minExclusive: true });
+    const finalDivFactor = checks.number('finalDivFactor', options.finalDivFactor ?? 1e4, { min: 0, minExclusive: true });
+    const threePhase = checks.boolean('threePhase', options.threePhase ?? false);
+    this.cycleMomentum = checks.boolean('cycleMomentum', options.cycleMomentum ?? true);
+    checks.done();
     const total = this.totalSteps;
     this.#phases = threePhase
       ? [
@@ -101,7 +103,6 @@ export class OneCycleLR extends LRScheduler {
           { endStep: total - 1, startLr: 'max', endLr: 'min', startMomentum: 'base', endMomentum: 'max' },
         ];
     // Validate everything before writing to the groups.
-    this.cycleMomentum = checkBoolean(op, 'options', 'cycleMomentum', options.cycleMomentum ?? true);
     this.#useBeta1 = 'betas' in optimizer.defaults;
     this.#momentum = { max: [], base: [] };
     if (this.cycleMomentum) {
@@ -127,9 +128,9 @@ export class OneCycleLR extends LRScheduler {
     const n = this.groups.length;
     if (Array.isArray(value)) {
       if (value.length !== n) throw new TensorError('INVALID_ARGUMENT', 'OneCycleLR', `options: ${name} has ${value.length} values, the optimizer has ${n} parameter groups`);
-      return value.map((v, i) => checkNumber('OneCycleLR', 'options', `${name}[${i}]`, v, min));
+      return value.map((v, i) => check.number('OneCycleLR', `${name}[${i}]`, v, { min: min }));
     }
-    const v = checkNumber('OneCycleLR', 'options', name, value, min);
+    const v = check.number('OneCycleLR', name, value, { min: min });
     return this.groups.map(() => v);
   }
 

@@ -137,40 +137,40 @@ describe('construction', () => {
   });
 
   const invalid: Array<[string, (w: Variable) => unknown, string]> = [
-    ['SGD negative lr', (w) => new SGD([w], { lr: -0.1 }), 'lr must be >= 0'],
+    ['SGD negative lr', (w) => new SGD([w], { lr: -0.1 }), 'lr must be a finite number >= 0'],
     ['SGD NaN lr', (w) => new SGD([w], { lr: NaN }), 'lr must be a finite number'],
-    ['SGD negative momentum', (w) => new SGD([w], { momentum: -0.5 }), 'momentum must be >= 0'],
+    ['SGD negative momentum', (w) => new SGD([w], { momentum: -0.5 }), 'momentum must be a finite number >= 0'],
     ['SGD infinite dampening', (w) => new SGD([w], { dampening: Infinity }), 'dampening must be a finite number'],
-    ['SGD negative weightDecay', (w) => new SGD([w], { weightDecay: -1 }), 'weightDecay must be >= 0'],
+    ['SGD negative weightDecay', (w) => new SGD([w], { weightDecay: -1 }), 'weightDecay must be a finite number >= 0'],
     ['SGD nesterov without momentum', (w) => new SGD([w], { nesterov: true }), 'nesterov momentum needs momentum > 0'],
     ['SGD nesterov with dampening', (w) => new SGD([w], { nesterov: true, momentum: 0.9, dampening: 0.1 }), 'dampening = 0'],
     ['SGD non-boolean nesterov', (w) => new SGD([w], { nesterov: 1 as never }), 'nesterov must be a boolean'],
     ['SGD non-boolean maximize', (w) => new SGD([w], { maximize: 'yes' as never }), 'maximize must be a boolean'],
-    ['SGD invalid group lr', (w) => new SGD([{ params: [w], lr: -1 }]), 'param group 0: lr must be >= 0'],
-    ['Adam beta1 = 1', (w) => new Adam([w], { betas: [1, 0.999] }), 'betas[0] must be in [0, 1)'],
-    ['Adam negative beta2', (w) => new Adam([w], { betas: [0.9, -0.1] }), 'betas[1] must be in [0, 1)'],
+    ['SGD invalid group lr', (w) => new SGD([{ params: [w], lr: -1 }]), 'param group 0: lr must be a finite number >= 0'],
+    ['Adam beta1 = 1', (w) => new Adam([w], { betas: [1, 0.999] }), 'betas[0] must be a finite number in [0, 1)'],
+    ['Adam negative beta2', (w) => new Adam([w], { betas: [0.9, -0.1] }), 'betas[1] must be a finite number in [0, 1)'],
     ['Adam betas not a pair', (w) => new Adam([w], { betas: [0.9] as never }), 'betas must be a pair'],
-    ['Adam eps = 0', (w) => new Adam([w], { eps: 0 }), 'eps must be > 0'],
-    ['Adam negative eps', (w) => new Adam([w], { eps: -1e-8 }), 'eps must be > 0'],
-    ['Adam negative weightDecay', (w) => new Adam([w], { weightDecay: -0.1 }), 'weightDecay must be >= 0'],
+    ['Adam eps = 0', (w) => new Adam([w], { eps: 0 }), 'eps must be a finite number > 0'],
+    ['Adam negative eps', (w) => new Adam([w], { eps: -1e-8 }), 'eps must be a finite number > 0'],
+    ['Adam negative weightDecay', (w) => new Adam([w], { weightDecay: -0.1 }), 'weightDecay must be a finite number >= 0'],
     ['Adam non-boolean amsgrad', (w) => new Adam([w], { amsgrad: 1 as never }), 'amsgrad must be a boolean'],
-    ['Adam negative lr', (w) => new Adam([w], { lr: -1 }), 'lr must be >= 0'],
+    ['Adam negative lr', (w) => new Adam([w], { lr: -1 }), 'lr must be a finite number >= 0'],
     ['AdamW beta2 = 1', (w) => new AdamW([w], { betas: [0.9, 1] }), 'AdamW'],
-    ['AdamW negative weightDecay', (w) => new AdamW([w], { weightDecay: -1 }), 'weightDecay must be >= 0'],
-    ['RMSprop negative alpha', (w) => new RMSprop([w], { alpha: -0.5 }), 'alpha must be >= 0'],
-    ['RMSprop eps = 0', (w) => new RMSprop([w], { eps: 0 }), 'eps must be > 0'],
-    ['RMSprop negative momentum', (w) => new RMSprop([w], { momentum: -0.9 }), 'momentum must be >= 0'],
-    ['RMSprop negative weightDecay', (w) => new RMSprop([w], { weightDecay: -0.9 }), 'weightDecay must be >= 0'],
+    ['AdamW negative weightDecay', (w) => new AdamW([w], { weightDecay: -1 }), 'weightDecay must be a finite number >= 0'],
+    ['RMSprop negative alpha', (w) => new RMSprop([w], { alpha: -0.5 }), 'alpha must be a finite number >= 0'],
+    ['RMSprop eps = 0', (w) => new RMSprop([w], { eps: 0 }), 'eps must be a finite number > 0'],
+    ['RMSprop negative momentum', (w) => new RMSprop([w], { momentum: -0.9 }), 'momentum must be a finite number >= 0'],
+    ['RMSprop negative weightDecay', (w) => new RMSprop([w], { weightDecay: -0.9 }), 'weightDecay must be a finite number >= 0'],
     ['RMSprop non-boolean centered', (w) => new RMSprop([w], { centered: 'no' as never }), 'centered must be a boolean'],
-    ['RMSprop negative lr', (w) => new RMSprop([w], { lr: -1 }), 'lr must be >= 0'],
-    ['Adagrad negative lrDecay', (w) => new Adagrad([w], { lrDecay: -1 }), 'lrDecay must be >= 0'],
-    ['Adagrad negative initialAccumulatorValue', (w) => new Adagrad([w], { initialAccumulatorValue: -1 }), 'initialAccumulatorValue must be >= 0'],
-    ['Adagrad eps = 0', (w) => new Adagrad([w], { eps: 0 }), 'eps must be > 0'],
-    ['Adagrad negative weightDecay', (w) => new Adagrad([w], { weightDecay: -1 }), 'weightDecay must be >= 0'],
-    ['Adagrad negative lr', (w) => new Adagrad([w], { lr: -1 }), 'lr must be >= 0'],
-    ['Lion beta2 = 1', (w) => new Lion([w], { betas: [0.9, 1] }), 'betas[1] must be in [0, 1)'],
-    ['Lion negative weightDecay', (w) => new Lion([w], { weightDecay: -1 }), 'weightDecay must be >= 0'],
-    ['Lion negative lr', (w) => new Lion([w], { lr: -1 }), 'lr must be >= 0'],
+    ['RMSprop negative lr', (w) => new RMSprop([w], { lr: -1 }), 'lr must be a finite number >= 0'],
+    ['Adagrad negative lrDecay', (w) => new Adagrad([w], { lrDecay: -1 }), 'lrDecay must be a finite number >= 0'],
+    ['Adagrad negative initialAccumulatorValue', (w) => new Adagrad([w], { initialAccumulatorValue: -1 }), 'initialAccumulatorValue must be a finite number >= 0'],
+    ['Adagrad eps = 0', (w) => new Adagrad([w], { eps: 0 }), 'eps must be a finite number > 0'],
+    ['Adagrad negative weightDecay', (w) => new Adagrad([w], { weightDecay: -1 }), 'weightDecay must be a finite number >= 0'],
+    ['Adagrad negative lr', (w) => new Adagrad([w], { lr: -1 }), 'lr must be a finite number >= 0'],
+    ['Lion beta2 = 1', (w) => new Lion([w], { betas: [0.9, 1] }), 'betas[1] must be a finite number in [0, 1)'],
+    ['Lion negative weightDecay', (w) => new Lion([w], { weightDecay: -1 }), 'weightDecay must be a finite number >= 0'],
+    ['Lion negative lr', (w) => new Lion([w], { lr: -1 }), 'lr must be a finite number >= 0'],
     ['Lion non-boolean maximize', (w) => new Lion([w], { maximize: 0 as never }), 'maximize must be a boolean'],
   ];
   for (const [label, make, fragment] of invalid) {
@@ -302,7 +302,7 @@ describe('step', () => {
     const w = param([1]);
     const opt = track(new Adam([w]));
     opt.paramGroups[0]!.lr = -1;
-    expectError(() => opt.step(grads([[w, [1]]])), 'INVALID_ARGUMENT', 'param group 0: lr must be >= 0');
+    expectError(() => opt.step(grads([[w, [1]]])), 'INVALID_ARGUMENT', 'param group 0: lr must be a finite number >= 0');
   });
 
   it('changes nothing when any gradient is invalid', () => {
@@ -499,7 +499,7 @@ describe('stateDict / loadStateDict', () => {
     expectError(() => opt.loadStateDict({ ...sd, state: { 0: { step: 1, momentumBuffer: 3 } } }), 'INVALID_ARGUMENT', 'must be a Tensor');
     expectError(() => opt.loadStateDict({ ...sd, state: { 0: { step: 1, momentumBuffer: ints } } }), 'DTYPE_MISMATCH', 'float');
     expectError(() => opt.loadStateDict({ ...sd, state: { 0: { step: 1, momentumBuffer: gone } } }), 'TENSOR_DISPOSED');
-    expectError(() => opt.loadStateDict({ ...sd, paramGroups: [{ ...sd.paramGroups[0]!, lr: -5 }] }), 'INVALID_ARGUMENT', 'paramGroups[0]: lr must be >= 0');
+    expectError(() => opt.loadStateDict({ ...sd, paramGroups: [{ ...sd.paramGroups[0]!, lr: -5 }] }), 'INVALID_ARGUMENT', 'paramGroups[0]: lr must be a finite number >= 0');
     // Nothing was applied by the failed loads.
     opt.loadStateDict({ ...sd, state: { 0: { step: 2, momentumBuffer: good } } });
     expect(opt.getState(opt.paramGroups[0]!.params[0]!)!.step).toBe(2);

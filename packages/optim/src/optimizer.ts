@@ -3,7 +3,10 @@
  * dicts and moving state between backends. Each optimizer adds one update rule.
  */
 import {
+  type Checks,
   backendLabel,
+  describeTensor,
+  describeValue,
   checkOptions,
   Tensor,
   TensorError,
@@ -15,7 +18,6 @@ import {
   variable,
   type Backend,
 } from '@tessera/tensor-core';
-import { describeTensor, describeValue } from './validate.js';
 
 /**
  * Hyperparameters every optimizer has.
@@ -511,4 +513,14 @@ function withoutUndefined<T extends object>(o: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
+}
+
+/** @internal Records into `checks` unless `value` is a pair `[beta1, beta2]` of numbers in `[0, 1)` (Adam, AdamW, Lion). */
+export function checkBetas(checks: Checks, value: unknown): void {
+  if (!Array.isArray(value) || value.length !== 2) {
+    checks.fail('INVALID_ARGUMENT', `betas must be a pair [beta1, beta2], got ${describeValue(value)}`, 'betas', value);
+    return;
+  }
+  checks.number('betas[0]', value[0], { min: 0, max: 1, maxExclusive: true });
+  checks.number('betas[1]', value[1], { min: 0, max: 1, maxExclusive: true });
 }

@@ -1,8 +1,7 @@
 /** ReduceLROnPlateau: lowers the learning rate when a metric stops improving. */
-import { checkOptions, optionKeys, TensorError } from '@tessera/tensor-core';
+import { describeValue, check, checkOptions, optionKeys, TensorError } from '@tessera/tensor-core';
 import { Optimizer } from './optimizer.js';
 import type { AnyOptimizer, SchedulerGroup } from './lr-scheduler.js';
-import { checkChoice, checkInteger, checkNumber, describeValue } from './validate.js';
 
 /**
  * Options of {@link ReduceLROnPlateau} (PyTorch's names in camelCase and its defaults).
@@ -85,24 +84,26 @@ export class ReduceLROnPlateau {
     const op = 'ReduceLROnPlateau';
     if (!(optimizer instanceof Optimizer)) throw new TensorError('INVALID_ARGUMENT', op, `expected an Optimizer, got ${describeValue(optimizer)}`);
     this.optimizer = optimizer;
-    checkOptions(op, options, optionKeys<ReduceLROnPlateauOptions>({ mode: true, factor: true, patience: true, threshold: true, thresholdMode: true, cooldown: true, minLr: true, eps: true }));
-    this.mode = checkChoice(op, 'options', 'mode', options.mode ?? 'min', ['min', 'max'] as const);
-    this.factor = checkNumber(op, 'options', 'factor', options.factor ?? 0.1, 0);
-    if (this.factor >= 1) throw new TensorError('INVALID_ARGUMENT', op, `options: factor must be < 1, got ${this.factor}`);
-    this.patience = checkInteger(op, 'options', 'patience', options.patience ?? 10, 0);
-    this.threshold = checkNumber(op, 'options', 'threshold', options.threshold ?? 1e-4, 0);
-    this.thresholdMode = checkChoice(op, 'options', 'thresholdMode', options.thresholdMode ?? 'rel', ['rel', 'abs'] as const);
-    this.cooldown = checkInteger(op, 'options', 'cooldown', options.cooldown ?? 0, 0);
-    this.eps = checkNumber(op, 'options', 'eps', options.eps ?? 1e-8, 0);
-    const minLr = options.minLr ?? 0;
+    const checks = check.all(op);
+    checks.options(options, optionKeys<ReduceLROnPlateauOptions>({ mode: true, factor: true, patience: true, threshold: true, thresholdMode: true, cooldown: true, minLr: true, eps: true }));
+    this.mode = checks.oneOf('mode', options?.mode ?? 'min', ['min', 'max'] as const);
+    this.factor = checks.number('factor', options?.factor ?? 0.1, { min: 0 });
+    if (this.factor >= 1) checks.fail('INVALID_ARGUMENT', `factor must be < 1, got ${this.factor}`, 'factor', this.factor);
+    this.patience = checks.int('patience', options?.patience ?? 10, { min: 0 });
+    this.threshold = checks.number('threshold', options?.threshold ?? 1e-4, { min: 0 });
+    this.thresholdMode = checks.oneOf('thresholdMode', options?.thresholdMode ?? 'rel', ['rel', 'abs'] as const);
+    this.cooldown = checks.int('cooldown', options?.cooldown ?? 0, { min: 0 });
+    this.eps = checks.number('eps', options?.eps ?? 1e-8, { min: 0 });
+    const minLr = options?.minLr ?? 0;
     const n = this.groups.length;
     if (Array.isArray(minLr)) {
-      if (minLr.length !== n) throw new TensorError('INVALID_ARGUMENT', op, `options: minLr has ${minLr.length} values, the optimizer has ${n} parameter groups`);
-      this.minLrs = minLr.map((v, i) => checkNumber(op, 'options', `minLr[${i}]`, v, 0));
+      if (minLr.length !== n) checks.fail('INVALID_ARGUMENT', `minLr has ${minLr.length} values, the optimizer has ${n} parameter groups`, 'minLr', minLr);
+      this.minLrs = minLr.map((v, i) => checks.number(`minLr[${i}]`, v, { min: 0 }));
     } else {
-      const v = checkNumber(op, 'options', 'minLr', minLr, 0);
+      const v = checks.number('minLr', minLr, { min: 0 });
       this.minLrs = this.groups.map(() => v);
     }
+    checks.done();
     this.best = this.#worst();
     this.#lastLr = this.groups.map((g) => g.lr);
   }
@@ -208,10 +209,10 @@ export class ReduceLROnPlateau {
   loadStateDict(sd: ReduceLROnPlateauStateDict): void {
     const op = 'ReduceLROnPlateau.loadStateDict';
     if (sd === null || typeof sd !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `expected a state dict object, got ${describeValue(sd)}`);
-    checkInteger(op, 'state dict', 'lastEpoch', sd.lastEpoch, 0);
-    if (sd.best !== null) checkNumber(op, 'state dict', 'best', sd.best);
-    checkInteger(op, 'state dict', 'numBadEpochs', sd.numBadEpochs, 0);
-    checkInteger(op, 'state dict', 'cooldownCounter', sd.cooldownCounter, 0);
+    check.int(op, 'lastEpoch', sd.lastEpoch, { min: 0 });
+    if (sd.best !== null) check.number(op, 'best', sd.best);
+    check.int(op, 'numBadEpochs', sd.numBadEpochs, { min: 0 });
+    check.int(op, 'cooldownCounter', sd.cooldownCounter, { min: 0 });
     if (!Array.isArray(sd.lastLr) || sd.lastLr.length !== this.groups.length || sd.lastLr.some((v) => typeof v !== 'number')) {
       throw new TensorError('INVALID_ARGUMENT', op, `lastLr must be ${this.groups.length} numbers (one per parameter group), got ${describeValue(sd.lastLr)}`);
     }

@@ -1,8 +1,7 @@
 /** RMSprop (centered, with momentum). */
 import type { Tensor, Variable } from '@tessera/tensor-core';
-import { checkOptions } from '@tessera/tensor-core';
+import { check, checkOptions } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
-import { checkBoolean, checkNumber } from './validate.js';
 
 /**
  * Hyperparameters of {@link RMSprop} (PyTorch's names in camelCase and its defaults).
@@ -58,13 +57,15 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   }
 
   protected validateOptions(o: RMSpropOptions, where: string): void {
-    checkNumber('RMSprop', where, 'lr', o.lr, 0);
-    checkNumber('RMSprop', where, 'alpha', o.alpha, 0);
-    checkNumber('RMSprop', where, 'eps', o.eps, 0, true);
-    checkNumber('RMSprop', where, 'weightDecay', o.weightDecay, 0);
-    checkNumber('RMSprop', where, 'momentum', o.momentum, 0);
-    checkBoolean('RMSprop', where, 'centered', o.centered);
-    checkBoolean('RMSprop', where, 'maximize', o.maximize);
+    const checks = check.all(this.name, where);
+    checks.number('lr', o.lr, { min: 0 });
+    checks.number('alpha', o.alpha, { min: 0 });
+    checks.number('eps', o.eps, { min: 0, minExclusive: true });
+    checks.number('weightDecay', o.weightDecay, { min: 0 });
+    checks.number('momentum', o.momentum, { min: 0 });
+    checks.boolean('centered', o.centered);
+    checks.boolean('maximize', o.maximize);
+    checks.done();
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<RMSpropOptions>): void {

@@ -1,7 +1,6 @@
 /** SequentialLR: hands the schedule from one scheduler to the next at milestones. */
-import { checkOptions, TensorError } from '@tessera/tensor-core';
+import { describeValue, check, checkOptions, TensorError } from '@tessera/tensor-core';
 import { LRScheduler, type AnyOptimizer, type LRSchedulerStateDict } from './lr-scheduler.js';
-import { checkInteger, describeValue } from './validate.js';
 
 /**
  * Options of {@link SequentialLR}.
@@ -58,7 +57,7 @@ export class SequentialLR extends LRScheduler {
       throw new TensorError('INVALID_ARGUMENT', op, `options: expected ${schedulers.length - 1} milestones (one fewer than the ${schedulers.length} schedulers), got ${describeValue(milestones)}`);
     }
     milestones.forEach((m, i) => {
-      checkInteger(op, 'options', `milestones[${i}]`, m, i === 0 ? 1 : milestones[i - 1]! + 1);
+      check.int(op, `milestones[${i}]`, m, { min: i === 0 ? 1 : milestones[i - 1]! + 1 });
     });
     this.schedulers = [...schedulers];
     this.milestones = [...milestones];

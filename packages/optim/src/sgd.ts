@@ -1,7 +1,6 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay. */
-import { checkOptions, TensorError, type Tensor, type Variable } from '@tessera/tensor-core';
+import { check, checkOptions, type Tensor, type Variable } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
-import { checkBoolean, checkNumber } from './validate.js';
 
 /**
  * Hyperparameters of {@link SGD} (PyTorch's names in camelCase and its defaults).
@@ -57,15 +56,17 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected validateOptions(o: SGDOptions, where: string): void {
-    checkNumber('SGD', where, 'lr', o.lr, 0);
-    checkNumber('SGD', where, 'momentum', o.momentum, 0);
-    checkNumber('SGD', where, 'dampening', o.dampening);
-    checkNumber('SGD', where, 'weightDecay', o.weightDecay, 0);
-    checkBoolean('SGD', where, 'nesterov', o.nesterov);
-    checkBoolean('SGD', where, 'maximize', o.maximize);
-    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-      throw new TensorError('INVALID_ARGUMENT', 'SGD', `${where}: nesterov momentum needs momentum > 0 and dampening = 0, got momentum=${o.momentum}, dampening=${o.dampening}`);
+    const checks = check.all(this.name, where);
+    checks.number('lr', o.lr, { min: 0 });
+    checks.number('momentum', o.momentum, { min: 0 });
+    checks.number('dampening', o.dampening);
+    checks.number('weightDecay', o.weightDecay, { min: 0 });
+    checks.boolean('nesterov', o.nesterov);
+    checks.boolean('maximize', o.maximize);
+    if (o.nesterov === true && (o.momentum <= 0 || o.dampening !== 0)) {
+      checks.fail('INVALID_ARGUMENT', `nesterov momentum needs momentum > 0 and dampening = 0, got momentum=${o.momentum}, dampening=${o.dampening}`, 'nesterov');
     }
+    checks.done();
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<SGDOptions>): void {

@@ -3,9 +3,8 @@
  * of steps of each phase) and turns it into (ε, δ) on demand, as Opacus's `RDPAccountant` and
  * TensorFlow Privacy's `compute_rdp` + `get_privacy_spent` do.
  */
-import { TensorError } from '@tessera/tensor-core';
+import { describeValue, check, TensorError } from '@tessera/tensor-core';
 import { DEFAULT_RDP_ORDERS, computeRdp, rdpToEpsilon, type PrivacySpent, type RdpConversion } from './rdp.js';
-import { checkInteger, checkNumber, describeValue, requireOptions } from './validate.js';
 
 /** Options of {@link RdpAccountant}. */
 export interface RdpAccountantOptions {
@@ -49,7 +48,7 @@ export class RdpAccountant {
   readonly #perStep = new Map<string, number[]>();
 
   constructor(options: RdpAccountantOptions = {}) {
-    const { orders = DEFAULT_RDP_ORDERS } = requireOptions('RdpAccountant', options, ['orders']);
+    const { orders = DEFAULT_RDP_ORDERS } = check.options('RdpAccountant', options, ['orders']);
     // Validates the orders once (computeRdp checks them).
     computeRdp(0, 1, 0, orders);
     this.orders = Object.freeze([...orders]);
@@ -64,10 +63,12 @@ export class RdpAccountant {
   step(step: AccountantStep): void {
     const op = 'RdpAccountant.step';
     if (step === null || typeof step !== 'object') throw new TensorError('INVALID_ARGUMENT', op, `expected { noiseMultiplier, sampleRate, steps? }, got ${describeValue(step)}`);
-    requireOptions(op, step, ['noiseMultiplier', 'sampleRate', 'steps']);
-    const noiseMultiplier = checkNumber(op, 'noiseMultiplier', step.noiseMultiplier, { min: 0 });
-    const sampleRate = checkNumber(op, 'sampleRate', step.sampleRate, { min: 0, max: 1 });
-    const steps = checkInteger(op, 'steps', step.steps ?? 1, 0);
+    const checks = check.all(op);
+    checks.options(step, ['noiseMultiplier', 'sampleRate', 'steps']);
+    const noiseMultiplier = checks.number('noiseMultiplier', step.noiseMultiplier, { min: 0 });
+    const sampleRate = checks.number('sampleRate', step.sampleRate, { min: 0, max: 1 });
+    const steps = checks.int('steps', step.steps ?? 1, { min: 0 });
+    checks.done();
     const last = this.#history.at(-1);
     if (last && last.noiseMultiplier === noiseMultiplier && last.sampleRate === sampleRate) last.steps += steps;
     else this.#history.push({ noiseMultiplier, sampleRate, steps });
@@ -104,7 +105,7 @@ export class RdpAccountant {
    * @example `const { epsilon, bestOrder } = accountant.getPrivacySpent(1e-5);`
    */
   getPrivacySpent(delta: number, options: GetEpsilonOptions = {}): PrivacySpent {
-    requireOptions('RdpAccountant.getPrivacySpent', options, ['conversion']);
+    check.options('RdpAccountant.getPrivacySpent', options, ['conversion']);
     return rdpToEpsilon(this.orders, this.rdp(), delta, options);
   }
 

@@ -114,8 +114,8 @@ describe('DPOptimizer', () => {
     expect(codeOf(() => new DPOptimizer({} as SGD, ok))).toMatch(/^INVALID_ARGUMENT: .*expected an optimizer/);
     expect(codeOf(() => new DPOptimizer(sgd, undefined as never))).toMatch(/options .* are required/);
     expect(codeOf(() => new DPOptimizer(sgd, { ...ok, noise: 1 } as never))).toMatch(/unknown option 'noise'.*; valid options: noiseMultiplier, maxGradNorm/);
-    expect(codeOf(() => new DPOptimizer(sgd, { ...ok, noiseMultiplier: -1 }))).toMatch(/noiseMultiplier must be in \[0, Infinity\], got -1/);
-    expect(codeOf(() => new DPOptimizer(sgd, { ...ok, maxGradNorm: 0 }))).toMatch(/maxGradNorm must be in \(0, Infinity\], got 0/);
+    expect(codeOf(() => new DPOptimizer(sgd, { ...ok, noiseMultiplier: -1 }))).toMatch(/noiseMultiplier must be a finite number >= 0, got number -1/);
+    expect(codeOf(() => new DPOptimizer(sgd, { ...ok, maxGradNorm: 0 }))).toMatch(/maxGradNorm must be a finite number > 0, got number 0/);
     expect(codeOf(() => new DPOptimizer(sgd, { ...ok, expectedBatchSize: 2.5 }))).toMatch(/expectedBatchSize must be an integer >= 1/);
     expect(codeOf(() => new DPOptimizer(sgd, { ...ok, seed: -1 }))).toMatch(/seed must be an integer >= 0/);
     expect(codeOf(() => new DPOptimizer(sgd, { ...ok, seed: 2 ** 32 }))).toMatch(/seed must be an integer in \[0, 2\^32\)/);
@@ -174,8 +174,8 @@ describe('PoissonSampler', () => {
     expect(codeOf(() => new PoissonSampler({ datasetSize: 0, sampleRate: 0.1, seed: 0 }))).toMatch(/^INVALID_ARGUMENT: .*datasetSize must be an integer >= 1/);
     expect(codeOf(() => new PoissonSampler({ datasetSize: 10, seed: 0 }))).toMatch(/exactly one of sampleRate and expectedBatchSize, got neither/);
     expect(codeOf(() => new PoissonSampler({ datasetSize: 10, sampleRate: 0.1, expectedBatchSize: 1, seed: 0 }))).toMatch(/got both/);
-    expect(codeOf(() => new PoissonSampler({ datasetSize: 10, sampleRate: 0, seed: 0 }))).toMatch(/sampleRate must be in \(0, 1\]/);
-    expect(codeOf(() => new PoissonSampler({ datasetSize: 10, expectedBatchSize: 11, seed: 0 }))).toMatch(/expectedBatchSize must be in \(0, 10\]/);
+    expect(codeOf(() => new PoissonSampler({ datasetSize: 10, sampleRate: 0, seed: 0 }))).toMatch(/sampleRate must be a finite number in \(0, 1\]/);
+    expect(codeOf(() => new PoissonSampler({ datasetSize: 10, expectedBatchSize: 11, seed: 0 }))).toMatch(/expectedBatchSize must be a finite number in \(0, 10\]/);
     expect(codeOf(() => new PoissonSampler({ datasetSize: 10, sampleRate: 0.1, seed: 1.5 }))).toMatch(/seed must be an integer/);
     expect(codeOf(() => new PoissonSampler({ datasetSize: 10, sampleRate: 0.1, seed: 0, shuffle: true } as never))).toMatch(/unknown option 'shuffle'/);
     const sampler = new PoissonSampler({ datasetSize: 10, sampleRate: 0.1, seed: 0 });

@@ -8,10 +8,9 @@
  */
 import { noGrad } from '@tessera/autograd';
 import type { Optimizer, BaseOptimizerOptions } from '@tessera/optim';
-import { Tensor, TensorError, dispose, fmtShape, hash32, matmul, randn, tidy, type Variable } from '@tessera/tensor-core';
+import { describeValue, check, Tensor, TensorError, dispose, fmtShape, hash32, matmul, randn, tidy, type Variable } from '@tessera/tensor-core';
 import { RdpAccountant, type GetEpsilonOptions } from './accountant.js';
 import type { PerSampleGradients } from './per-sample-grads.js';
-import { checkInteger, checkNumber, describeValue, requireOptions } from './validate.js';
 
 /** Options of {@link DPOptimizer}. */
 export interface DPOptimizerOptions {
@@ -83,15 +82,17 @@ export class DPOptimizer<O extends BaseOptimizerOptions = BaseOptimizerOptions> 
       throw new TensorError('INVALID_ARGUMENT', op, `expected an optimizer from @tessera/optim (new SGD(...)), got ${describeValue(optimizer)}`);
     }
     if (options === undefined) throw new TensorError('INVALID_ARGUMENT', op, 'options { noiseMultiplier, maxGradNorm, expectedBatchSize, seed } are required');
-    const o = requireOptions(op, options, ['noiseMultiplier', 'maxGradNorm', 'expectedBatchSize', 'seed', 'datasetSize', 'accountant']);
+    const checks = check.all(op);
+    const o = checks.options(options, ['noiseMultiplier', 'maxGradNorm', 'expectedBatchSize', 'seed', 'datasetSize', 'accountant']);
     this.optimizer = optimizer;
-    this.noiseMultiplier = checkNumber(op, 'noiseMultiplier', o.noiseMultiplier, { min: 0 });
-    this.maxGradNorm = checkNumber(op, 'maxGradNorm', o.maxGradNorm, { min: 0, minExclusive: true });
-    this.expectedBatchSize = checkInteger(op, 'expectedBatchSize', o.expectedBatchSize, 1);
-    this.seed = checkInteger(op, 'seed', o.seed, 0);
+    this.noiseMultiplier = checks.number('noiseMultiplier', o.noiseMultiplier, { min: 0 });
+    this.maxGradNorm = checks.number('maxGradNorm', o.maxGradNorm, { min: 0, minExclusive: true });
+    this.expectedBatchSize = checks.int('expectedBatchSize', o.expectedBatchSize, { min: 1 });
+    this.seed = checks.int('seed', o.seed, { min: 0 });
+    checks.done();
     if (this.seed >= 2 ** 32) throw new TensorError('INVALID_ARGUMENT', op, `seed must be an integer in [0, 2^32), got ${this.seed}`);
     if (o.datasetSize !== undefined) {
-      const n = checkInteger(op, 'datasetSize', o.datasetSize, 1);
+      const n = check.int(op, 'datasetSize', o.datasetSize, { min: 1 });
       if (n < this.expectedBatchSize) throw new TensorError('INVALID_ARGUMENT', op, `datasetSize (${n}) must be at least expectedBatchSize (${this.expectedBatchSize})`);
       this.sampleRate = this.expectedBatchSize / n;
     }

@@ -133,7 +133,7 @@ describe('perSampleGradients', () => {
     expect(code(() => perSampleGradients(model, (xb) => model.forward(xb).sum(), [x]))).toMatch(/^SHAPE_MISMATCH.*one loss per example, shape \[4\], got \[\]/);
     expect(code(() => perSampleGradients(model, (xb) => model.forward(xb).sum(), [x], { method: 'loop' }))).toMatch(/^SHAPE_MISMATCH/);
     expect(code(() => perSampleGradients(model, () => model.forward(randn([3], { seed: 0 })).sum(0).reshape([1]).tile([4]), [x]))).toMatch(/^SHAPE_MISMATCH.*Linear ran on an input of shape \[3\]/);
-    expect(code(() => perSampleGradients(model, good, [x, 'labels' as never]))).toMatch(/^INVALID_ARGUMENT.*batch\[1\] must be a Tensor, got 'labels'/);
+    expect(code(() => perSampleGradients(model, good, [x, 'labels' as never]))).toMatch(/^INVALID_ARGUMENT.*batch\[1\] must be a Tensor, got "labels"/);
     const scalar = randn([], { seed: 0 });
     expect(code(() => perSampleGradients(model, good, [scalar]))).toMatch(/^SHAPE_MISMATCH.*batch\[0\] must have the examples along axis 0/);
     expect(code(() => perSampleGradients(model, () => 3 as never, [x]))).toMatch(/^INVALID_ARGUMENT.*must return a Tensor of per-example losses, got number 3/);

@@ -31,6 +31,8 @@
 import { backward, detach, noGrad } from '@tessera/autograd';
 import { Conv2d, Embedding, LayerNorm, Linear, type AnyModule } from '@tessera/layers';
 import {
+  describeValue,
+  check,
   Tensor,
   TensorError,
   conv2dBackpropFilter,
@@ -47,7 +49,6 @@ import {
   type Conv2dParams,
   type Variable,
 } from '@tessera/tensor-core';
-import { describeValue, requireOptions } from './validate.js';
 
 /**
  * A loss function for per-sample gradients: runs the model on a batch (the tensors of `batch`,
@@ -129,7 +130,7 @@ function ownParams(layer: Supported): Variable[] {
  */
 export function perSampleGradients(model: AnyModule, lossFn: PerSampleLossFn, batch: readonly Tensor[], options: PerSampleGradientsOptions = {}): PerSampleGradients {
   const op = 'perSampleGradients';
-  const { method = 'auto' } = requireOptions(op, options, ['method']);
+  const { method = 'auto' } = check.options(op, options, ['method']);
   if (method !== 'auto' && method !== 'loop') throw new TensorError('INVALID_ARGUMENT', op, `method must be 'auto' or 'loop', got ${describeValue(method)}`);
   if (typeof (model as { namedModules?: unknown })?.namedModules !== 'function') throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module, got ${describeValue(model)}`);
   if (typeof lossFn !== 'function') throw new TensorError('INVALID_ARGUMENT', op, `lossFn must be a function returning one loss per example, got ${describeValue(lossFn)}`);

@@ -4,8 +4,7 @@
  * be zero). A fixed-size shuffled batch (what `DataLoader` yields) is a different mechanism, whose
  * privacy the sampled-Gaussian accountant does not cover.
  */
-import { TensorError, randomBits } from '@tessera/tensor-core';
-import { checkInteger, checkNumber, requireOptions } from './validate.js';
+import { check, TensorError, randomBits } from '@tessera/tensor-core';
 
 /** Options of {@link PoissonSampler}. */
 export interface PoissonSamplerOptions {
@@ -49,18 +48,19 @@ export class PoissonSampler {
 
   constructor(options: PoissonSamplerOptions) {
     const op = 'PoissonSampler';
-    const o = requireOptions(op, options, ['datasetSize', 'expectedBatchSize', 'sampleRate', 'stepsPerEpoch', 'seed']);
-    this.datasetSize = checkInteger(op, 'datasetSize', o.datasetSize, 1);
+    const checks = check.all(op);
+    const o = checks.options(options, ['datasetSize', 'expectedBatchSize', 'sampleRate', 'stepsPerEpoch', 'seed']);
+    this.datasetSize = checks.int('datasetSize', o.datasetSize, { min: 1 });
     if ((o.sampleRate === undefined) === (o.expectedBatchSize === undefined)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `give exactly one of sampleRate and expectedBatchSize, got ${o.sampleRate === undefined ? 'neither' : 'both'}`);
+      checks.fail('INVALID_ARGUMENT', `give exactly one of sampleRate and expectedBatchSize, got ${o.sampleRate === undefined ? 'neither' : 'both'}`, 'sampleRate');
     }
     this.sampleRate =
       o.sampleRate !== undefined
-        ? checkNumber(op, 'sampleRate', o.sampleRate, { min: 0, max: 1, minExclusive: true })
-        : checkNumber(op, 'expectedBatchSize', o.expectedBatchSize, { min: 0, max: this.datasetSize, minExclusive: true }) / this.datasetSize;
-    this.stepsPerEpoch = checkInteger(op, 'stepsPerEpoch', o.stepsPerEpoch ?? Math.max(1, Math.round(1 / this.sampleRate)), 1);
-    this.seed = checkInteger(op, 'seed', o.seed, 0);
-    if (this.seed >= 2 ** 32) throw new TensorError('INVALID_ARGUMENT', op, `seed must be an integer in [0, 2^32), got ${this.seed}`);
+        ? checks.number('sampleRate', o.sampleRate, { min: 0, max: 1, minExclusive: true })
+        : checks.number('expectedBatchSize', o.expectedBatchSize ?? 1, { min: 0, max: this.datasetSize, minExclusive: true }) / this.datasetSize;
+    this.seed = checks.int('seed', o.seed, { min: 0, max: 2 ** 32, maxExclusive: true });
+    checks.done();
+    this.stepsPerEpoch = check.int(op, 'stepsPerEpoch', o.stepsPerEpoch ?? Math.max(1, Math.round(1 / this.sampleRate)), { min: 1 });
   }
 
   /**
@@ -69,8 +69,10 @@ export class PoissonSampler {
    * @example `sampler.batch(0, 5)`
    */
   batch(epoch: number, step: number): Int32Array {
-    checkInteger('PoissonSampler.batch', 'epoch', epoch, 0);
-    checkInteger('PoissonSampler.batch', 'step', step, 0);
+    const checks = check.all('PoissonSampler.batch');
+    checks.int('epoch', epoch, { min: 0 });
+    checks.int('step', step, { min: 0 });
+    checks.done();
     // One stream per (epoch, step), keyed from the seed; 32-bit uniforms so small rates are exact enough.
     const stream = randomBits(this.seed, epoch * 0x10000 + step) ^ randomBits(this.seed ^ 0x5bd1e995, epoch);
     const threshold = this.sampleRate * 4294967296;
@@ -84,7 +86,7 @@ export class PoissonSampler {
    * @example `for (const indices of sampler.epoch(e)) { ... }`
    */
   *epoch(epoch: number): Generator<Int32Array> {
-    checkInteger('PoissonSampler.epoch', 'epoch', epoch, 0);
+    check.int('PoissonSampler.epoch', 'epoch', epoch, { min: 0 });
     for (let step = 0; step < this.stepsPerEpoch; step++) yield this.batch(epoch, step);
   }
 }

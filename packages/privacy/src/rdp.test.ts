@@ -85,8 +85,8 @@ describe('computeRdp', () => {
   });
 
   it('rejects bad arguments with INVALID_ARGUMENT', () => {
-    expect(codeOf(() => computeRdp(1.5, 1, 1))).toMatch(/^INVALID_ARGUMENT: .*sampleRate must be in \[0, 1\], got 1.5/);
-    expect(codeOf(() => computeRdp(0.1, -1, 1))).toMatch(/noiseMultiplier must be in \[0, Infinity\], got -1/);
+    expect(codeOf(() => computeRdp(1.5, 1, 1))).toMatch(/^INVALID_ARGUMENT: .*sampleRate must be a finite number in \[0, 1\], got number 1.5/);
+    expect(codeOf(() => computeRdp(0.1, -1, 1))).toMatch(/noiseMultiplier must be a finite number >= 0, got number -1/);
     expect(codeOf(() => computeRdp(0.1, Number.NaN, 1))).toMatch(/noiseMultiplier must be a finite number/);
     expect(codeOf(() => computeRdp(0.1, 1, 2.5))).toMatch(/steps must be an integer >= 0, got number 2.5/);
     expect(codeOf(() => computeRdp(0.1, 1, 1, [2, 1]))).toMatch(/orders\[1\] must be a finite number > 1, got number 1/);
@@ -113,8 +113,8 @@ describe('rdpToEpsilon', () => {
     expect(codeOf(() => rdpToEpsilon([2, 3], [1], 1e-5))).toMatch(/^INVALID_ARGUMENT: .*one value per order \(2\)/);
     expect(codeOf(() => rdpToEpsilon([2], [-1], 1e-5))).toMatch(/rdp\[0\] must be a number >= 0, got number -1/);
     expect(codeOf(() => rdpToEpsilon([2], [Number.NaN], 1e-5))).toMatch(/rdp\[0\] must be a number >= 0/);
-    expect(codeOf(() => rdpToEpsilon([2], [1], 0))).toMatch(/delta must be in \(0, 1\), got 0/);
-    expect(codeOf(() => rdpToEpsilon([2], [1], 1e-5, { conversion: 'tight' as 'classic' }))).toMatch(/conversion must be 'classic' or 'improved', got 'tight'/);
+    expect(codeOf(() => rdpToEpsilon([2], [1], 0))).toMatch(/delta must be a finite number in \(0, 1\), got number 0/);
+    expect(codeOf(() => rdpToEpsilon([2], [1], 1e-5, { conversion: 'tight' as 'classic' }))).toMatch(/conversion must be 'classic' or 'improved', got "tight"/);
     expect(codeOf(() => rdpToEpsilon([2], [1], 1e-5, { delta: 1 } as object))).toMatch(/unknown option 'delta'; valid options: conversion/);
   });
 });
@@ -163,10 +163,10 @@ describe('RdpAccountant', () => {
     expect(codeOf(() => new RdpAccountant({ orders: [0.5] }))).toMatch(/^INVALID_ARGUMENT: .*orders\[0\]/);
     expect(codeOf(() => new RdpAccountant({ order: [2] } as object))).toMatch(/unknown option 'order' \(did you mean 'orders'\?\); valid options: orders/);
     const accountant = new RdpAccountant();
-    expect(codeOf(() => accountant.step({ noiseMultiplier: 1, sampleRate: 2 }))).toMatch(/sampleRate must be in \[0, 1\]/);
+    expect(codeOf(() => accountant.step({ noiseMultiplier: 1, sampleRate: 2 }))).toMatch(/sampleRate must be a finite number in \[0, 1\]/);
     expect(codeOf(() => accountant.step({ noiseMultiplier: 1, sampleRate: 0.1, epochs: 1 } as never))).toMatch(/unknown option 'epochs'/);
     expect(codeOf(() => accountant.step(null as never))).toMatch(/expected \{ noiseMultiplier, sampleRate, steps\? \}, got null/);
-    expect(codeOf(() => accountant.getEpsilon(2))).toMatch(/delta must be in \(0, 1\)/);
+    expect(codeOf(() => accountant.getEpsilon(2))).toMatch(/delta must be a finite number in \(0, 1\)/);
     expect(codeOf(() => accountant.getEpsilon(1e-5, { conversions: 'classic' } as object))).toMatch(/unknown option 'conversions'/);
   });
 });

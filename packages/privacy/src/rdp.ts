@@ -18,8 +18,7 @@
  * Everything is computed in log space, so orders up to the hundreds and small q neither
  * overflow nor underflow. RDP composes by addition: `steps` steps have `steps` times the RDP.
  */
-import { TensorError } from '@tessera/tensor-core';
-import { checkInteger, checkNumber, describeValue, requireOptions } from './validate.js';
+import { describeValue, check, TensorError } from '@tessera/tensor-core';
 
 /**
  * The RDP orders searched by default: 1.1, 1.2, ..., 10.9 and 12, 13, ..., 63, the list that
@@ -172,9 +171,11 @@ function checkOrders(op: string, orders: unknown): readonly number[] {
  */
 export function computeRdp(sampleRate: number, noiseMultiplier: number, steps: number, orders: readonly number[] = DEFAULT_RDP_ORDERS): number[] {
   const op = 'computeRdp';
-  const q = checkNumber(op, 'sampleRate', sampleRate, { min: 0, max: 1 });
-  const sigma = checkNumber(op, 'noiseMultiplier', noiseMultiplier, { min: 0 });
-  const n = checkInteger(op, 'steps', steps, 0);
+  const checks = check.all(op);
+  const q = checks.number('sampleRate', sampleRate, { min: 0, max: 1 });
+  const sigma = checks.number('noiseMultiplier', noiseMultiplier, { min: 0 });
+  const n = checks.int('steps', steps, { min: 0 });
+  checks.done();
   return checkOrders(op, orders).map((alpha) => (n === 0 ? 0 : rdpOneStep(q, sigma, alpha) * n));
 }
 
@@ -215,7 +216,7 @@ export interface PrivacySpent {
  */
 export function rdpToEpsilon(orders: readonly number[], rdp: readonly number[], delta: number, options: RdpToEpsilonOptions = {}): PrivacySpent {
   const op = 'rdpToEpsilon';
-  const { conversion = 'classic' } = requireOptions(op, options, ['conversion']);
+  const { conversion = 'classic' } = check.options(op, options, ['conversion']);
   checkOrders(op, orders);
   if (!Array.isArray(rdp) || rdp.length !== orders.length) {
     throw new TensorError('INVALID_ARGUMENT', op, `rdp must be an array with one value per order (${orders.length}), got ${describeValue(rdp)}`);
@@ -223,7 +224,7 @@ export function rdpToEpsilon(orders: readonly number[], rdp: readonly number[], 
   rdp.forEach((r, i) => {
     if (typeof r !== 'number' || Number.isNaN(r) || r < 0) throw new TensorError('INVALID_ARGUMENT', op, `rdp[${i}] must be a number >= 0, got ${describeValue(r)}`);
   });
-  const d = checkNumber(op, 'delta', delta, { min: 0, max: 1, minExclusive: true, maxExclusive: true });
+  const d = check.number(op, 'delta', delta, { min: 0, max: 1, minExclusive: true, maxExclusive: true });
   if (conversion !== 'classic' && conversion !== 'improved') {
     throw new TensorError('INVALID_ARGUMENT', op, `conversion must be 'classic' or 'improved', got ${describeValue(conversion)}`);
   }

@@ -5,8 +5,7 @@
  */
 import { grad, noGrad } from '@tessera/autograd';
 import { crossEntropy, Module, type Layer } from '@tessera/layers';
-import { Tensor, TensorError, clamp, div, fmtShape, hash32, maximum, minimum, rand, randn, tidy } from '@tessera/tensor-core';
-import { boolean, checkOptions, describe, finite, integer, oneOf, requireInputs } from './validate.js';
+import { type Checks, describeValue, check, Tensor, TensorError, clamp, div, fmtShape, hash32, maximum, minimum, rand, randn, tidy } from '@tessera/tensor-core';
 
 /** A model an attack can differentiate: any `Module` with one tensor in and logits `[N, K]` out. */
 export type AttackableModel = Layer;
@@ -87,30 +86,31 @@ interface Parsed {
   readonly seed: number;
 }
 
-function parseCommon(op: string, options: CommonOptions): Parsed {
-  const epsilon = finite(op, 'epsilon', options.epsilon, 0);
+/** Records the checks of the options every attack shares into `checks`. */
+function parseCommon(checks: Checks, options: Partial<CommonOptions>): Parsed {
+  const epsilon = checks.number('epsilon', options.epsilon, { min: 0 });
   let clip: readonly [number, number] | null = [0, 1];
   if (options.clip === null) clip = null;
   else if (options.clip !== undefined) {
     const c = options.clip as unknown;
     if (!Array.isArray(c) || c.length !== 2 || !c.every((v) => typeof v === 'number' && Number.isFinite(v)) || c[0] > c[1]) {
-      throw new TensorError('INVALID_ARGUMENT', op, `clip must be [low, high] with finite low <= high, or null, got ${Array.isArray(c) ? JSON.stringify(c) : describe(c)}`);
+      checks.fail('INVALID_ARGUMENT', `clip must be [low, high] with finite low <= high, or null, got ${Array.isArray(c) ? JSON.stringify(c) : describeValue(c)}`, 'clip', c);
+    } else {
+      clip = [c[0], c[1]];
     }
-    clip = [c[0], c[1]];
   }
-  const loss = options.loss ?? ((prediction: Tensor, target: Tensor) => crossEntropy(prediction, target));
-  if (typeof loss !== 'function') throw new TensorError('INVALID_ARGUMENT', op, `loss must be a function (prediction, target) => scalar Tensor, got ${describe(loss)}`);
-  const seed = integer(op, 'seed', options.seed ?? 0, 0, 2 ** 32 - 1);
+  const loss = checks.function<AttackLoss>('loss', options.loss ?? ((prediction: Tensor, target: Tensor) => crossEntropy(prediction, target)), 'a function (prediction, target) => scalar Tensor');
+  const seed = checks.int('seed', options.seed ?? 0, { min: 0, max: 2 ** 32 - 1 });
   return { epsilon, clip, loss, seed };
 }
 
 function requireModel(op: string, model: unknown): AttackableModel {
-  if (!(model instanceof Module)) throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module of @tessera/layers, got ${describe(model)}`);
+  if (!(model instanceof Module)) throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module of @tessera/layers, got ${describeValue(model)}`);
   return model as AttackableModel;
 }
 
 function requireLabels(op: string, x: Tensor, y: unknown): Tensor {
-  if (!(y instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `y must be a Tensor of targets, got ${describe(y)}`);
+  if (!(y instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `y must be a Tensor of targets, got ${describeValue(y)}`);
   if (y.isDisposed) throw new TensorError('TENSOR_DISPOSED', op, `y (tensor id=${y.id} shape=${fmtShape(y.shape)}) was disposed`);
   if (y.rank === 0 || y.shape[0] !== x.shape[0]) {
     throw new TensorError('SHAPE_MISMATCH', op, `y must have one target per example: x has ${x.shape[0]} (shape ${fmtShape(x.shape)}), y has shape ${fmtShape(y.shape)}`);
@@ -123,7 +123,7 @@ function inputGradient(op: string, model: AttackableModel, loss: AttackLoss, x: 
   return grad((input: Tensor) => {
     const value = loss(model.forward(input), y);
     if (!(value instanceof Tensor) || value.size !== 1) {
-      throw new TensorError('SHAPE_MISMATCH', op, `the loss must return a scalar Tensor, got ${value instanceof Tensor ? `shape ${fmtShape(value.shape)}` : describe(value)}`);
+      throw new TensorError('SHAPE_MISMATCH', op, `the loss must return a scalar Tensor, got ${value instanceof Tensor ? `shape ${fmtShape(value.shape)}` : describeValue(value)}`);
     }
     return value;
   })(x)[0];
@@ -184,11 +184,12 @@ function randomStart(x: Tensor, norm: 'linf' | 'l2', epsilon: number, clip: read
  */
 export function fgsm(options: FgsmOptions): Attack {
   const op = 'fgsm';
-  checkOptions(op, options, FGSM_KEYS);
-  const common = parseCommon(op, options);
-  const { epsilon, clip, loss, seed } = common;
-  const random = boolean(op, 'randomStart', options.randomStart ?? false);
-  const stepSize = finite(op, 'stepSize', options.stepSize ?? epsilon, 0);
+  const checks = check.all(op);
+  const o = checks.options(options, FGSM_KEYS, { required: true });
+  const { epsilon, clip, loss, seed } = parseCommon(checks, o);
+  const random = checks.boolean('randomStart', o.randomStart ?? false);
+  const stepSize = checks.number('stepSize', o.stepSize ?? epsilon, { min: 0 });
+  checks.done();
   let calls = 0;
   return {
     name: `FGSM${random ? ' (random start)' : ''} L∞ ε=${epsilon}`,
@@ -196,7 +197,7 @@ export function fgsm(options: FgsmOptions): Attack {
     norm: 'linf',
     generate(model: AttackableModel, x: Tensor, y: Tensor): Tensor {
       requireModel(op, model);
-      requireInputs(op, x, 'x');
+      check.floatBatch(op, 'x', x, '; only float inputs can be differentiated');
       requireLabels(op, x, y);
       const call = calls++;
       return tidy(() => {
@@ -229,12 +230,14 @@ export function fgsm(options: FgsmOptions): Attack {
  */
 export function pgd(options: PgdOptions): Attack {
   const op = 'pgd';
-  checkOptions(op, options, PGD_KEYS);
-  const { epsilon, clip, loss, seed } = parseCommon(op, options);
-  const steps = integer(op, 'steps', options.steps ?? 40, 1);
-  const stepSize = finite(op, 'stepSize', options.stepSize ?? (2.5 * epsilon) / steps, 0);
-  const norm = oneOf(op, 'norm', options.norm ?? 'linf', ['linf', 'l2'] as const);
-  const random = boolean(op, 'randomStart', options.randomStart ?? true);
+  const checks = check.all(op);
+  const o = checks.options(options, PGD_KEYS, { required: true });
+  const { epsilon, clip, loss, seed } = parseCommon(checks, o);
+  const steps = checks.int('steps', o.steps ?? 40, { min: 1 });
+  const stepSize = checks.number('stepSize', o.stepSize ?? (2.5 * epsilon) / steps, { min: 0 });
+  const norm = checks.oneOf('norm', o.norm ?? 'linf', ['linf', 'l2'] as const);
+  const random = checks.boolean('randomStart', o.randomStart ?? true);
+  checks.done();
   let calls = 0;
   return {
     name: `PGD-${steps} ${norm === 'linf' ? 'L∞' : 'L2'} ε=${epsilon}`,
@@ -242,7 +245,7 @@ export function pgd(options: PgdOptions): Attack {
     norm,
     generate(model: AttackableModel, x: Tensor, y: Tensor): Tensor {
       requireModel(op, model);
-      requireInputs(op, x, 'x');
+      check.floatBatch(op, 'x', x, '; only float inputs can be differentiated');
       requireLabels(op, x, y);
       const call = calls++;
       let adv = tidy(() => (random ? randomStart(x, norm, epsilon, clip, seed, call) : x.clone()));

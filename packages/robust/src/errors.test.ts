@@ -17,7 +17,7 @@ describe('attack options', () => {
   it('reject unknown keys and bad values', async () => {
     await rejects(() => fgsm({ epsilon: 0.1, steps: 3 } as never), 'UNKNOWN_OPTION', /unknown option 'steps'; valid options: epsilon, clip, loss, seed, randomStart, stepSize/);
     await rejects(() => pgd({ epsilon: 0.1, alpha: 0.01 } as never), 'UNKNOWN_OPTION', /unknown option 'alpha'/);
-    await rejects(() => pgd(undefined as never), 'INVALID_ARGUMENT', /options must be an object, got undefined/);
+    await rejects(() => pgd(undefined as never), 'INVALID_ARGUMENT', /options must be a plain object, got undefined/);
     await rejects(() => fgsm({} as never), 'INVALID_ARGUMENT', /epsilon must be a finite number >= 0, got undefined/);
     await rejects(() => fgsm({ epsilon: -0.1 }), 'INVALID_ARGUMENT', /epsilon must be a finite number >= 0, got number -0.1/);
     await rejects(() => pgd({ epsilon: NaN }), 'INVALID_ARGUMENT', /epsilon must be a finite number >= 0, got number NaN/);
@@ -42,7 +42,7 @@ describe('attack options', () => {
     await rejects(() => attack.generate({} as never, x, y), 'INVALID_ARGUMENT', /model must be a Module of @tessera\/layers, got Object/);
     await rejects(() => attack.generate(model, 'x' as never, y), 'INVALID_ARGUMENT', /x must be a Tensor with the batch axis first, got "x"/);
     const ints = zeros([2, 5], { dtype: 'int32' });
-    await rejects(() => attack.generate(model, ints, y), 'DTYPE_MISMATCH', /x must be a float tensor to be differentiated, got dtype int32/);
+    await rejects(() => attack.generate(model, ints, y), 'DTYPE_MISMATCH', /x must be a float tensor, got dtype int32 .*; only float inputs can be differentiated/);
     await rejects(() => attack.generate(model, x, [0, 1] as never), 'INVALID_ARGUMENT', /y must be a Tensor of targets, got an array of length 2/);
     const three = labels([0, 1, 2]);
     await rejects(() => attack.generate(model, x, three), 'SHAPE_MISMATCH', /y must have one target per example: x has 2 \(shape \[2,5\]\), y has shape \[3\]/);
@@ -86,5 +86,22 @@ describe('robustAccuracy and adversarial training', () => {
     await rejects(adversarialFit(model, { data: { x, y }, epochs: 1, optimizer, loss: crossEntropy, attack, verbose: 0, shuffle: 'no' as never }), 'INVALID_ARGUMENT', /shuffle must be a boolean/);
     for (const t of [x, y, short]) t.dispose();
     model.dispose();
+  });
+});
+
+describe('every bad option of one call in one error (issue 11)', () => {
+  it('pgd lists a misspelt key and each bad value, keeping the first code', async () => {
+    await expect(Promise.resolve().then(() => pgd({ epsilon: -1, steps: 0, norm: 'l1', alpha: 0.1 } as never))).rejects.toMatchObject({
+      code: 'UNKNOWN_OPTION',
+      details: [{ name: 'options' }, { name: 'epsilon' }, { name: 'steps' }, { name: 'norm' }],
+      message: expect.stringMatching(/unknown option 'alpha'.*; and 3 more problems: epsilon must be a finite number >= 0, got number -1; steps must be an integer >= 1, got number 0; norm must be one of 'linf', 'l2', got "l1"$/),
+    });
+  });
+
+  it('fgsm reports a bad clip and a bad loss together', async () => {
+    await expect(Promise.resolve().then(() => fgsm({ epsilon: 0.1, clip: [1, 0], loss: 'ce' as never }))).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      details: [{ name: 'clip' }, { name: 'loss' }],
+    });
   });
 });

@@ -1,8 +1,7 @@
 /** `robustAccuracy`: clean and adversarial accuracy of a classifier. */
 import { noGrad } from '@tessera/autograd';
-import { Tensor, TensorError, concat, fmtShape, tidy } from '@tessera/tensor-core';
+import { describeValue, check, Tensor, TensorError, concat, fmtShape, tidy } from '@tessera/tensor-core';
 import type { Attack, AttackableModel } from './attacks.js';
-import { checkOptions, describe, integer } from './validate.js';
 import { Module } from '@tessera/layers';
 
 /**
@@ -58,7 +57,7 @@ export function unpack(op: string, batch: unknown, index: number): OwnedBatch {
   let y: unknown;
   if (Array.isArray(batch)) [x, y] = batch as unknown[];
   else if (typeof batch === 'object' && batch !== null) ({ x, y } = batch as { x?: unknown; y?: unknown });
-  if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `batch ${index} must be [x, y] or { x, y } with two Tensors, got ${describe(batch)}`);
+  if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `batch ${index} must be [x, y] or { x, y } with two Tensors, got ${describeValue(batch)}`);
   if (x.rank === 0 || y.rank === 0 || x.shape[0] !== y.shape[0]) {
     throw new TensorError('SHAPE_MISMATCH', op, `batch ${index}: x (shape ${fmtShape(x.shape)}) and y (shape ${fmtShape(y.shape)}) must have the same number of examples`);
   }
@@ -82,7 +81,7 @@ export async function* batchesOf(op: string, data: unknown, batchSize: number): 
   }
   const iterable = data as { [Symbol.iterator]?: unknown; [Symbol.asyncIterator]?: unknown } | null;
   if (typeof iterable !== 'object' || iterable === null || (typeof iterable[Symbol.iterator] !== 'function' && typeof iterable[Symbol.asyncIterator] !== 'function')) {
-    throw new TensorError('INVALID_ARGUMENT', op, `data must be { x, y } tensors or an iterable of [x, y] batches, got ${describe(data)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `data must be { x, y } tensors or an iterable of [x, y] batches, got ${describeValue(data)}`);
   }
   let index = 0;
   for await (const batch of data as AsyncIterable<unknown>) yield { ...unpack(op, batch, index++), owned: false };
@@ -104,13 +103,15 @@ export async function* batchesOf(op: string, data: unknown, batchSize: number): 
  */
 export async function robustAccuracy(model: AttackableModel, data: LabelledData, attack: Attack, options: RobustAccuracyOptions = {}): Promise<RobustAccuracyResult> {
   const op = 'robustAccuracy';
-  if (!(model instanceof Module)) throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module of @tessera/layers, got ${describe(model)}`);
+  if (!(model instanceof Module)) throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module of @tessera/layers, got ${describeValue(model)}`);
   if (typeof attack !== 'object' || attack === null || typeof (attack as Attack).generate !== 'function') {
-    throw new TensorError('INVALID_ARGUMENT', op, `attack must be an Attack (fgsm(...), pgd(...)), got ${describe(attack)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `attack must be an Attack (fgsm(...), pgd(...)), got ${describeValue(attack)}`);
   }
-  checkOptions(op, options, ['batchSize', 'limit']);
-  const batchSize = integer(op, 'batchSize', options.batchSize ?? 128, 1);
-  const limit = options.limit === undefined ? Infinity : integer(op, 'limit', options.limit, 1);
+  const checks = check.all(op);
+  checks.options(options, ['batchSize', 'limit'], { required: true });
+  const batchSize = checks.int('batchSize', options?.batchSize ?? 128, { min: 1 });
+  checks.done();
+  const limit = options.limit === undefined ? Infinity : check.int(op, 'limit', options.limit, { min: 1 });
   const modules = model.modules();
   const modes = modules.map((m) => m.training);
   model.eval();

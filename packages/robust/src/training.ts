@@ -5,12 +5,11 @@
  * FGSM with a random start). `fit` reads the batches one at a time, so each attack sees the
  * weights of the previous step; no change to `fit` is needed.
  */
-import { concat, gather, tensor, TensorError, tidy, type Tensor } from '@tessera/tensor-core';
+import { describeValue, check, concat, gather, tensor, TensorError, tidy, type Tensor } from '@tessera/tensor-core';
 import { fit, permutation, type FitOptions, type History } from '@tessera/train';
 import { Module } from '@tessera/layers';
 import type { Attack, AttackableModel } from './attacks.js';
 import { unpack, type LabelledData } from './evaluate.js';
-import { boolean, checkOptions, describe, integer, oneOf } from './validate.js';
 
 /** Options of {@link adversarialData}. */
 export interface AdversarialDataOptions {
@@ -56,20 +55,22 @@ export interface AdversarialBatches extends AsyncIterable<[Tensor, Tensor]> {
  */
 export function adversarialData(model: AttackableModel, data: LabelledData, attack: Attack, options: AdversarialDataOptions = {}): AdversarialBatches {
   const op = 'adversarialData';
-  if (!(model instanceof Module)) throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module of @tessera/layers, got ${describe(model)}`);
+  if (!(model instanceof Module)) throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module of @tessera/layers, got ${describeValue(model)}`);
   if (typeof attack !== 'object' || attack === null || typeof (attack as Attack).generate !== 'function') {
-    throw new TensorError('INVALID_ARGUMENT', op, `attack must be an Attack (fgsm(...), pgd(...)), got ${describe(attack)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `attack must be an Attack (fgsm(...), pgd(...)), got ${describeValue(attack)}`);
   }
-  checkOptions(op, options, DATA_KEYS);
-  const batchSize = integer(op, 'batchSize', options.batchSize ?? 32, 1);
-  const shuffle = boolean(op, 'shuffle', options.shuffle ?? true);
-  const seed = integer(op, 'seed', options.seed ?? 0, 0, 2 ** 32 - 1);
-  const attackMode = oneOf(op, 'attackMode', options.attackMode ?? 'eval', ['eval', 'train'] as const);
+  const checks = check.all(op);
+  checks.options(options, DATA_KEYS, { required: true });
+  const batchSize = checks.int('batchSize', options?.batchSize ?? 32, { min: 1 });
+  const shuffle = checks.boolean('shuffle', options?.shuffle ?? true);
+  const seed = checks.int('seed', options?.seed ?? 0, { min: 0, max: 2 ** 32 - 1 });
+  const attackMode = checks.oneOf('attackMode', options?.attackMode ?? 'eval', ['eval', 'train'] as const);
+  checks.done();
   const fraction = options.fraction ?? 1;
-  if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) throw new TensorError('INVALID_ARGUMENT', op, `fraction must be a number in (0, 1], got ${describe(fraction)}`);
+  if (typeof fraction !== 'number' || !(fraction > 0 && fraction <= 1)) throw new TensorError('INVALID_ARGUMENT', op, `fraction must be a number in (0, 1], got ${describeValue(fraction)}`);
   const pair = typeof data === 'object' && data !== null && 'x' in data && 'y' in data ? (data as { x: Tensor; y: Tensor }) : undefined;
   if (!pair && (typeof data !== 'object' || data === null || (!(Symbol.iterator in data) && !(Symbol.asyncIterator in data)))) {
-    throw new TensorError('INVALID_ARGUMENT', op, `data must be { x, y } tensors or an iterable of [x, y] batches, got ${describe(data)}`);
+    throw new TensorError('INVALID_ARGUMENT', op, `data must be { x, y } tensors or an iterable of [x, y] batches, got ${describeValue(data)}`);
   }
   const sourceLength = (data as { length?: unknown }).length;
   const length = pair ? Math.ceil(pair.x.shape[0]! / batchSize) : typeof sourceLength === 'number' ? sourceLength : undefined;
@@ -169,7 +170,7 @@ export interface AdversarialFitOptions extends Omit<FitOptions, 'validationSplit
  */
 export async function adversarialFit(model: AttackableModel, options: AdversarialFitOptions): Promise<History> {
   const op = 'adversarialFit';
-  if (typeof options !== 'object' || options === null) throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describe(options)}`);
+  if (typeof options !== 'object' || options === null) throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describeValue(options)}`);
   if ('validationSplit' in options) throw new TensorError('INVALID_ARGUMENT', op, 'validationSplit is not supported: split the data yourself and pass validation');
   const { attack, attackMode, adversarialFraction, data, ...rest } = options;
   const wrapped = adversarialData(model, data as LabelledData, attack, {

@@ -1,8 +1,98 @@
 /**
- * Helpers for backend authors: the sizes of a convolution or pooling window read from the shapes
- * tensor-core passes to a kernel, so every backend derives them the same way.
+ * Helpers for backend authors, so every backend derives them the same way and none keeps a copy:
+ * strided loop plans (broadcasting, collapsed loop nests, collapsed permutations), the sizes of a
+ * convolution or pooling window read from the shapes tensor-core passes to a kernel, and the
+ * constants of the fused Adam update.
  */
 import type { AdamHyperparameters, Conv2dParams, Pool2dParams } from './backend.js';
+import { broadcastStrides, stridesOf } from './shape.js';
+
+/**
+ * A loop nest over `shape` (outermost first) in which operand `k` advances by `strides[k][d]`
+ * along dimension `d`. The last dimension is the innermost (a row on the CPU, the fastest-varying
+ * part of a flat index on a GPU). Always at least one dimension.
+ */
+export interface LoopPlan {
+  readonly shape: number[];
+  readonly strides: number[][];
+}
+
+/**
+ * The smallest loop nest equivalent to `shape` read with `strides` (one stride list per operand):
+ * size-1 dimensions are dropped and adjacent dimensions merge wherever every operand is
+ * contiguous across them. A loop over nothing but size-1 dimensions becomes one dimension of 1.
+ *
+ * @example
+ * ```ts
+ * // a same-shape copy of [2, 3, 4] is one loop of 24
+ * collapseLoops([2, 3, 4], [[12, 4, 1], [12, 4, 1]]); // { shape: [24], strides: [[1], [1]] }
+ * ```
+ */
+export function collapseLoops(shape: readonly number[], strides: readonly (readonly number[])[]): LoopPlan {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    let mergeable = last >= 0;
+    for (let k = 0; k < strides.length && mergeable; k++) {
+      // Dimension `last` then `d` can be one dimension when stepping `last` equals stepping `d` n times.
+      if (outStrides[k]![last] !== strides[k]![d]! * n) mergeable = false;
+    }
+    if (mergeable) {
+      outShape[last] = outShape[last]! * n;
+      for (let k = 0; k < strides.length; k++) outStrides[k]![last] = strides[k]![d]!;
+    } else {
+      outShape.push(n);
+      for (let k = 0; k < strides.length; k++) outStrides[k]!.push(strides[k]![d]!);
+    }
+  }
+  if (outShape.length === 0) {
+    outShape.push(1);
+    for (const s of outStrides) s.push(0);
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/**
+ * The loop nest of a broadcast op over `outShape`: each of `inputShapes` is read with stride 0 on
+ * its broadcast axes, the contiguous output is the last operand, and the nest is collapsed
+ * ({@link collapseLoops}), so `[N,C,H,W] + [1,C,1,1]` is a loop of rows of length `H·W`.
+ *
+ * @example
+ * ```ts
+ * broadcastLoops([2, 3], [[2, 3], [3]]); // { shape: [2, 3], strides: [[3, 1], [0, 1], [3, 1]] }
+ * ```
+ */
+export function broadcastLoops(outShape: readonly number[], inputShapes: readonly (readonly number[])[]): LoopPlan {
+  const all = inputShapes.map((s) => broadcastStrides(s, outShape));
+  all.push(stridesOf(outShape));
+  return collapseLoops(outShape, all);
+}
+
+/**
+ * The smallest equivalent transpose: size-1 axes dropped, and axes that stay adjacent and in order
+ * merged.
+ *
+ * @example
+ * ```ts
+ * collapsePermutation([2, 3, 4, 5], [1, 0, 2, 3]); // { shape: [2, 3, 20], perm: [1, 0, 2] }
+ * ```
+ */
+export function collapsePermutation(shape: readonly number[], perm: readonly number[]): { shape: number[]; perm: number[] } {
+  const kept = perm.filter((p) => shape[p]! !== 1);
+  // Runs of consecutive input axes in output order become one axis.
+  const runs: number[][] = [];
+  for (const p of kept) {
+    const last = runs.at(-1);
+    if (last && last.at(-1)! + 1 === p) last.push(p);
+    else runs.push([p]);
+  }
+  const byInput = [...runs].sort((a, b) => a[0]! - b[0]!);
+  const outShape = byInput.map((run) => run.reduce((n, p) => n * shape[p]!, 1));
+  return { shape: outShape, perm: runs.map((run) => byInput.indexOf(run)) };
+}
 
 /**
  * Sizes of one 2-D convolution: input `n, c, h, w`; weights `o, cg` (channels per group), `kh, kw`;
@@ -40,7 +130,13 @@ export interface PoolGeometry {
   kh: number; kw: number; sh: number; sw: number; pt: number; pb: number; pl: number; pr: number; dh: number; dw: number;
 }
 
-/** The {@link PoolGeometry} of a pooling kernel call (`x` and `y` NCHW shapes). */
+/**
+ * The {@link PoolGeometry} of a pooling kernel call (`x` and `y` NCHW shapes).
+ * @example
+ * ```ts
+ * poolGeometry([2, 3, 8, 8], [2, 3, 4, 4], params).planes; // 6
+ * ```
+ */
 export function poolGeometry(xShape: readonly number[], yShape: readonly number[], p: Pool2dParams): PoolGeometry {
   const [n = 0, c = 0, h = 0, w = 0] = xShape;
   const [, , oh = 0, ow = 0] = yShape;

@@ -22,6 +22,16 @@ export type TensorErrorCode =
   | 'OUT_OF_MEMORY'
   | 'BACKEND_ERROR';
 
+/** One failed check of a call (see `check.all`): its code, message, and the argument it names. */
+export interface TensorErrorDetail {
+  readonly code: TensorErrorCode;
+  readonly message: string;
+  /** The argument or option that failed (`'kernelSize'`), where one did. */
+  readonly name?: string;
+  /** The offending value, where there is one. */
+  readonly value?: unknown;
+}
+
 const BRAND = Symbol.for('@tessera/tensor-error');
 
 /**
@@ -36,13 +46,19 @@ const BRAND = Symbol.for('@tessera/tensor-error');
 export class TensorError extends Error {
   readonly code: TensorErrorCode;
   readonly op: string;
+  /**
+   * Every failed check of the call, the first one's code being `code` (one entry, the error
+   * itself, when a single check failed or the error was not raised by the checking kit).
+   */
+  readonly details: readonly TensorErrorDetail[];
   readonly [BRAND] = true;
 
-  constructor(code: TensorErrorCode, op: string, message: string) {
+  constructor(code: TensorErrorCode, op: string, message: string, details?: readonly TensorErrorDetail[]) {
     super(`${op}: ${message}`);
     this.name = 'TensorError';
     this.code = code;
     this.op = op;
+    this.details = details ?? [{ code, message }];
   }
 
   /** Whether `value` is a `TensorError`, even from another copy of this package. */

@@ -14,7 +14,8 @@
 export * from './backend.js';
 export * from './dtype.js';
 export * from './errors.js';
-export { checkOptions, optionKeys, toCamelCase } from './options.js';
+export { checkOptions, optionKeys, toCamelCase, unknownOptionMessages, isPlainObject } from './options.js';
+export { check, Checks, checkError, describeValue, describeTensor, type Bounds } from './check.js';
 export { checkValues, flushChecks, pendingChecks, type ValueCheck } from './checks.js';
 export * from './rng.js';
 export * from './shape.js';

@@ -27,16 +27,30 @@ export function checkOptions<T extends object>(fnName: string, options: T | unde
   if (!isPlainObject(options)) {
     throw new TensorError('INVALID_ARGUMENT', fnName, `${what} must be a plain object, got ${describeOptions(options)}`);
   }
+  const unknown = unknownOptionMessages(options, validKeys, what);
+  if (unknown.length > 0) {
+    const details = unknown.map((message) => ({ code: 'UNKNOWN_OPTION' as const, message, name: what }));
+    const more = unknown.length === 1 ? '' : `; and ${unknown.length - 1} more problem${unknown.length === 2 ? '' : 's'}: ${unknown.slice(1).join('; ')}`;
+    throw new TensorError('UNKNOWN_OPTION', fnName, `${unknown[0]!}${more}`, details);
+  }
+  return options;
+}
+
+/**
+ * One message per key of `options` outside `validKeys` (`unknown option 'bais' (did you mean
+ * 'bias'?); valid options: …`), in key order; empty when every key is valid. The checking kit
+ * (`check.options`) collects them with the checks of the values.
+ */
+export function unknownOptionMessages(options: object, validKeys: readonly string[], what = 'options'): string[] {
+  const messages: string[] = [];
   for (const key of Object.keys(options)) {
     if (validKeys.includes(key)) continue;
     const suggestion = suggestKey(key, validKeys);
-    throw new TensorError(
-      'UNKNOWN_OPTION',
-      fnName,
+    messages.push(
       `unknown option '${key}'${what === 'options' ? '' : ` in ${what}`}${suggestion === undefined ? '' : ` (did you mean '${suggestion}'?)`}; valid options: ${validKeys.length > 0 ? validKeys.join(', ') : 'none'}`,
     );
   }
-  return options;
+  return messages;
 }
 
 /** `snake_case` (or `kebab-case`) to `camelCase`: `batch_size` → `batchSize`. */
@@ -75,7 +89,8 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-function isPlainObject(value: unknown): value is object {
+/** Whether `value` is an object literal (`{}` or `Object.create(null)`): not null, an array, a class instance. */
+export function isPlainObject(value: unknown): value is object {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;

@@ -1,5 +1,5 @@
 /** `fit`: the training loop, Keras style. */
-import { Tensor, TensorError, dispose, scalar, stack, tidy, type Backend, type Variable } from '@tessera/tensor-core';
+import { check, Tensor, TensorError, dispose, scalar, stack, tidy, type Backend, type Variable } from '@tessera/tensor-core';
 import { backward, noGrad, releaseUnusedRecords } from '@tessera/autograd';
 import { clipGradNorm } from '@tessera/optim';
 import { History } from './callbacks/history.js';
@@ -170,34 +170,38 @@ interface PendingLoss {
  */
 export async function fit(model: TrainableModel, options: FitOptions): Promise<History> {
   const op = 'fit';
-  requireModel(op, model);
-  requireObject(op, 'options', options);
-  rejectUnknown(op, options as unknown as Record<string, unknown>, KNOWN);
-  const epochs = integer(op, 'epochs', options.epochs, 1);
-  const initialEpoch = integer(op, 'initialEpoch', options.initialEpoch ?? 0, 0, epochs - 1);
-  const batchSize = integer(op, 'batchSize', options.batchSize ?? 32, 1);
-  const validationBatchSize = integer(op, 'validationBatchSize', options.validationBatchSize ?? batchSize, 1);
-  const shuffle = boolean(op, 'shuffle', options.shuffle ?? true);
-  const seed = integer(op, 'seed', options.seed ?? DEFAULT_FIT_SEED, 0, 2 ** 32 - 1);
-  const verbose = options.verbose ?? 1;
-  if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new TensorError('INVALID_ARGUMENT', op, `verbose must be 0, 1 or 2, got ${describe(verbose)}`);
-  const lossReadInterval = integer(op, 'lossReadInterval', options.lossReadInterval ?? 1, 1);
-  const maxNorm = options.clipGradNorm === undefined ? undefined : number(op, 'clipGradNorm', options.clipGradNorm, 0, Infinity, true);
-  const onNonFinite = options.onNonFinite ?? 'raise';
-  if (onNonFinite !== 'raise' && onNonFinite !== 'stop') throw new TensorError('INVALID_ARGUMENT', op, `onNonFinite must be 'raise' or 'stop', got ${describe(onNonFinite)}`);
-  const yieldEvery = number(op, 'yieldEvery', options.yieldEvery ?? 50, 0);
-  const trainMetrics = boolean(op, 'trainMetrics', options.trainMetrics ?? true);
-  const lossFn = options.loss;
-  if (typeof lossFn !== 'function') throw new TensorError('INVALID_ARGUMENT', op, `loss must be a function (prediction, target) => scalar Tensor, got ${describe(lossFn)}`);
-  const optimizer = options.optimizer;
+  // Every bad option of the call is reported in one error (tensor-core's checking kit).
+  const checks = check.all(op);
+  requireModel(checks, model);
+  requireObject(checks, 'options', options);
+  const o: Partial<FitOptions> = typeof options === 'object' && options !== null ? options : {};
+  rejectUnknown(checks, o as Record<string, unknown>, KNOWN);
+  const epochs = integer(checks, 'epochs', o.epochs, 1);
+  const initialEpoch = integer(checks, 'initialEpoch', o.initialEpoch ?? 0, 0, Math.max(epochs - 1, 0));
+  const batchSize = integer(checks, 'batchSize', o.batchSize ?? 32, 1);
+  const validationBatchSize = integer(checks, 'validationBatchSize', o.validationBatchSize ?? batchSize, 1);
+  const shuffle = boolean(checks, 'shuffle', o.shuffle ?? true);
+  const seed = integer(checks, 'seed', o.seed ?? DEFAULT_FIT_SEED, 0, 2 ** 32 - 1);
+  const verbose = checks.oneOf('verbose', o.verbose ?? 1, [0, 1, 2] as const);
+  const lossReadInterval = integer(checks, 'lossReadInterval', o.lossReadInterval ?? 1, 1);
+  const maxNorm = o.clipGradNorm === undefined ? undefined : number(checks, 'clipGradNorm', o.clipGradNorm, 0, Infinity, true);
+  const onNonFinite = o.onNonFinite ?? 'raise';
+  if (onNonFinite !== 'raise' && onNonFinite !== 'stop') checks.fail('INVALID_ARGUMENT', `onNonFinite must be 'raise' or 'stop', got ${describe(onNonFinite)}`, 'onNonFinite', onNonFinite);
+  const yieldEvery = number(checks, 'yieldEvery', o.yieldEvery ?? 50, 0);
+  const trainMetrics = boolean(checks, 'trainMetrics', o.trainMetrics ?? true);
+  const lossFn = checks.function<FitOptions['loss']>('loss', o.loss, 'a function (prediction, target) => scalar Tensor');
+  const optimizer = o.optimizer as FitOptions['optimizer'];
   if (typeof optimizer !== 'object' || optimizer === null || typeof optimizer.step !== 'function' || !Array.isArray(optimizer.paramGroups)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `optimizer must be an optimizer of @tessera/optim (new Adam(model.parameters(), { lr })), got ${describe(optimizer)}`);
+    checks.fail('INVALID_ARGUMENT', `optimizer must be an optimizer of @tessera/optim (new Adam(model.parameters(), { lr })), got ${describe(optimizer)}`, 'optimizer', optimizer);
   }
-  const callbacks = options.callbacks ?? [];
-  if (!Array.isArray(callbacks)) throw new TensorError('INVALID_ARGUMENT', op, `callbacks must be an array, got ${describe(callbacks)}`);
-  callbacks.forEach((c, i) => {
-    if (typeof c !== 'object' || c === null) throw new TensorError('INVALID_ARGUMENT', op, `callbacks[${i}] must be a callback object, got ${describe(c)}`);
-  });
+  const callbacks = o.callbacks ?? [];
+  if (!Array.isArray(callbacks)) checks.fail('INVALID_ARGUMENT', `callbacks must be an array, got ${describe(callbacks)}`, 'callbacks', callbacks);
+  else {
+    callbacks.forEach((c, i) => {
+      if (typeof c !== 'object' || c === null) checks.fail('INVALID_ARGUMENT', `callbacks[${i}] must be a callback object, got ${describe(c)}`, `callbacks[${i}]`, c);
+    });
+  }
+  checks.done();
   const metrics = resolveMetrics(options.metrics, op);
 
   const params: Variable[] = model.parameters();

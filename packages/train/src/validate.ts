@@ -1,79 +1,71 @@
-/** Argument checks shared by `fit`, `evaluate`, `predict` and the callbacks. */
-import { checkOptions, Tensor, TensorError, fmtShape } from '@tessera/tensor-core';
+/**
+ * The argument checks of `fit`, `evaluate`, `predict` and the callbacks, in their call shape, on
+ * top of tensor-core's checking kit (no check of its own lives here). `at` is either the op name
+ * (the check throws at once) or the `Checks` collector of the call (`check.all(op)`), so a call
+ * reports all its bad options together at `done()`.
+ */
+import { Tensor, check, describeValue, type Checks } from '@tessera/tensor-core';
 
-/** A short description of any value for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'undefined';
-  if (value instanceof Tensor) return `Tensor(shape=${fmtShape(value.shape)}, dtype=${value.dtype})`;
-  if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'string') return JSON.stringify(value);
-  return `${typeof value} ${String(value)}`;
+/** The kit's `describeValue`, under the name this package's call sites use. */
+export const describe: (value: unknown) => string = describeValue;
+
+/** The op name of a single check, or the collector of a whole call. */
+export type At = string | Checks;
+
+const run = check.into;
+
+/** Records (or throws) unless `options` is an object: not null, an array or a Tensor. */
+export function requireObject(at: At, name: string, options: unknown): void {
+  run(at, (checks) => {
+    if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) {
+      checks.fail('INVALID_ARGUMENT', `${name} must be an options object, got ${describeValue(options)}`, name, options);
+    }
+  });
 }
 
-/** Throws unless `options` is a plain object. */
-export function requireObject(op: string, name: string, options: unknown): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options) || options instanceof Tensor) {
-    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be an options object, got ${describe(options)}`);
-  }
-}
-
-/** Throws for keys of `options` not in `known` (a typo would otherwise be ignored silently). */
-export function rejectUnknown(op: string, options: Record<string, unknown>, known: readonly string[]): void {
-  checkOptions(op, options, known);
+/** Records (or throws) `UNKNOWN_OPTION` for each key of `options` not in `known` (a typo would otherwise be ignored silently). */
+export function rejectUnknown(at: At, options: Record<string, unknown>, known: readonly string[]): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) return; // requireObject reports it
+  run(at, (checks) => checks.options(options, known));
 }
 
 /** An integer in `[min, max]`. */
-export function integer(op: string, name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
-    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be ${range}, got ${describe(value)}`);
-  }
-  return value;
+export function integer(at: At, name: string, value: unknown, min: number, max?: number): number {
+  return run(at, (checks) => checks.int(name, value, max === undefined ? { min } : { min, max }));
 }
 
 /** A finite number in `[min, max]` (open ends with `openMin` / `openMax`). */
-export function number(op: string, name: string, value: unknown, min = -Infinity, max = Infinity, openMin = false, openMax = false): number {
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (openMin ? value > min : value >= min) &&
-    (openMax ? value < max : value <= max);
-  if (!ok) {
-    const lo = min === -Infinity ? '' : `${openMin ? '>' : '>='} ${min}`;
-    const hi = max === Infinity ? '' : `${openMax ? '<' : '<='} ${max}`;
-    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a finite number${lo || hi ? ' ' : ''}${[lo, hi].filter(Boolean).join(' and ')}, got ${describe(value)}`);
-  }
-  return value;
+export function number(at: At, name: string, value: unknown, min?: number, max?: number, openMin = false, openMax = false): number {
+  return run(at, (checks) => checks.number(name, value, { min, max, minExclusive: openMin, maxExclusive: openMax }));
 }
 
 /** A boolean. */
-export function boolean(op: string, name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a boolean, got ${describe(value)}`);
-  return value;
+export function boolean(at: At, name: string, value: unknown): boolean {
+  return run(at, (checks) => checks.boolean(name, value));
 }
 
 /** One of `allowed`. */
-export function oneOf<T extends string>(op: string, name: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
-  }
-  return value as T;
+export function oneOf<T extends string>(at: At, name: string, value: unknown, allowed: readonly T[]): T {
+  return run(at, (checks) => checks.oneOf(name, value, allowed));
 }
 
 /** A non-empty string. */
-export function string(op: string, name: string, value: unknown): string {
-  if (typeof value !== 'string' || value === '') throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a non-empty string, got ${describe(value)}`);
-  return value;
+export function string(at: At, name: string, value: unknown): string {
+  return run(at, (checks) => checks.string(name, value));
 }
 
-/** Throws unless `model` has what the training loop calls. */
-export function requireModel(op: string, model: unknown): void {
-  const m = model as Record<string, unknown> | null;
-  const missing = ['forward', 'parameters', 'train', 'eval'].filter((k) => typeof m?.[k] !== 'function');
-  if (typeof model !== 'object' || model === null || missing.length > 0) {
-    throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module (with forward, parameters, train and eval), got ${describe(model)}${missing.length && model ? ` (missing ${missing.join(', ')})` : ''}`);
-  }
+/** Records (or throws) unless `model` has what the training loop calls. */
+export function requireModel(at: At, model: unknown): void {
+  run(at, (checks) => {
+    const m = model as Record<string, unknown> | null;
+    const missing = ['forward', 'parameters', 'train', 'eval'].filter((k) => typeof m?.[k] !== 'function');
+    if (typeof model !== 'object' || model === null || missing.length > 0) {
+      checks.fail(
+        'INVALID_ARGUMENT',
+        `model must be a Module (with forward, parameters, train and eval), got ${describeValue(model)}${missing.length && model ? ` (missing ${missing.join(', ')})` : ''}`,
+        'model',
+        model,
+      );
+    }
+  });
 }

@@ -7,10 +7,10 @@
  * visits the rows of a collapsed odometer (see `strided.ts`).
  */
 import type { BinaryOp, TensorInfo, TypedArray, UnaryOp } from '@tessera/tensor-core';
-import { shapesEqual, sizeOf } from '@tessera/tensor-core';
+import { broadcastLoops, shapesEqual, sizeOf } from '@tessera/tensor-core';
 import { dataOf } from '../storage.js';
 import { erf, erfFast, floatPow, intPow, pyMod, roundHalfEven } from './math.js';
-import { forEachRow, planBroadcast } from './strided.js';
+import { forEachRow } from './strided.js';
 
 type A = TypedArray;
 
@@ -270,7 +270,7 @@ export function binary(op: BinaryOp, aInfo: TensorInfo, bInfo: TensorInfo, outIn
   } else if (bSize === 1 && aSize === n) {
     row(a, 0, 1, b, 0, 0, o, 0, n);
   } else {
-    const plan = planBroadcast(outInfo.shape, [aInfo.shape, bInfo.shape]);
+    const plan = broadcastLoops(outInfo.shape, [aInfo.shape, bInfo.shape]);
     const sa = plan.strides[0]!.at(-1)!;
     const sb = plan.strides[1]!.at(-1)!;
     forEachRow(plan, (off, len) => row(a, off[0]!, sa, b, off[1]!, sb, o, off[2]!, len));
@@ -291,7 +291,7 @@ export function where(condInfo: TensorInfo, aInfo: TensorInfo, bInfo: TensorInfo
     for (let i = 0; i < n; i++) o[i] = c[i] !== 0 ? a[i]! : b[i]!;
     return;
   }
-  const plan = planBroadcast(outInfo.shape, [condInfo.shape, aInfo.shape, bInfo.shape]);
+  const plan = broadcastLoops(outInfo.shape, [condInfo.shape, aInfo.shape, bInfo.shape]);
   const sc = plan.strides[0]!.at(-1)!;
   const sa = plan.strides[1]!.at(-1)!;
   const sb = plan.strides[2]!.at(-1)!;

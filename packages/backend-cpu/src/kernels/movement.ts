@@ -3,9 +3,9 @@
  * transpose and slice are strided copies of a view of the input (see `copyStrided`).
  */
 import type { PadMode, TensorInfo, TypedArray } from '@tessera/tensor-core';
-import { stridesOf } from '@tessera/tensor-core';
+import { collapseLoops, stridesOf } from '@tessera/tensor-core';
 import { dataOf } from '../storage.js';
-import { copyStrided, forEachRow, collapse } from './strided.js';
+import { copyStrided, forEachRow } from './strided.js';
 
 export function transpose(xInfo: TensorInfo, perm: readonly number[], outInfo: TensorInfo): void {
   const x = dataOf(xInfo);
@@ -124,7 +124,7 @@ function forEachIndex(
   fn: (xBase: number, otherOffset: number, i: number) => void,
 ): void {
   const zeroed = xStrides.map((s, d) => (d === axis ? 0 : s));
-  const plan = collapse(shape, [zeroed, otherStrides, stridesOf(shape)]);
+  const plan = collapseLoops(shape, [zeroed, otherStrides, stridesOf(shape)]);
   const sx = plan.strides[0]!.at(-1)!;
   const so = plan.strides[1]!.at(-1)!;
   forEachRow(plan, (off, n) => {

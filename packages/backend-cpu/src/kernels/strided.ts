@@ -1,57 +1,9 @@
 /**
- * Index helpers shared by the kernels: collapsing broadcast loops into as few dimensions as
- * possible, and an odometer that visits the rows of an n-dimensional strided view.
+ * The CPU's loop runner over tensor-core's strided loop plans (`broadcastLoops`, `collapseLoops`
+ * in the backend kit, shared with the WebGPU backend): an odometer that visits the rows of an
+ * n-dimensional strided view, and a strided copy built on it.
  */
-import { broadcastStrides, sizeOf, stridesOf } from '@tessera/tensor-core';
-
-/**
- * A loop nest over `shape` (outermost first) in which operand `k` advances by `strides[k][d]`
- * along dimension `d`. The last dimension is the inner row.
- */
-export interface LoopPlan {
-  readonly shape: number[];
-  readonly strides: number[][];
-}
-
-/**
- * Plans a broadcast loop over `outShape` reading each of `inputShapes` with stride 0 on broadcast
- * axes. Size-1 dimensions are dropped and adjacent dimensions merge wherever every operand is
- * contiguous across them, so `[N,C,H,W] + [1,C,1,1]` becomes a loop of rows of length `H*W`.
- * The output operand is last in `strides`.
- */
-export function planBroadcast(outShape: readonly number[], inputShapes: readonly (readonly number[])[]): LoopPlan {
-  const all = inputShapes.map((s) => broadcastStrides(s, outShape));
-  all.push(stridesOf(outShape));
-  return collapse(outShape, all);
-}
-
-/** Drops size-1 dimensions and merges contiguous neighbours of a strided loop nest. */
-export function collapse(shape: readonly number[], strides: readonly (readonly number[])[]): LoopPlan {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const n = shape[d]!;
-    if (n === 1) continue;
-    const last = outShape.length - 1;
-    let mergeable = last >= 0;
-    for (let k = 0; k < strides.length && mergeable; k++) {
-      // Dimension `last` then `d` can be one dimension when stepping `last` equals stepping `d` n times.
-      if (outStrides[k]![last] !== strides[k]![d]! * n) mergeable = false;
-    }
-    if (mergeable) {
-      outShape[last] = outShape[last]! * n;
-      for (let k = 0; k < strides.length; k++) outStrides[k]![last] = strides[k]![d]!;
-    } else {
-      outShape.push(n);
-      for (let k = 0; k < strides.length; k++) outStrides[k]!.push(strides[k]![d]!);
-    }
-  }
-  if (outShape.length === 0) {
-    outShape.push(1);
-    for (const s of outStrides) s.push(0);
-  }
-  return { shape: outShape, strides: outStrides };
-}
+import { collapseLoops, sizeOf, stridesOf, type LoopPlan } from '@tessera/tensor-core';
 
 /**
  * Visits every row of `plan`: calls `row(offsets, n)` with the start offset of each operand and
@@ -97,7 +49,7 @@ export function copyStrided(
   strides: readonly number[],
   dst: { [i: number]: number },
 ): void {
-  const plan = collapse(shape, [strides, stridesOf(shape)]);
+  const plan = collapseLoops(shape, [strides, stridesOf(shape)]);
   const srcStride = plan.strides[0]!;
   const inner = srcStride[srcStride.length - 1]!;
   forEachRow(plan, (offsets, n) => {

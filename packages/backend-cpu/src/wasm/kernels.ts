@@ -9,7 +9,7 @@
  * heap before any view is taken: an allocation may grow the memory and detach views.
  */
 import type { AdamHyperparameters, BinaryOp, Conv2dParams, Pool2dParams, ReduceOp, TensorInfo, UnaryOp } from '@tessera/tensor-core';
-import { adamScalars, shapesEqual } from '@tessera/tensor-core';
+import { adamScalars, broadcastLoops, collapsePermutation, convGeometry, poolGeometry, shapesEqual, type LoopPlan } from '@tessera/tensor-core';
 import * as tsConv from '../kernels/conv2d.js';
 import * as tsElementwise from '../kernels/elementwise.js';
 import * as tsFused from '../kernels/fused.js';
@@ -17,7 +17,7 @@ import * as tsMatmul from '../kernels/matmul.js';
 import * as tsMovement from '../kernels/movement.js';
 import * as tsPool from '../kernels/pool.js';
 import * as tsReduce from '../kernels/reduce.js';
-import { forEachRow, planBroadcast, type LoopPlan } from '../kernels/strided.js';
+import { forEachRow } from '../kernels/strided.js';
 import { WasmHandle } from '../storage.js';
 import type { WasmHeap } from './heap.js';
 import type { KernelExports } from './module.js';
@@ -73,37 +73,16 @@ export interface WasmKernels {
   adamUpdate(param: TensorInfo, grad: TensorInfo, m: TensorInfo, v: TensorInfo, hyper: AdamHyperparameters, paramOut: TensorInfo, mOut: TensorInfo, vOut: TensorInfo): void;
 }
 
-/** Geometry arguments of the max-pool entry points: planes, h, w, oh, ow, kernel, stride, padding, dilation. */
-function poolGeometry(xShape: readonly number[], yShape: readonly number[], p: Pool2dParams): number[] {
-  const [n = 0, c = 0, h = 0, w = 0] = xShape;
-  const [, , oh = 0, ow = 0] = yShape;
-  return [n * c, h, w, oh, ow, p.kernelSize[0], p.kernelSize[1], p.stride[0], p.stride[1], p.padding[0], p.padding[2], p.dilation[0], p.dilation[1]];
+/** Arguments of the max-pool entry points, in the order assembly/pool.ts takes them: planes, h, w, oh, ow, kernel, stride, padding, dilation. */
+function poolArgs(xShape: readonly number[], yShape: readonly number[], p: Pool2dParams): number[] {
+  const g = poolGeometry(xShape, yShape, p);
+  return [g.planes, g.h, g.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw];
 }
 
-/**
- * The smallest equivalent transpose: size-1 axes dropped, and axes that stay adjacent and in order
- * merged. `[N, C, H, W]` with perm `[1, 0, 2, 3]` becomes `[N, C, H·W]` with `[1, 0, 2]`.
- */
-export function collapsePermutation(shape: readonly number[], perm: readonly number[]): { shape: number[]; perm: number[] } {
-  const kept = perm.filter((p) => shape[p]! !== 1);
-  // Runs of consecutive input axes in output order become one axis.
-  const runs: number[][] = [];
-  for (const p of kept) {
-    const last = runs.at(-1);
-    if (last && last.at(-1)! + 1 === p) last.push(p);
-    else runs.push([p]);
-  }
-  const byInput = [...runs].sort((a, b) => a[0]! - b[0]!);
-  const outShape = byInput.map((run) => run.reduce((n, p) => n * shape[p]!, 1));
-  return { shape: outShape, perm: runs.map((run) => byInput.indexOf(run)) };
-}
-
-/** Geometry arguments of the conv entry points, in the order assembly/conv.ts takes them. */
-function convGeometry(xShape: readonly number[], wShape: readonly number[], yShape: readonly number[], p: Conv2dParams): number[] {
-  const [n = 0, c = 0, h = 0, w = 0] = xShape;
-  const [o = 0, cg = 0, kh = 0, kw = 0] = wShape;
-  const [, , oh = 0, ow = 0] = yShape;
-  return [n, c, h, w, o, cg, kh, kw, oh, ow, p.groups, p.stride[0], p.stride[1], p.padding[0], p.padding[2], p.dilation[0], p.dilation[1]];
+/** Arguments of the conv entry points, in the order assembly/conv.ts takes them. */
+function convArgs(xShape: readonly number[], wShape: readonly number[], yShape: readonly number[], p: Conv2dParams): number[] {
+  const g = convGeometry(xShape, wShape, yShape, p);
+  return [g.n, g.c, g.h, g.w, g.o, g.cg, g.kh, g.kw, g.oh, g.ow, g.g, g.sh, g.sw, g.pt, g.pl, g.dh, g.dw];
 }
 
 /** Multiply-adds ×2 of a convolution with this geometry. */
@@ -256,7 +235,7 @@ export function makeWasmKernels(
         tsConv.conv2d(xInfo, wInfo, params, outInfo, tsWorkspace());
         return;
       }
-      const geometry = convGeometry(xInfo.shape, wInfo.shape, outInfo.shape, params);
+      const geometry = convArgs(xInfo.shape, wInfo.shape, outInfo.shape, params);
       const [x, w, y] = [ptrOf(xInfo), ptrOf(wInfo), ptrOf(outInfo)];
       const threads = threadsFor(convFlops(geometry));
       // Images are independent: whole images per thread.
@@ -273,7 +252,7 @@ export function makeWasmKernels(
         tsConv.conv2dBackpropFilter(xInfo, dyInfo, params, outInfo, tsWorkspace());
         return;
       }
-      const geometry = convGeometry(xInfo.shape, outInfo.shape, dyInfo.shape, params);
+      const geometry = convArgs(xInfo.shape, outInfo.shape, dyInfo.shape, params);
       const [x, dy, dw] = [ptrOf(xInfo), ptrOf(dyInfo), ptrOf(outInfo)];
       const parts = split(geometry[0]!, threadsFor(convFlops(geometry)));
       // Thread 0 writes the weight gradient itself; each other thread a partial sum, added after.
@@ -297,7 +276,7 @@ export function makeWasmKernels(
         tsConv.conv2dBackpropInput(dyInfo, wInfo, params, outInfo, tsWorkspace());
         return;
       }
-      const geometry = convGeometry(outInfo.shape, wInfo.shape, dyInfo.shape, params);
+      const geometry = convArgs(outInfo.shape, wInfo.shape, dyInfo.shape, params);
       const [, , , , , cg = 0, kh = 0, kw = 0, oh = 0, ow = 0] = geometry;
       const kk = Math.max(1, cg * kh * kw);
       const ohw = oh * ow;
@@ -362,7 +341,7 @@ export function makeWasmKernels(
       if (aSize === n && bSize === n && shapesEqual(aInfo.shape, bInfo.shape)) kernel(code, 1, n, a, 1, 0, b, 1, 0, o, 0);
       else if (aSize === 1 && bSize === n) kernel(code, 1, n, a, 0, 0, b, 1, 0, o, 0);
       else if (bSize === 1 && aSize === n) kernel(code, 1, n, a, 1, 0, b, 0, 0, o, 0);
-      else binaryRows(kernel, code, planBroadcast(outInfo.shape, [aInfo.shape, bInfo.shape]), a, b, o, arithmetic !== undefined ? 4 : 1);
+      else binaryRows(kernel, code, broadcastLoops(outInfo.shape, [aInfo.shape, bInfo.shape]), a, b, o, arithmetic !== undefined ? 4 : 1);
     },
 
     where(cInfo, aInfo, bInfo, outInfo) {
@@ -379,7 +358,7 @@ export function makeWasmKernels(
         return;
       }
       // Broadcasting: the inner strides of contiguous operands are 0 or 1; one call per row.
-      const plan = planBroadcast(outInfo.shape, [cInfo.shape, aInfo.shape, bInfo.shape]);
+      const plan = broadcastLoops(outInfo.shape, [cInfo.shape, aInfo.shape, bInfo.shape]);
       const inner = (t: number): number => plan.strides[t]!.at(-1)!;
       const [sc, sa, sb] = [inner(0), inner(1), inner(2)];
       forEachRow(plan, (off, len) => k.where32(c + off[0]!, sc, a + off[1]! * 4, sa, b + off[2]! * 4, sb, o + off[3]! * 4, len));
@@ -422,7 +401,7 @@ export function makeWasmKernels(
         tsPool.maxPool2d(xInfo, params, outInfo);
         return;
       }
-      k.maxPool2dF32(ptrOf(xInfo), ptrOf(outInfo), ...poolGeometry(xInfo.shape, outInfo.shape, params));
+      k.maxPool2dF32(ptrOf(xInfo), ptrOf(outInfo), ...poolArgs(xInfo.shape, outInfo.shape, params));
     },
 
     maxPool2dBackward(dyInfo, xInfo, params, outInfo) {
@@ -430,7 +409,7 @@ export function makeWasmKernels(
         tsPool.maxPool2dBackward(dyInfo, xInfo, params, outInfo);
         return;
       }
-      k.maxPool2dBackwardF32(ptrOf(dyInfo), ptrOf(xInfo), ptrOf(outInfo), ...poolGeometry(xInfo.shape, dyInfo.shape, params));
+      k.maxPool2dBackwardF32(ptrOf(dyInfo), ptrOf(xInfo), ptrOf(outInfo), ...poolArgs(xInfo.shape, dyInfo.shape, params));
     },
 
     reduce(op, xInfo, reduceSize, outInfo) {

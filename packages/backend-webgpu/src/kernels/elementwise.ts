@@ -4,9 +4,9 @@
  * broadcast strides, so a same-shape op indexes with no division at all.
  */
 import type { BinaryOp, TensorInfo, UnaryOp } from '@tessera/tensor-core';
-import { sizeOf } from '@tessera/tensor-core';
+import { broadcastLoops, sizeOf } from '@tessera/tensor-core';
 import type { Kernels } from '../context.js';
-import { MATH, bindings, broadcastPlan, convert, grid, lit, main1d, offsets, wgslType, type Scalar } from '../wgsl.js';
+import { MATH, bindings, convert, grid, lit, main1d, offsets, wgslType, type Scalar } from '../wgsl.js';
 
 /** The WGSL expression of a unary op on `v` (already converted to `t`), and its result type. */
 function unaryExpr(op: UnaryOp, t: Scalar): string {
@@ -191,7 +191,7 @@ ${main1d(n, `  let v = ${convert('x[i]', tx, operand)};\n  o[i] = ${unaryExpr(op
       const t = wgslType(a.dtype);
       const to = wgslType(out.dtype);
       const { expr, operand } = binaryExpr(op, t);
-      const plan = broadcastPlan(out.shape, [a.shape, b.shape]);
+      const plan = broadcastLoops(out.shape, [a.shape, b.shape]);
       const code = `${MATH}
 ${bindings([['xa', t, 'read'], ['xb', t, 'read'], ['o', to, 'read_write']])}
 ${main1d(n, `${offsets({ shape: plan.shape, strides: plan.strides.slice(0, 2) }, ['ia', 'ib'], 'i')}
@@ -204,7 +204,7 @@ ${main1d(n, `${offsets({ shape: plan.shape, strides: plan.strides.slice(0, 2) },
     where(cond: TensorInfo, a: TensorInfo, b: TensorInfo, out: TensorInfo): void {
       const n = sizeOf(out.shape);
       const t = wgslType(out.dtype);
-      const plan = broadcastPlan(out.shape, [cond.shape, a.shape, b.shape]);
+      const plan = broadcastLoops(out.shape, [cond.shape, a.shape, b.shape]);
       const code = `${bindings([['c', 'u32', 'read'], ['xa', t, 'read'], ['xb', t, 'read'], ['o', t, 'read_write']])}
 ${main1d(n, `${offsets({ shape: plan.shape, strides: plan.strides.slice(0, 3) }, ['ic', 'ia', 'ib'], 'i')}
   o[i] = select(xb[ib], xa[ia], c[ic] != 0u);`)}`;

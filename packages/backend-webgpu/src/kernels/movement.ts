@@ -4,15 +4,15 @@
  * on the float bits for float32, `atomicAdd` for int32).
  */
 import type { Backend, PadMode, TensorInfo } from '@tessera/tensor-core';
-import { sizeOf, stridesOf } from '@tessera/tensor-core';
+import { collapseLoops, sizeOf, stridesOf } from '@tessera/tensor-core';
 import type { Kernels } from '../context.js';
-import { MATH, WORD, bindings, collapse, grid, lit, main1d, offsets, u32, wgslType } from '../wgsl.js';
+import { MATH, WORD, bindings, grid, lit, main1d, offsets, u32, wgslType } from '../wgsl.js';
 
 /** Copies the strided view (`offset`, `strides` over `shape`) of `x` into contiguous `out`. */
 function stridedCopy(k: Kernels, x: TensorInfo, offset: number, strides: readonly number[], out: TensorInfo): void {
   const n = sizeOf(out.shape);
   const t = wgslType(out.dtype);
-  const plan = collapse(out.shape, [strides, stridesOf(out.shape)]);
+  const plan = collapseLoops(out.shape, [strides, stridesOf(out.shape)]);
   const code = `${bindings([['x', t, 'read'], ['o', t, 'read_write']])}
 ${main1d(n, `${offsets({ shape: plan.shape, strides: [plan.strides[0]!] }, ['ix'], 'i', [offset])}
   o[i] = x[ix];`)}`;
@@ -95,7 +95,7 @@ ${main1d(n, `${lines.join('\n')}
       const xs = stridesOf(x.shape);
       const size = x.shape[axis] ?? 1;
       const zeroed = xs.map((s, d) => (d === axis ? 0 : s));
-      const plan = collapse(indices.shape, [zeroed]);
+      const plan = collapseLoops(indices.shape, [zeroed]);
       const code = `${bindings([['x', t, 'read'], ['idx', 'i32', 'read'], ['o', t, 'read_write']])}
 ${main1d(n, `${offsets(plan, ['base'], 'i')}
   var j = idx[i];
@@ -114,7 +114,7 @@ ${main1d(n, `${offsets(plan, ['base'], 'i')}
       const size = out.shape[axis] ?? 1;
       const zeroed = os.map((s, d) => (d === axis ? 0 : s));
       // `updates` may be larger than `indices` (only the indexed part is read): its own strides.
-      const plan = collapse(indices.shape, [zeroed, stridesOf(updates.shape)]);
+      const plan = collapseLoops(indices.shape, [zeroed, stridesOf(updates.shape)]);
       const add =
         t === 'f32'
           ? `  loop {

@@ -2,7 +2,7 @@
  * Colour transforms on float images in `[0, 1]`: grayscale, colour jitter (brightness, contrast,
  * saturation, hue through RGB ↔ HSV as torchvision), and normalisation. All tensor ops.
  */
-import { checkOptions, Tensor, TensorError, concat, floor, mod, reshape, split, tensor, where } from '@tessera/tensor-core';
+import { check, checkOptions, Tensor, TensorError, concat, floor, mod, reshape, split, tensor, where } from '@tessera/tensor-core';
 import { keyedUniform, permutation, resolveGenerator, type RandomSource } from '../random.js';
 import { checkImages, checkLayout, checkRange, defineTransform, inNchw, type ImageTransform, type LayoutOptions } from './layout.js';
 import { perSample } from './sample.js';
@@ -121,23 +121,26 @@ export interface ColorJitterOptions extends LayoutOptions, RandomSource {
  */
 export function colorJitter(options: ColorJitterOptions = {}): ImageTransform {
   const op = 'colorJitter';
-  checkOptions(op, options, ['brightness', 'contrast', 'saturation', 'hue', 'layout', 'seed', 'generator']);
-  const layout = checkLayout(op, options.layout);
+  const checks = check.all(op);
+  const o = checks.options(options, ['brightness', 'contrast', 'saturation', 'hue', 'layout', 'seed', 'generator']);
+  const layout = checkLayout(checks, o.layout);
   const factor = (name: 'brightness' | 'contrast' | 'saturation'): [number, number] | undefined => {
-    const v = options[name];
+    const v = o[name];
     if (v === undefined) return undefined;
-    const r = checkRange(op, name, v, { center: 1, min: 0 });
+    const r = checkRange(checks, name, v, { center: 1, min: 0 });
     return r[0] === 1 && r[1] === 1 ? undefined : r;
   };
   const ranges = [factor('brightness'), factor('contrast'), factor('saturation'), undefined as [number, number] | undefined];
-  if (options.hue !== undefined) {
-    if (typeof options.hue === 'number' && !(options.hue >= 0 && options.hue <= 0.5)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `hue must lie within [-0.5, 0.5]: a spread in [0, 0.5] or a [min, max] pair, got ${options.hue}`);
+  if (o.hue !== undefined) {
+    if (typeof o.hue === 'number' && !(o.hue >= 0 && o.hue <= 0.5)) {
+      checks.fail('INVALID_ARGUMENT', `hue must lie within [-0.5, 0.5]: a spread in [0, 0.5] or a [min, max] pair, got ${o.hue}`, 'hue', o.hue);
+    } else {
+      const r = checkRange(checks, 'hue', o.hue, { min: -0.5, max: 0.5 });
+      ranges[3] = r[0] === 0 && r[1] === 0 ? undefined : r;
     }
-    const r = checkRange(op, 'hue', options.hue, { min: -0.5, max: 0.5 });
-    ranges[3] = r[0] === 0 && r[1] === 0 ? undefined : r;
   }
-  const gen = resolveGenerator(op, options);
+  const gen = resolveGenerator(checks, o);
+  checks.done();
   return defineTransform(op, (images) => {
     const dims = checkImages(op, images, layout, [1, 3]);
     const key = gen.nextSeed();

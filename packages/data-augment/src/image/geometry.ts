@@ -3,7 +3,7 @@
  * torchvision.transforms.v2 exactly (up to float32 rounding); random ones draw their parameters
  * per sample (torchvision draws one set per call: see docs/data.md).
  */
-import { checkOptions, Tensor, TensorError, arange, fmtShape, flip, pad, reshape, resize as resizeOp, slice, tensor, where, type PadOptions } from '@tessera/tensor-core';
+import { check, checkOptions, safeJson, Tensor, TensorError, arange, fmtShape, flip, pad, reshape, resize as resizeOp, slice, tensor, where, type Checks, type PadOptions } from '@tessera/tensor-core';
 import { keyedUniform, resolveGenerator, type RandomSource } from '../random.js';
 import {
   checkImages,
@@ -50,11 +50,13 @@ function resizeTarget(op: string, size: number | readonly [number, number], h: n
  */
 export function resize(size: number | readonly [number, number], options: ResizeOptions = {}): ImageTransform {
   const op = 'resize';
-  checkOptions(op, options, ['interpolation', 'layout']);
-  const layout = checkLayout(op, options.layout);
-  const mode = checkInterpolation(op, options.interpolation);
-  if (typeof size === 'number') checkSize(op, 'size', size);
-  else checkSize(op, 'size', size);
+  const checks = check.all(op);
+  checks.options(options, ['interpolation', 'layout']);
+  const layout = checkLayout(checks, options?.layout);
+  const mode = checkInterpolation(checks, options?.interpolation);
+  if (typeof size === 'number') checkSize(checks, 'size', size);
+  else checkSize(checks, 'size', size);
+  checks.done();
   return defineTransform(op, (images) => {
     const dims = checkImages(op, images, layout);
     const target = resizeTarget(op, size, dims.h, dims.w);
@@ -62,10 +64,10 @@ export function resize(size: number | readonly [number, number], options: Resize
   });
 }
 
-function checkInterpolation(op: string, mode: unknown): Interpolation {
-  const m = mode ?? 'bilinear';
-  if (m !== 'bilinear' && m !== 'nearest') throw new TensorError('INVALID_ARGUMENT', op, `interpolation must be 'bilinear' or 'nearest', got ${JSON.stringify(mode)}`);
-  return m;
+const INTERPOLATIONS: readonly Interpolation[] = ['bilinear', 'nearest'];
+
+function checkInterpolation(at: string | Checks, mode: unknown): Interpolation {
+  return check.into(at, (checks) => checks.oneOf('interpolation', mode ?? 'bilinear', INTERPOLATIONS));
 }
 
 // ------------------------------------------------------------------------------------- crops
@@ -116,7 +118,7 @@ export interface RandomCropOptions extends LayoutOptions, RandomSource {
   readonly paddingMode?: PaddingMode;
 }
 
-function checkPadding(op: string, padding: unknown): [number, number, number, number] {
+function checkPadding(at: string | Checks, padding: unknown): [number, number, number, number] {
   const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
   if (padding === undefined) return [0, 0, 0, 0];
   if (ok(padding)) return [padding, padding, padding, padding];
@@ -125,7 +127,10 @@ function checkPadding(op: string, padding: unknown): [number, number, number, nu
     if (p.length === 2) return [p[0]!, p[1]!, p[0]!, p[1]!];
     if (p.length === 4) return [p[0]!, p[1]!, p[2]!, p[3]!];
   }
-  throw new TensorError('INVALID_ARGUMENT', op, `padding must be a non-negative integer, [leftRight, topBottom] or [left, top, right, bottom], got ${JSON.stringify(padding)}`);
+  return check.into(at, (checks): [number, number, number, number] => {
+    checks.fail('INVALID_ARGUMENT', `padding must be a non-negative integer, [leftRight, topBottom] or [left, top, right, bottom], got ${safeJson(padding)}`, 'padding', padding);
+    return [0, 0, 0, 0];
+  });
 }
 
 function padImages(x: Tensor, [left, top, right, bottom]: readonly number[], mode: PaddingMode, fill: number): Tensor {
@@ -148,17 +153,19 @@ function padImages(x: Tensor, [left, top, right, bottom]: readonly number[], mod
  */
 export function randomCrop(size: number | readonly [number, number], options: RandomCropOptions = {}): ImageTransform {
   const op = 'randomCrop';
-  checkOptions(op, options, ['padding', 'padIfNeeded', 'fill', 'paddingMode', 'layout', 'seed', 'generator']);
-  const layout = checkLayout(op, options.layout);
-  const [ch, cw] = checkSize(op, 'size', size);
-  const padding = checkPadding(op, options.padding);
-  const mode = options.paddingMode ?? 'constant';
+  const checks = check.all(op);
+  checks.options(options, ['padding', 'padIfNeeded', 'fill', 'paddingMode', 'layout', 'seed', 'generator']);
+  const layout = checkLayout(checks, options?.layout);
+  const [ch, cw] = checkSize(checks, 'size', size);
+  const padding = checkPadding(checks, options?.padding);
+  const mode = options?.paddingMode ?? 'constant';
   if (mode !== 'constant' && mode !== 'edge' && mode !== 'reflect') {
-    throw new TensorError('INVALID_ARGUMENT', op, `paddingMode must be 'constant', 'edge' or 'reflect', got ${JSON.stringify(mode)}`);
+    checks.fail('INVALID_ARGUMENT', `paddingMode must be 'constant', 'edge' or 'reflect', got ${safeJson(mode)}`, 'paddingMode', mode);
   }
-  const fill = options.fill ?? 0;
-  if (typeof fill !== 'number' || !Number.isFinite(fill)) throw new TensorError('INVALID_ARGUMENT', op, `fill must be a finite number, got ${String(fill)}`);
-  const gen = resolveGenerator(op, options);
+  const fill = options?.fill ?? 0;
+  if (typeof fill !== 'number' || !Number.isFinite(fill)) checks.fail('INVALID_ARGUMENT', `fill must be a finite number, got ${String(fill)}`, 'fill', fill);
+  const gen = resolveGenerator(checks, options);
+  checks.done();
   return defineTransform(op, (images) => {
     const dims = checkImages(op, images, layout);
     const pads = [...padding];
@@ -224,13 +231,15 @@ function cropTaps(start: number, len: number, out: number, i0: Int32Array, i1: I
  */
 export function randomResizedCrop(size: number | readonly [number, number], options: RandomResizedCropOptions = {}): ImageTransform {
   const op = 'randomResizedCrop';
-  checkOptions(op, options, ['scale', 'ratio', 'layout', 'seed', 'generator']);
-  const layout = checkLayout(op, options.layout);
-  const [oh, ow] = checkSize(op, 'size', size);
-  const [s0, s1] = checkRange(op, 'scale', options.scale ?? [0.08, 1], { min: 0 });
-  const [r0, r1] = checkRange(op, 'ratio', options.ratio ?? [3 / 4, 4 / 3], { min: 0 });
-  if (s1 <= 0 || r0 <= 0) throw new TensorError('INVALID_ARGUMENT', op, `scale and ratio must be positive, got scale ${JSON.stringify(options.scale)} and ratio ${JSON.stringify(options.ratio)}`);
-  const gen = resolveGenerator(op, options);
+  const checks = check.all(op);
+  checks.options(options, ['scale', 'ratio', 'layout', 'seed', 'generator']);
+  const layout = checkLayout(checks, options?.layout);
+  const [oh, ow] = checkSize(checks, 'size', size);
+  const [s0, s1] = checkRange(checks, 'scale', options?.scale ?? [0.08, 1], { min: 0 });
+  const [r0, r1] = checkRange(checks, 'ratio', options?.ratio ?? [3 / 4, 4 / 3], { min: 0 });
+  if (s1 <= 0 || r0 <= 0) checks.fail('INVALID_ARGUMENT', `scale and ratio must be positive, got scale ${safeJson(options?.scale)} and ratio ${safeJson(options?.ratio)}`, 'scale');
+  const gen = resolveGenerator(checks, options);
+  checks.done();
   return defineTransform(op, (images) => {
     const dims = checkImages(op, images, layout);
     const { n, h, w } = dims;
@@ -281,10 +290,12 @@ export interface RandomFlipOptions extends LayoutOptions, RandomSource {
 }
 
 function randomFlip(op: string, axis: 2 | 3, options: RandomFlipOptions): ImageTransform {
-  checkOptions(op, options, ['p', 'layout', 'seed', 'generator']);
-  const layout = checkLayout(op, options.layout);
-  const p = checkProbability(op, options.p ?? 0.5);
-  const gen = resolveGenerator(op, options);
+  const checks = check.all(op);
+  checks.options(options, ['p', 'layout', 'seed', 'generator']);
+  const layout = checkLayout(checks, options?.layout);
+  const p = checkProbability(checks, options?.p ?? 0.5);
+  const gen = resolveGenerator(checks, options);
+  checks.done();
   return defineTransform(op, (images) => {
     const dims = checkImages(op, images, layout);
     const key = gen.nextSeed();

@@ -3,10 +3,12 @@
  * channels) and the NHWC ↔ NCHW plumbing. Transforms compute in NCHW; channels-last input is
  * permuted in and out.
  */
-import { Tensor, TensorError, fmtShape, permute, tidy, unsqueeze, squeeze, tensor } from '@tessera/tensor-core';
+import { Tensor, TensorError, check, fmtShape, permute, safeJson, tidy, unsqueeze, squeeze, tensor, type Checks } from '@tessera/tensor-core';
 
 /** Memory layout of an image batch: channels first (PyTorch) or channels last (TensorFlow). */
 export type Layout = 'NCHW' | 'NHWC';
+
+const LAYOUTS: readonly Layout[] = ['NCHW', 'NHWC'];
 
 /** Options every image transform takes. */
 export interface LayoutOptions {
@@ -36,13 +38,9 @@ export function defineTransform(name: string, fn: (images: Tensor) => Tensor): I
   return t;
 }
 
-/** Checks `layout` for `op`. */
-export function checkLayout(op: string, layout: unknown): Layout {
-  const l = layout ?? 'NCHW';
-  if (l !== 'NCHW' && l !== 'NHWC') {
-    throw new TensorError('INVALID_ARGUMENT', op, `layout must be 'NCHW' or 'NHWC', got ${JSON.stringify(layout)}`);
-  }
-  return l;
+/** Checks `layout`: `'NCHW'` (default) or `'NHWC'`; recorded into `at` when it is the call's collector. */
+export function checkLayout(at: string | Checks, layout: unknown): Layout {
+  return check.into(at, (checks) => checks.oneOf('layout', layout ?? 'NCHW', LAYOUTS));
 }
 
 /** Dimensions of a validated image batch, in NCHW terms. */
@@ -101,32 +99,32 @@ export function inNchw(x: Tensor, layout: Layout, dims: ImageDims, fn: (x4: Tens
   });
 }
 
-/** Validates a `[min, max]` range or a symmetric `value` → `[center - value, center + value]`. */
+/** Validates a `[min, max]` range or a symmetric `value` → `[center - value, center + value]`; recorded into `at` when it is the call's collector. */
 export function checkRange(
-  op: string,
+  at: string | Checks,
   name: string,
   value: number | readonly [number, number],
   options: { center?: number; min?: number; max?: number } = {},
 ): [number, number] {
   const { center = 0, min = -Infinity, max = Infinity } = options;
-  let range: [number, number];
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a non-negative number or a [min, max] pair, got ${value}`);
-    range = [Math.max(min, center - value), Math.min(max, center + value)];
-  } else if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-    range = [value[0], value[1]];
-    if (range[0] > range[1]) throw new TensorError('INVALID_ARGUMENT', op, `${name} must be [min, max] with min <= max, got ${JSON.stringify(value)}`);
-    if (range[0] < min || range[1] > max) throw new TensorError('INVALID_ARGUMENT', op, `${name} must lie within [${min}, ${max}], got ${JSON.stringify(value)}`);
-  } else {
-    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a number or a [min, max] pair, got ${JSON.stringify(value)}`);
-  }
-  return range;
+  return check.into(at, (checks): [number, number] => {
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value) || value < 0) checks.fail('INVALID_ARGUMENT', `${name} must be a non-negative number or a [min, max] pair, got ${value}`, name, value);
+      return [Math.max(min, center - value), Math.min(max, center + value)];
+    }
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+      if (value[0] > value[1]) checks.fail('INVALID_ARGUMENT', `${name} must be [min, max] with min <= max, got ${safeJson(value)}`, name, value);
+      else if (value[0] < min || value[1] > max) checks.fail('INVALID_ARGUMENT', `${name} must lie within [${min}, ${max}], got ${safeJson(value)}`, name, value);
+      return [value[0], value[1]];
+    }
+    checks.fail('INVALID_ARGUMENT', `${name} must be a number or a [min, max] pair, got ${safeJson(value)}`, name, value);
+    return [center, center];
+  });
 }
 
-/** Validates a probability. */
-export function checkProbability(op: string, p: unknown, name = 'p'): number {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a probability in [0, 1], got ${String(p)}`);
-  return p;
+/** Validates a probability in `[0, 1]`; recorded into `at` when it is the call's collector. */
+export function checkProbability(at: string | Checks, p: unknown, name = 'p'): number {
+  return check.into(at, (checks) => checks.number(name, p, { min: 0, max: 1 }));
 }
 
 /** A fill value (one number, or one per channel) as a number or a `[1, C, 1, 1]` tensor. */
@@ -145,12 +143,15 @@ export function fillValue(op: string, fill: number | readonly number[], channels
   return tensor(Float32Array.from(fill), [1, channels, 1, 1]);
 }
 
-/** A positive integer size, or a pair `[h, w]`, as `[h, w]`. */
-export function checkSize(op: string, name: string, size: unknown): [number, number] {
-  const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
-  if (ok(size)) return [size, size];
-  if (Array.isArray(size) && size.length === 2 && ok(size[0]) && ok(size[1])) return [size[0], size[1]];
-  throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a positive integer or [height, width] of positive integers, got ${JSON.stringify(size)}`);
+/** A positive integer size, or a pair `[h, w]`, as `[h, w]`; recorded into `at` when it is the call's collector. */
+export function checkSize(at: string | Checks, name: string, size: unknown): [number, number] {
+  return check.into(at, (checks): [number, number] => {
+    const ok = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+    if (ok(size)) return [size, size];
+    if (Array.isArray(size) && size.length === 2 && ok(size[0]) && ok(size[1])) return [size[0], size[1]];
+    checks.fail('INVALID_ARGUMENT', `${name} must be a positive integer or [height, width] of positive integers, got ${safeJson(size)}`, name, size);
+    return [1, 1];
+  });
 }
 
 /** Python's `round` (half to even), as torchvision uses for crop offsets. */

@@ -231,11 +231,11 @@ describe('attention layers: errors', () => {
   it('rejects bad options', async () => {
     await expectTensorError(() => new MultiHeadAttention({ embedDim: 6, numHeads: 4 }), 'INVALID_ARGUMENT', /embedDim \(6\) must be divisible by numHeads \(4\)/);
     await expectTensorError(() => new MultiHeadAttention({ embedDim: 0, numHeads: 1 }), 'INVALID_ARGUMENT', /embedDim must be an integer >= 1/);
-    await expectTensorError(() => new MultiHeadAttention({ embedDim: 4, numHeads: 1, dropout: -0.1 }), 'INVALID_ARGUMENT', /dropout must be a probability/);
+    await expectTensorError(() => new MultiHeadAttention({ embedDim: 4, numHeads: 1, dropout: -0.1 }), 'INVALID_ARGUMENT', /dropout must be a finite number in \[0, 1\]/);
     await expectTensorError(() => new MultiHeadAttention({ embedDim: 4, numHeads: 1, kdim: 0 }), 'INVALID_ARGUMENT', /kdim/);
     await expectTensorError(() => new TransformerEncoderLayer({ dModel: 6, nhead: 4 }), 'INVALID_ARGUMENT', /dModel \(6\) must be divisible by nhead \(4\)/);
     await expectTensorError(() => new TransformerEncoderLayer({ dModel: 4, nhead: 2, activation: 'tanh' as 'relu' }), 'INVALID_ARGUMENT', /activation must be 'relu', 'gelu' or a function, got "tanh"/);
-    await expectTensorError(() => new TransformerEncoderLayer({ dModel: 4, nhead: 2, layerNormEps: 0 }), 'INVALID_ARGUMENT', /layerNormEps must be a positive number/);
+    await expectTensorError(() => new TransformerEncoderLayer({ dModel: 4, nhead: 2, layerNormEps: 0 }), 'INVALID_ARGUMENT', /layerNormEps must be a finite number > 0/);
   });
 
   it('rejects inputs that do not fit, naming the shapes', async () => {
@@ -247,7 +247,7 @@ describe('attention layers: errors', () => {
     await expectTensorError(() => mha.forward(q, randn([3, 1, 4], { seed: 0 }), randn([3, 1, 4], { seed: 0 })), 'SHAPE_MISMATCH', /same batch size \(axis 1\)/);
     await expectTensorError(() => mha.forward(q, randn([5, 2, 4], { seed: 0 }), q), 'SHAPE_MISMATCH', /key and value must have the same sequence length \(axis 0\): key\.shape=\[5,2,4\], value\.shape=\[3,2,4\]/);
     await expectTensorError(() => mha.forward(q, q, q.cast('float64')), 'DTYPE_MISMATCH', /value has dtype float64, the parameters have float32/);
-    await expectTensorError(() => mha.forward(q, q, q, null as unknown as AttentionOptions), 'INVALID_ARGUMENT', /options object required/);
+    await expectTensorError(() => mha.forward(q, q, q, null as unknown as AttentionOptions), 'INVALID_ARGUMENT', /options must be a plain object, got null/);
     await expectTensorError(() => mha.forward(q, q, q, { needWeights: 'yes' as unknown as boolean }), 'INVALID_ARGUMENT', /needWeights must be a boolean/);
     const layer = new TransformerEncoderLayer({ dModel: 4, nhead: 2, seed: 0 });
     await expectTensorError(() => layer.forward(randn([3, 2, 5], { seed: 0 })), 'SHAPE_MISMATCH', /expected src of shape \[S, N, dModel\] or \[S, dModel\] \(unbatched\) with dModel=4, got src\.shape=\[3,2,5\]/);

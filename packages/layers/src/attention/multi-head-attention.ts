@@ -2,13 +2,12 @@
  * `MultiHeadAttention`: PyTorch's `nn.MultiheadAttention` (scaled dot-product attention over
  * `numHeads` heads, with padding and attention masks), built from tensor-core ops.
  */
-import { Tensor, TensorError, fmtShape, isFloat, split, tensor, optionKeys, tidy, where, type Variable } from '@tessera/tensor-core';
+import { check, Tensor, TensorError, fmtShape, isFloat, split, tensor, optionKeys, tidy, where, type Variable } from '@tessera/tensor-core';
 import { Dropout } from '../dropout.js';
 import * as init from '../init.js';
 import { Linear } from '../linear.js';
 import { Module, type Parameter } from '../module.js';
 import { deriveSeed, seedOrNext } from '../random.js';
-import { bool, int, num, requireInput, requireOptions } from '../validate.js';
 
 /** Options of {@link MultiHeadAttention} (PyTorch's, in camelCase). */
 export interface MultiHeadAttentionOptions {
@@ -100,18 +99,20 @@ export class MultiHeadAttention extends Module<[Tensor, Tensor, Tensor, Attentio
   constructor(options: MultiHeadAttentionOptions) {
     super();
     const layer = 'MultiHeadAttention';
-    const o = requireOptions(layer, options, optionKeys<MultiHeadAttentionOptions>({ embedDim: true, numHeads: true, dropout: true, bias: true, kdim: true, vdim: true, batchFirst: true, seed: true }));
-    this.embedDim = int(layer, 'embedDim', o.embedDim, 1);
-    this.numHeads = int(layer, 'numHeads', o.numHeads, 1);
+    const checks = check.all(layer);
+    const o = checks.options(options, optionKeys<MultiHeadAttentionOptions>({ embedDim: true, numHeads: true, dropout: true, bias: true, kdim: true, vdim: true, batchFirst: true, seed: true }), { required: true });
+    this.embedDim = checks.int('embedDim', o.embedDim, { min: 1 });
+    this.numHeads = checks.int('numHeads', o.numHeads, { min: 1 });
+    this.kdim = checks.int('kdim', o.kdim ?? this.embedDim, { min: 1 });
+    this.vdim = checks.int('vdim', o.vdim ?? this.embedDim, { min: 1 });
+    this.dropout = checks.number('dropout', o.dropout ?? 0, { min: 0, max: 1 });
+    const hasBias = checks.boolean('bias', o.bias ?? true);
+    this.batchFirst = checks.boolean('batchFirst', o.batchFirst ?? false);
+    checks.done();
     if (this.embedDim % this.numHeads !== 0) {
       throw new TensorError('INVALID_ARGUMENT', layer, `embedDim (${this.embedDim}) must be divisible by numHeads (${this.numHeads})`);
     }
     this.headDim = this.embedDim / this.numHeads;
-    this.kdim = int(layer, 'kdim', o.kdim ?? this.embedDim, 1);
-    this.vdim = int(layer, 'vdim', o.vdim ?? this.embedDim, 1);
-    this.dropout = num(layer, 'dropout', o.dropout ?? 0, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
-    const hasBias = bool(layer, 'bias', o.bias ?? true);
-    this.batchFirst = bool(layer, 'batchFirst', o.batchFirst ?? false);
     const seed = seedOrNext(layer, o.seed);
     const E = this.embedDim;
     this.sameEmbedDim = this.kdim === E && this.vdim === E;
@@ -158,13 +159,13 @@ export class MultiHeadAttention extends Module<[Tensor, Tensor, Tensor, Attentio
    */
   override forward(query: Tensor, key: Tensor, value: Tensor, options: AttentionOptions = {}): AttentionResult {
     const layer = 'MultiHeadAttention';
-    const o = requireOptions(layer, options, optionKeys<AttentionOptions>({ keyPaddingMask: true, attnMask: true, needWeights: true, averageAttnWeights: true, isCausal: true }));
-    const q = requireInput(layer, query, 'query');
-    const k = requireInput(layer, key, 'key');
-    const v = requireInput(layer, value, 'value');
-    const needWeights = bool(layer, 'needWeights', o.needWeights ?? true);
-    const average = bool(layer, 'averageAttnWeights', o.averageAttnWeights ?? true);
-    const isCausal = bool(layer, 'isCausal', o.isCausal ?? false);
+    const o = check.options(layer, options, optionKeys<AttentionOptions>({ keyPaddingMask: true, attnMask: true, needWeights: true, averageAttnWeights: true, isCausal: true }), { required: true });
+    const q = check.tensor(layer, 'query', query);
+    const k = check.tensor(layer, 'key', key);
+    const v = check.tensor(layer, 'value', value);
+    const needWeights = check.boolean(layer, 'needWeights', o.needWeights ?? true);
+    const average = check.boolean(layer, 'averageAttnWeights', o.averageAttnWeights ?? true);
+    const isCausal = check.boolean(layer, 'isCausal', o.isCausal ?? false);
     const dims = this.#checkInputs(q, k, v);
     const { batched, batch: N, targetLength: L, sourceLength: S } = dims;
     const masks = this.#checkMasks(o, dims);
@@ -235,9 +236,9 @@ export class MultiHeadAttention extends Module<[Tensor, Tensor, Tensor, Attentio
   #checkMasks(o: AttentionOptions, dims: { batched: boolean; batch: number; targetLength: number; sourceLength: number }): { padding: Tensor | undefined; attn: Tensor | undefined } {
     const layer = 'MultiHeadAttention';
     const { batched, batch: N, targetLength: L, sourceLength: S } = dims;
-    const check = (name: string, value: Tensor | undefined, allowed: number[][], described: string): Tensor | undefined => {
+    const checkMask = (name: string, value: Tensor | undefined, allowed: number[][], described: string): Tensor | undefined => {
       if (value === undefined) return undefined;
-      const t = requireInput(layer, value, name);
+      const t = check.tensor(layer, name, value);
       if (t.dtype !== 'bool' && !isFloat(t.dtype)) {
         throw new TensorError('DTYPE_MISMATCH', layer, `${name} must be bool (true = masked) or float (added to the scores), got dtype ${t.dtype}`);
       }
@@ -248,8 +249,8 @@ export class MultiHeadAttention extends Module<[Tensor, Tensor, Tensor, Attentio
     };
     const heads = this.numHeads;
     return {
-      padding: check('keyPaddingMask', o.keyPaddingMask, batched ? [[N, S]] : [[S]], batched ? '[N, S]' : '[S]'),
-      attn: check('attnMask', o.attnMask, batched ? [[L, S], [N * heads, L, S]] : [[L, S], [heads, L, S]], batched ? '[L, S] or [N·numHeads, L, S]' : '[L, S] or [numHeads, L, S]'),
+      padding: checkMask('keyPaddingMask', o.keyPaddingMask, batched ? [[N, S]] : [[S]], batched ? '[N, S]' : '[S]'),
+      attn: checkMask('attnMask', o.attnMask, batched ? [[L, S], [N * heads, L, S]] : [[L, S], [heads, L, S]], batched ? '[L, S] or [N·numHeads, L, S]' : '[L, S] or [numHeads, L, S]'),
     };
   }
 

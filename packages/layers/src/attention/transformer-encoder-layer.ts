@@ -2,13 +2,12 @@
  * `TransformerEncoderLayer`: PyTorch's `nn.TransformerEncoderLayer` (self-attention and a
  * feed-forward block, each with a residual connection and LayerNorm, post-norm or pre-norm).
  */
-import { TensorError, fmtShape, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
+import { check, describeValue, TensorError, fmtShape, optionKeys, tidy, type Tensor } from '@tessera/tensor-core';
 import { Dropout } from '../dropout.js';
 import { Linear } from '../linear.js';
 import { Module } from '../module.js';
 import { LayerNorm } from '../norm.js';
 import { deriveSeed, seedOrNext } from '../random.js';
-import { bool, int, num, requireInput, requireOptions } from '../validate.js';
 import { MultiHeadAttention } from './multi-head-attention.js';
 
 /** Options of {@link TransformerEncoderLayer} (PyTorch's, in camelCase). */
@@ -83,20 +82,22 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
   constructor(options: TransformerEncoderLayerOptions) {
     super();
     const layer = 'TransformerEncoderLayer';
-    const o = requireOptions(layer, options, optionKeys<TransformerEncoderLayerOptions>({ dModel: true, nhead: true, dimFeedforward: true, dropout: true, activation: true, layerNormEps: true, batchFirst: true, normFirst: true, bias: true, seed: true }));
-    this.dModel = int(layer, 'dModel', o.dModel, 1);
-    this.nhead = int(layer, 'nhead', o.nhead, 1);
-    this.dimFeedforward = int(layer, 'dimFeedforward', o.dimFeedforward ?? 2048, 1);
-    const p = num(layer, 'dropout', o.dropout ?? 0.1, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
+    const checks = check.all(layer);
+    const o = checks.options(options, optionKeys<TransformerEncoderLayerOptions>({ dModel: true, nhead: true, dimFeedforward: true, dropout: true, activation: true, layerNormEps: true, batchFirst: true, normFirst: true, bias: true, seed: true }), { required: true });
+    this.dModel = checks.int('dModel', o.dModel, { min: 1 });
+    this.nhead = checks.int('nhead', o.nhead, { min: 1 });
+    this.dimFeedforward = checks.int('dimFeedforward', o.dimFeedforward ?? 2048, { min: 1 });
+    const p = checks.number('dropout', o.dropout ?? 0.1, { min: 0, max: 1 });
     const activation = o.activation ?? 'relu';
     if (activation !== 'relu' && activation !== 'gelu' && typeof activation !== 'function') {
-      throw new TensorError('INVALID_ARGUMENT', layer, `activation must be 'relu', 'gelu' or a function, got ${JSON.stringify(activation)}`);
+      checks.fail('INVALID_ARGUMENT', `activation must be 'relu', 'gelu' or a function, got ${describeValue(activation)}`, 'activation', activation);
     }
     this.activation = activation;
-    const eps = num(layer, 'layerNormEps', o.layerNormEps ?? 1e-5, (v) => v > 0, 'a positive number');
-    this.batchFirst = bool(layer, 'batchFirst', o.batchFirst ?? false);
-    this.normFirst = bool(layer, 'normFirst', o.normFirst ?? false);
-    const bias = bool(layer, 'bias', o.bias ?? true);
+    const eps = checks.number('layerNormEps', o.layerNormEps ?? 1e-5, { min: 0, minExclusive: true });
+    this.batchFirst = checks.boolean('batchFirst', o.batchFirst ?? false);
+    this.normFirst = checks.boolean('normFirst', o.normFirst ?? false);
+    const bias = checks.boolean('bias', o.bias ?? true);
+    checks.done();
     if (this.dModel % this.nhead !== 0) {
       throw new TensorError('INVALID_ARGUMENT', layer, `dModel (${this.dModel}) must be divisible by nhead (${this.nhead})`);
     }
@@ -124,8 +125,8 @@ export class TransformerEncoderLayer extends Module<[Tensor, TransformerEncoderL
    */
   override forward(src: Tensor, options: TransformerEncoderLayerForwardOptions = {}): Tensor {
     const layer = 'TransformerEncoderLayer';
-    const o = requireOptions(layer, options, optionKeys<TransformerEncoderLayerForwardOptions>({ srcMask: true, srcKeyPaddingMask: true, isCausal: true }));
-    const x = requireInput(layer, src, 'src');
+    const o = check.options(layer, options, optionKeys<TransformerEncoderLayerForwardOptions>({ srcMask: true, srcKeyPaddingMask: true, isCausal: true }), { required: true });
+    const x = check.tensor(layer, 'src', src);
     if ((x.rank !== 2 && x.rank !== 3) || x.shape[x.rank - 1] !== this.dModel) {
       throw new TensorError('SHAPE_MISMATCH', layer, `expected src of shape ${this.batchFirst ? '[N, S, dModel]' : '[S, N, dModel]'} or [S, dModel] (unbatched) with dModel=${this.dModel}, got src.shape=${fmtShape(x.shape)}`);
     }

@@ -3,9 +3,9 @@
  * and from logits (`binaryCrossEntropyWithLogits`, PyTorch
  * `F.binary_cross_entropy_with_logits`, the numerically stable one to train with).
  */
-import { checkValues, TensorError, fmtShape, tidy, where, type Tensor } from '@tessera/tensor-core';
+import { check, checkValues, isPlainObject, Tensor, TensorError, fmtShape, tidy, where } from '@tessera/tensor-core';
 import type { LossOptions } from './regression.js';
-import { checkBroadcastsTo, checkFloat, checkOptions, checkReduction, checkSameShape, checkTensor, reduce, type Reduction } from './validate.js';
+import { checkLossInputs, checkWeight, reduce, type Reduction } from './common.js';
 
 /** Options of {@link binaryCrossEntropy}. */
 export interface BinaryCrossEntropyOptions extends LossOptions {
@@ -23,19 +23,13 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
 }
 
 function prepare(op: string, prediction: unknown, target: unknown, options: unknown): { reduction: Reduction; weight: Tensor | undefined } {
-  checkOptions(op, options, op === 'binaryCrossEntropy' ? ['weight', 'reduction'] : ['weight', 'reduction', 'posWeight']);
-  checkTensor(op, prediction, 'input');
-  checkTensor(op, target, 'target');
-  checkFloat(op, prediction, 'input');
-  checkFloat(op, target, 'target', "; cast it with target.cast('float32')");
-  checkSameShape(op, prediction, target);
-  const o = (options ?? {}) as BinaryCrossEntropyOptions;
-  const reduction = checkReduction(op, o.reduction ?? 'mean');
-  if (o.weight !== undefined) {
-    checkTensor(op, o.weight, 'weight');
-    checkFloat(op, o.weight, 'weight');
-    checkBroadcastsTo(op, o.weight, prediction.shape, 'weight');
-  }
+  const checks = check.all(op);
+  const reduction = checkLossInputs(checks, options, op === 'binaryCrossEntropy' ? ['weight', 'reduction'] : ['weight', 'reduction', 'posWeight'], prediction, target, "; cast it with target.cast('float32')");
+  const o = (isPlainObject(options) ? options : {}) as BinaryCrossEntropyWithLogitsOptions;
+  const shape = prediction instanceof Tensor && !prediction.isDisposed ? prediction.shape : undefined;
+  checkWeight(checks, 'weight', o.weight, shape);
+  if (op === 'binaryCrossEntropyWithLogits') checkWeight(checks, 'posWeight', o.posWeight, shape);
+  checks.done();
   return { reduction, weight: o.weight };
 }
 
@@ -116,11 +110,6 @@ export function binaryCrossEntropyWithLogits(prediction: Tensor, target: Tensor,
   const op = 'binaryCrossEntropyWithLogits';
   const { reduction, weight } = prepare(op, prediction, target, options);
   const posWeight = options.posWeight;
-  if (posWeight !== undefined) {
-    checkTensor(op, posWeight, 'posWeight');
-    checkFloat(op, posWeight, 'posWeight');
-    checkBroadcastsTo(op, posWeight, prediction.shape, 'posWeight');
-  }
   return tidy(() => {
     const softplusNeg = prediction.neg().softplus(); // −log σ(x), stable
     const logWeight = posWeight === undefined ? undefined : posWeight.sub(1).mul(target).add(1);

@@ -3,9 +3,9 @@
  * log-probabilities), with PyTorch's exact semantics: class weights, `ignoreIndex`, label
  * smoothing and the weighted mean (divided by the summed weights of the targets that count).
  */
-import { checkValues, TensorError, fmtShape, isFloat, shapesEqual, takeAlongAxis, tidy, where, type Tensor } from '@tessera/tensor-core';
+import { check, checkValues, TensorError, fmtShape, isFloat, shapesEqual, takeAlongAxis, tidy, where, type Tensor } from '@tessera/tensor-core';
 import type { LossOptions } from './regression.js';
-import { checkFloat, checkNumber, checkOptions, checkReduction, checkTensor, type Reduction } from './validate.js';
+import { REDUCTIONS, type Reduction } from './common.js';
 
 /** Options of {@link nllLoss}. */
 export interface NllLossOptions extends LossOptions {
@@ -35,31 +35,30 @@ interface Parsed {
   readonly ignoreIndex: number;
 }
 
-/** Validates the input, the weight and the shared options. */
-function parseCommon(op: string, input: unknown, options: unknown): Parsed {
-  checkOptions(op, options, op === 'crossEntropy' ? ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing'] : ['weight', 'ignoreIndex', 'reduction']);
-  const o = (options ?? {}) as NllLossOptions;
-  checkTensor(op, input, 'input');
-  checkFloat(op, input, 'input');
-  if (input.rank === 0) {
-    throw new TensorError('SHAPE_MISMATCH', op, `input must be [C], [N, C] or [N, C, d1, ...], got a scalar (shape ${fmtShape(input.shape)})`);
+/**
+ * Validates the input, the weight, the shared options and that the target is a live tensor, all
+ * reported together; `labelSmoothing` too for crossEntropy.
+ */
+function parseCommon(op: string, input: unknown, target: unknown, options: unknown): Parsed & { smoothing: number } {
+  const checks = check.all(op);
+  const keys = op === 'crossEntropy' ? ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing'] : ['weight', 'ignoreIndex', 'reduction'];
+  const o = checks.options(options as CrossEntropyOptions | undefined, keys);
+  const x = checks.tensor('input', input);
+  if (x !== undefined && checks.dtype('input', x, 'float') && x.rank === 0) {
+    checks.fail('SHAPE_MISMATCH', `input must be [C], [N, C] or [N, C, d1, ...], got a scalar (shape ${fmtShape(x.shape)})`, 'input');
   }
-  const classAxis = input.rank === 1 ? 0 : 1;
-  const classes = input.shape[classAxis]!;
-  const reduction = checkReduction(op, o.reduction ?? 'mean');
-  const ignoreIndex = o.ignoreIndex ?? -100;
-  if (typeof ignoreIndex !== 'number' || !Number.isInteger(ignoreIndex)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `ignoreIndex must be an integer, got ${String(ignoreIndex)}`);
+  const classAxis = x !== undefined && x.rank === 1 ? 0 : 1;
+  const classes = x?.shape[classAxis] ?? 0;
+  const reduction = checks.oneOf('reduction', o.reduction ?? 'mean', REDUCTIONS);
+  const ignoreIndex = checks.int('ignoreIndex', o.ignoreIndex ?? -100);
+  const smoothing = op === 'crossEntropy' ? checks.number('labelSmoothing', o.labelSmoothing ?? 0, { min: 0, max: 1 }) : 0;
+  const weight = o.weight === undefined ? undefined : checks.tensor('weight', o.weight);
+  if (weight !== undefined && checks.dtype('weight', weight, 'float') && x !== undefined && x.rank > 0 && (weight.rank !== 1 || weight.shape[0] !== classes)) {
+    checks.fail('SHAPE_MISMATCH', `weight must have shape [C] = [${classes}] (C from input.shape=${fmtShape(x.shape)}), got weight.shape=${fmtShape(weight.shape)}`, 'weight');
   }
-  const weight = o.weight;
-  if (weight !== undefined) {
-    checkTensor(op, weight, 'weight');
-    checkFloat(op, weight, 'weight');
-    if (weight.rank !== 1 || weight.shape[0] !== classes) {
-      throw new TensorError('SHAPE_MISMATCH', op, `weight must have shape [C] = [${classes}] (C from input.shape=${fmtShape(input.shape)}), got weight.shape=${fmtShape(weight.shape)}`);
-    }
-  }
-  return { classAxis, classes, reduction, weight, ignoreIndex };
+  checks.tensor('target', target);
+  checks.done();
+  return { classAxis, classes, reduction, weight, ignoreIndex, smoothing };
 }
 
 /** The shape class-index targets must have: the input's without the class axis. */
@@ -164,9 +163,8 @@ function classIndexLoss(logp: Tensor, target: Tensor, p: Parsed, smoothing: numb
  */
 export function crossEntropy(prediction: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const op = 'crossEntropy';
-  const p = parseCommon(op, prediction, options);
-  const smoothing = checkNumber(op, 'labelSmoothing', options.labelSmoothing ?? 0, 0, 1);
-  checkTensor(op, target, 'target');
+  const p = parseCommon(op, prediction, target, options);
+  const smoothing = p.smoothing;
   if (isFloat(target.dtype)) {
     if (!shapesEqual(target.shape, prediction.shape)) {
       const looksLikeIndices = shapesEqual(target.shape, indexShape(prediction, p.classAxis));
@@ -216,8 +214,7 @@ function probabilityLoss(logp: Tensor, target: Tensor, p: Parsed, smoothing: num
  */
 export function nllLoss(prediction: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   const op = 'nllLoss';
-  const p = parseCommon(op, prediction, options);
-  checkTensor(op, target, 'target');
+  const p = parseCommon(op, prediction, target, options);
   if (target.dtype !== 'int32') {
     throw new TensorError('DTYPE_MISMATCH', op, `target must be int32 class indices, got dtype ${target.dtype} (shape ${fmtShape(target.shape)})`);
   }

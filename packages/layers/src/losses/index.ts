@@ -13,4 +13,4 @@ export { mseLoss, l1Loss, huberLoss, smoothL1Loss, type LossOptions, type HuberL
 export { crossEntropy, nllLoss, type CrossEntropyOptions, type NllLossOptions } from './cross-entropy.js';
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, type BinaryCrossEntropyOptions, type BinaryCrossEntropyWithLogitsOptions } from './binary-cross-entropy.js';
 export { klDiv, type KlDivOptions, type KlDivReduction } from './kl-div.js';
-export type { Reduction } from './validate.js';
+export type { Reduction } from './common.js';

@@ -1,8 +1,8 @@
 /**
  * Kullback-Leibler divergence (PyTorch `F.kl_div`), with the input given as log-probabilities.
  */
-import { TensorError, tidy, where, type Tensor } from '@tessera/tensor-core';
-import { checkFloat, checkOptions, checkReduction, checkSameShape, checkTensor, reduce } from './validate.js';
+import { check, tidy, where, type Tensor } from '@tessera/tensor-core';
+import { reduce } from './common.js';
 
 /** Reductions of {@link klDiv}: `'batchmean'` divides the sum by the batch size (the first axis). */
 export type KlDivReduction = 'batchmean' | 'mean' | 'sum' | 'none';
@@ -45,17 +45,16 @@ const KL_REDUCTIONS: readonly KlDivReduction[] = ['batchmean', 'mean', 'sum', 'n
  */
 export function klDiv(prediction: Tensor, target: Tensor, options: KlDivOptions = {}): Tensor {
   const op = 'klDiv';
-  checkOptions(op, options, ['reduction', 'logTarget']);
-  checkTensor(op, prediction, 'input');
-  checkTensor(op, target, 'target');
-  checkFloat(op, prediction, 'input');
-  checkFloat(op, target, 'target');
-  checkSameShape(op, prediction, target);
-  const reduction = checkReduction<KlDivReduction>(op, options.reduction ?? 'batchmean', KL_REDUCTIONS);
-  const logTarget = options.logTarget ?? false;
-  if (typeof logTarget !== 'boolean') {
-    throw new TensorError('INVALID_ARGUMENT', op, `logTarget must be a boolean, got ${String(logTarget)}`);
-  }
+  const checks = check.all(op);
+  const o = checks.options(options, ['reduction', 'logTarget']);
+  const input = checks.tensor('input', prediction);
+  const labels = checks.tensor('target', target);
+  if (input !== undefined) checks.dtype('input', input, 'float');
+  if (labels !== undefined) checks.dtype('target', labels, 'float');
+  if (input !== undefined && labels !== undefined) checks.sameShape(['input', 'target'], input, labels);
+  const reduction = checks.oneOf<KlDivReduction>('reduction', o.reduction ?? 'batchmean', KL_REDUCTIONS);
+  const logTarget = checks.boolean('logTarget', o.logTarget ?? false);
+  checks.done();
   return tidy(() => {
     let loss: Tensor;
     if (logTarget) {

@@ -4,8 +4,8 @@
  * `huber_loss`, `smooth_l1_loss`). Unlike PyTorch, prediction and target must have the same
  * shape: PyTorch broadcasts them with a warning, which hides the classic `[N, 1]` vs `[N]` bug.
  */
-import { tidy, where, type Tensor } from '@tessera/tensor-core';
-import { checkFloat, checkNumber, checkOptions, checkReduction, checkSameShape, checkTensor, reduce, type Reduction } from './validate.js';
+import { check, tidy, where, type Checks, type Tensor } from '@tessera/tensor-core';
+import { checkLossInputs, reduce, type Reduction } from './common.js';
 
 /** Options shared by the losses. */
 export interface LossOptions {
@@ -25,15 +25,17 @@ export interface SmoothL1LossOptions extends LossOptions {
   readonly beta?: number;
 }
 
-/** Checks shared by the elementwise regression losses; returns the reduction. */
-function prepare(op: string, prediction: unknown, target: unknown, options: unknown): Reduction {
-  checkOptions(op, options, op === 'huberLoss' ? ['reduction', 'delta'] : op === 'smoothL1Loss' ? ['reduction', 'beta'] : ['reduction']);
-  checkTensor(op, prediction, 'input');
-  checkTensor(op, target, 'target');
-  checkFloat(op, prediction, 'input');
-  checkFloat(op, target, 'target', '; cast it with target.cast(\'float32\')');
-  checkSameShape(op, prediction, target);
-  return checkReduction(op, (options as LossOptions | undefined)?.reduction ?? 'mean');
+/**
+ * Checks shared by the elementwise regression losses, with a loss's own options (`more`), all
+ * reported together; returns the reduction.
+ */
+function prepare(op: string, prediction: unknown, target: unknown, options: unknown, more?: (checks: Checks) => void): Reduction {
+  const checks = check.all(op);
+  const keys = op === 'huberLoss' ? ['reduction', 'delta'] : op === 'smoothL1Loss' ? ['reduction', 'beta'] : ['reduction'];
+  const reduction = checkLossInputs(checks, options, keys, prediction, target, "; cast it with target.cast('float32')");
+  more?.(checks);
+  checks.done();
+  return reduction;
 }
 
 /**
@@ -87,8 +89,10 @@ export function l1Loss(prediction: Tensor, target: Tensor, options: LossOptions 
  * ```
  */
 export function huberLoss(prediction: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
-  const reduction = prepare('huberLoss', prediction, target, options);
-  const delta = checkNumber('huberLoss', 'delta', options.delta ?? 1, 0, Infinity, true);
+  let delta = 1;
+  const reduction = prepare('huberLoss', prediction, target, options, (checks) => {
+    delta = checks.number('delta', options.delta ?? 1, { min: 0, minExclusive: true });
+  });
   return tidy(() => {
     const diff = prediction.sub(target);
     const size = diff.abs();
@@ -111,8 +115,10 @@ export function huberLoss(prediction: Tensor, target: Tensor, options: HuberLoss
  * ```
  */
 export function smoothL1Loss(prediction: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
-  const reduction = prepare('smoothL1Loss', prediction, target, options);
-  const beta = checkNumber('smoothL1Loss', 'beta', options.beta ?? 1, 0);
+  let beta = 1;
+  const reduction = prepare('smoothL1Loss', prediction, target, options, (checks) => {
+    beta = checks.number('beta', options.beta ?? 1, { min: 0 });
+  });
   return tidy(() => {
     const size = prediction.sub(target).abs();
     // beta = 0 would divide by zero in the quadratic branch; PyTorch also falls back to L1 there.

@@ -4,12 +4,11 @@
  * steps. Each time step is a few tensor-core ops (matmul, sigmoid/tanh, slices), so the layers
  * run and differentiate on every backend.
  */
-import { Tensor, TensorError, concat, fmtShape, split, stack, optionKeys, tidy, zeros, type Variable } from '@tessera/tensor-core';
+import { check, Tensor, TensorError, concat, fmtShape, split, stack, optionKeys, tidy, zeros, type Variable } from '@tessera/tensor-core';
 import { Dropout } from '../dropout.js';
 import * as init from '../init.js';
 import { Module, type Parameter } from '../module.js';
 import { deriveSeed, seedOrNext } from '../random.js';
-import { bool, int, num, requireInput, requireOptions } from '../validate.js';
 
 /** Options shared by {@link RNN}, {@link LSTM} and {@link GRU} (PyTorch's, in camelCase). */
 export interface RecurrentOptions {
@@ -79,16 +78,18 @@ export abstract class RecurrentBase<State> extends Module<[Tensor, State?], { ou
   /** @internal */
   protected constructor(layer: string, kind: CellKind, options: RecurrentOptions) {
     super();
-    const o = requireOptions(layer, options, kind === 'rnnTanh' || kind === 'rnnRelu' ? [...RECURRENT_KEYS, 'nonlinearity'] : RECURRENT_KEYS);
+    const checks = check.all(layer);
+    const o = checks.options(options, kind === 'rnnTanh' || kind === 'rnnRelu' ? [...RECURRENT_KEYS, 'nonlinearity'] : RECURRENT_KEYS, { required: true });
     this.#layerName = layer;
     this.kind = kind;
-    this.inputSize = int(layer, 'inputSize', o.inputSize, 1);
-    this.hiddenSize = int(layer, 'hiddenSize', o.hiddenSize, 1);
-    this.numLayers = int(layer, 'numLayers', o.numLayers ?? 1, 1);
-    this.bias = bool(layer, 'bias', o.bias ?? true);
-    this.batchFirst = bool(layer, 'batchFirst', o.batchFirst ?? false);
-    this.dropout = num(layer, 'dropout', o.dropout ?? 0, (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
-    this.bidirectional = bool(layer, 'bidirectional', o.bidirectional ?? false);
+    this.inputSize = checks.int('inputSize', o.inputSize, { min: 1 });
+    this.hiddenSize = checks.int('hiddenSize', o.hiddenSize, { min: 1 });
+    this.numLayers = checks.int('numLayers', o.numLayers ?? 1, { min: 1 });
+    this.bias = checks.boolean('bias', o.bias ?? true);
+    this.batchFirst = checks.boolean('batchFirst', o.batchFirst ?? false);
+    this.dropout = checks.number('dropout', o.dropout ?? 0, { min: 0, max: 1 });
+    this.bidirectional = checks.boolean('bidirectional', o.bidirectional ?? false);
+    checks.done();
     const seed = seedOrNext(layer, o.seed);
     // PyTorch: every weight and bias ~ U(-1/√H, 1/√H).
     const bound = 1 / Math.sqrt(this.hiddenSize);
@@ -148,7 +149,7 @@ export abstract class RecurrentBase<State> extends Module<[Tensor, State?], { ou
 
   /** @internal Checks a state tensor against `[layers·D, N, H]` (unbatched: `[layers·D, H]`). */
   protected checkState(name: string, state: unknown, expected: number[], dtype: string): Tensor {
-    const t = requireInput(this.#layerName, state, name);
+    const t = check.tensor(this.#layerName, name, state);
     if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
       throw new TensorError(
         'SHAPE_MISMATCH',
@@ -176,7 +177,7 @@ export abstract class RecurrentBase<State> extends Module<[Tensor, State?], { ou
    */
   override forward(input: Tensor, state?: State): { output: Tensor; hidden: State } {
     const layer = this.#layerName;
-    const x = requireInput(layer, input);
+    const x = check.tensor(layer, 'input', input);
     if (x.rank !== 2 && x.rank !== 3) {
       throw new TensorError('SHAPE_MISMATCH', layer, `expected input of shape ${this.batchFirst ? '[N, L, inputSize]' : '[L, N, inputSize]'} or [L, inputSize] (unbatched), got ${fmtShape(x.shape)}`);
     }

@@ -213,14 +213,14 @@ describe('recurrent layers: behaviour', () => {
 
 describe('recurrent layers: errors', () => {
   it('rejects bad options', async () => {
-    await expectTensorError(() => new LSTM({ inputSize: 0, hiddenSize: 4 }), 'INVALID_ARGUMENT', /LSTM: inputSize must be an integer >= 1, got 0/);
-    await expectTensorError(() => new GRU({ inputSize: 2, hiddenSize: 2.5 }), 'INVALID_ARGUMENT', /hiddenSize must be an integer >= 1, got 2\.5/);
+    await expectTensorError(() => new LSTM({ inputSize: 0, hiddenSize: 4 }), 'INVALID_ARGUMENT', /LSTM: inputSize must be an integer >= 1, got number 0/);
+    await expectTensorError(() => new GRU({ inputSize: 2, hiddenSize: 2.5 }), 'INVALID_ARGUMENT', /hiddenSize must be an integer >= 1, got number 2\.5/);
     await expectTensorError(() => new RNN({ inputSize: 2, hiddenSize: 2, numLayers: 0 }), 'INVALID_ARGUMENT', /numLayers/);
-    await expectTensorError(() => new RNN({ inputSize: 2, hiddenSize: 2, dropout: 1.5 }), 'INVALID_ARGUMENT', /dropout must be a probability in \[0, 1\], got 1\.5/);
+    await expectTensorError(() => new RNN({ inputSize: 2, hiddenSize: 2, dropout: 1.5 }), 'INVALID_ARGUMENT', /dropout must be a finite number in \[0, 1\], got number 1\.5/);
     await expectTensorError(() => new RNN({ inputSize: 2, hiddenSize: 2, nonlinearity: 'sigmoid' as 'tanh' }), 'INVALID_ARGUMENT', /nonlinearity must be 'tanh' or 'relu', got "sigmoid"/);
     await expectTensorError(() => new GRU({ inputSize: 2, hiddenSize: 2, batchFirst: 1 as unknown as boolean }), 'INVALID_ARGUMENT', /batchFirst must be a boolean/);
     await expectTensorError(() => new GRU({ inputSize: 2, hiddenSize: 2, seed: -1 }), 'INVALID_ARGUMENT', /seed/);
-    await expectTensorError(() => new GRU(undefined as unknown as { inputSize: number; hiddenSize: number }), 'INVALID_ARGUMENT', /options object required/);
+    await expectTensorError(() => new GRU(undefined as unknown as { inputSize: number; hiddenSize: number }), 'INVALID_ARGUMENT', /options must be a plain object, got undefined/);
   });
 
   it('rejects inputs of the wrong rank, size, dtype or length, naming the expected shape', async () => {

@@ -155,7 +155,7 @@ describe('freeze and unfreeze', () => {
   it('rejects unknown options and policies', () => {
     const model = cnn();
     expectError(() => freeze(model, 'head', { batchnorm: 'frozen' } as never), 'UNKNOWN_OPTION', /freeze: unknown option 'batchnorm'.*valid options: batchNorm/);
-    expectError(() => unfreeze(model, 'head', { batchNorm: 'eval' } as never), 'INVALID_ARGUMENT', /unfreeze: batchNorm must be one of 'frozen', 'train', got string "eval"/);
+    expectError(() => unfreeze(model, 'head', { batchNorm: 'eval' } as never), 'INVALID_ARGUMENT', /unfreeze: batchNorm must be one of 'frozen', 'train', got "eval"/);
     expectError(() => trainableSummary(null as never), 'INVALID_ARGUMENT', /got null/);
   });
 });
@@ -196,7 +196,7 @@ describe('BatchNorm policy', () => {
   it('rejects a model without BatchNorm and bad policies', () => {
     const model = track(new Sequential(new Linear({ inFeatures: 2, outFeatures: 2 })));
     expectError(() => setBatchNormPolicy(model, 'frozen'), 'INVALID_ARGUMENT', /no BatchNorm layer \(a module with runningMean and runningVar buffers\) in Sequential/);
-    expectError(() => setBatchNormPolicy(cnn(), 'eval' as never), 'INVALID_ARGUMENT', /policy must be one of 'frozen', 'train', got string "eval"/);
+    expectError(() => setBatchNormPolicy(cnn(), 'eval' as never), 'INVALID_ARGUMENT', /policy must be one of 'frozen', 'train', got "eval"/);
     expectError(() => batchNormPolicyOf(model), 'INVALID_ARGUMENT', /expected a BatchNorm layer/);
   });
 });
@@ -232,7 +232,7 @@ describe('discriminativeGroups', () => {
     expectError(() => discriminativeGroups(model, [{ select: 'backbone' }, { select: 'backbone.0' }], { rest: 'default' }), 'INVALID_ARGUMENT', /specs\[1\] selects only parameters that earlier specs already took/);
     expectError(() => discriminativeGroups(model, []), 'INVALID_ARGUMENT', /specs must be a non-empty array/);
     expectError(() => discriminativeGroups(model, [{ lr: 1 } as never]), 'INVALID_ARGUMENT', /specs\[0\] must be an object \{ select, \.\.\.optimizer options \}/);
-    expectError(() => discriminativeGroups(model, [{ select: 'head' }], { rest: 'drop' } as never), 'INVALID_ARGUMENT', /rest must be 'error', 'default' or 'exclude', got string "drop"/);
+    expectError(() => discriminativeGroups(model, [{ select: 'head' }], { rest: 'drop' } as never), 'INVALID_ARGUMENT', /rest must be 'error', 'default' or 'exclude', got "drop"/);
     expectError(() => discriminativeGroups(model, [{ select: 'head' }], { extra: 1 } as never), 'UNKNOWN_OPTION', /unknown option 'extra'.*valid options: rest/);
   });
 });
@@ -376,13 +376,13 @@ describe('extractFeatures', () => {
     expect(other.calls).toBe(2);
     expect(await set2.y.data()).toEqual(new Int32Array([0, 1, 0, 1, 1]));
     for (const t of [set1.x, set1.y, set2.x, set2.y]) t.dispose();
-    await expect(extractFeatures(other, x, { cache: '' })).rejects.toThrow(/cache must be a file path, got string ""/);
+    await expect(extractFeatures(other, x, { cache: '' })).rejects.toThrow(/cache must be a file path, got ""/);
   });
 
   it('rejects bad input with coded errors', async () => {
     const backbone = cnn().at(0) as Sequential;
     await expect(extractFeatures(backbone, 5 as never)).rejects.toThrow(/extractFeatures: data must be a Tensor or an iterable of \[x, y\] \/ \{ x, y \} batches, got number 5/);
-    await expect(extractFeatures(backbone, [[1, 2]] as never)).rejects.toThrow(/batch 0 must be \[x, y\] or \{ x, y \} with two Tensors, got array/);
+    await expect(extractFeatures(backbone, [[1, 2]] as never)).rejects.toThrow(/batch 0 must be \[x, y\] or \{ x, y \} with two Tensors, got an array of length 2/);
     await expect(extractFeatures(backbone, [])).rejects.toThrow(/data yielded no batch/);
     const x = track(randn([2, 1, 4, 4], { seed: 0 }));
     await expect(extractFeatures(backbone, x, { batchSize: 0 })).rejects.toThrow(/batchSize must be an integer >= 1, got number 0/);
