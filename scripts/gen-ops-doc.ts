@@ -10,7 +10,7 @@ import { cpu } from '@tessera/backend-cpu';
 
 const root = new URL('..', import.meta.url).pathname;
 const opsDir = join(root, 'packages/tensor-core/src/ops');
-const moduleOrder = ['creation', 'elementwise', 'reduce', 'movement', 'nn', 'optim'];
+const moduleOrder = ['creation', 'elementwise', 'reduce', 'reshape', 'expand', 'transpose', 'slice', 'concat', 'pad', 'tile', 'gather', 'matmul', 'softmax', 'norms', 'conv', 'pool', 'resize', 'optim'];
 
 function summaries(file: string): Map<string, string> {
   const text = readFileSync(file, 'utf8');

@@ -43,10 +43,4 @@ export {
   type MemoryInfo,
   type TensorContainer,
 } from './engine.js';
-export type { TensorLike } from './ops/util.js';
-export * from './ops/creation.js';
-export * from './ops/elementwise.js';
-export * from './ops/reduce.js';
-export * from './ops/movement.js';
-export * from './ops/nn.js';
-export * from './ops/optim.js';
+export * from './ops/index.js';

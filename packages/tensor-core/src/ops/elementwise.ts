@@ -7,7 +7,7 @@ import { isFloat, type DType, DTYPES } from '../dtype.js';
 import { runKernel, assertLive, asOneOp } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkValues, type ValueCheck } from '../checks.js';
-import { checkOptions, optionKeys } from '../options.js';
+import { checkOptions } from '../options.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { binaryOperands, disposeAll, requireFinite, requireNumber, requireTensorLike, setCastImpl, toTensor, scalarTensor, type TensorLike } from './util.js';

@@ -12,7 +12,8 @@ import { checkOptions, optionKeys } from '../options.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast, where, isFinite as isFiniteOp, log, exp, sqrt } from './elementwise.js';
-import { permute, reshape } from './movement.js';
+import { permute } from './transpose.js';
+import { reshape } from './reshape.js';
 import { disposeAll, requireInt, withTemps } from './util.js';
 
 /** Axes to reduce: one, several, or all (undefined). */

@@ -1,0 +1,99 @@
+/**
+ * Matrix product. Observed as `matmul` on rank-3 operands (batch 1 or B each; attrs
+ * `{ transposeA, transposeB }`).
+ */
+import { runKernel } from '../engine.js';
+import { TensorError, fmtShape } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
+import { broadcastShapes, shapesEqual, sizeOf } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { expand } from './expand.js';
+import { reshape } from './reshape.js';
+import { requireTensor, withTemps } from './util.js';
+import { requireSameDtype } from './nn-util.js';
+
+/** Options of {@link matmul}. */
+export interface MatmulOptions {
+  /** Multiply by the transpose of `a`'s last two axes (ignored for a 1-D `a`). */
+  readonly transposeA?: boolean;
+  /** Multiply by the transpose of `b`'s last two axes (ignored for a 1-D `b`). */
+  readonly transposeB?: boolean;
+}
+
+/**
+ * Matrix product with numpy semantics: 1-D operands are promoted to a row (a) or a column (b)
+ * and that axis is removed from the result; leading (batch) axes broadcast.
+ * `[..., M, K] @ [..., K, N] → [..., M, N]`. Both operands share one numeric dtype.
+ *
+ * `transposeA`/`transposeB` multiply by the transpose of the last two axes of a rank ≥ 2
+ * operand without a copy (the backend kernel reads it transposed).
+ *
+ * @throws TensorError `SHAPE_MISMATCH` when inner dimensions differ, batch axes don't broadcast,
+ *   or an operand is a scalar; `DTYPE_MISMATCH` for different or bool dtypes.
+ * @example
+ * ```ts
+ * matmul(tensor([[1, 2], [3, 4]]), tensor([5, 6])); // [17, 39]
+ * matmul(x, w, { transposeB: true });               // x · wᵀ
+ * ```
+ */
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  checkOptions('matmul', options, optionKeys<MatmulOptions>({ transposeA: true, transposeB: true }));
+  requireTensor('matmul', a, 'a');
+  requireTensor('matmul', b, 'b');
+  if (a.rank === 0 || b.rank === 0) {
+    throw new TensorError('SHAPE_MISMATCH', 'matmul', `both operands need at least 1 dimension: a.shape=${fmtShape(a.shape)}, b.shape=${fmtShape(b.shape)}`);
+  }
+  requireSameDtype('matmul', a, b, 'a', 'b');
+  if (a.dtype === 'bool') throw new TensorError('DTYPE_MISMATCH', 'matmul', 'operands must be numeric, got dtype bool');
+  const transposeA = a.rank >= 2 && options.transposeA === true;
+  const transposeB = b.rank >= 2 && options.transposeB === true;
+  const aShape = a.rank === 1 ? [1, a.shape[0]!] : [...a.shape];
+  const bShape = b.rank === 1 ? [b.shape[0]!, 1] : [...b.shape];
+  // Stored (rows, cols) of each operand; the logical matrix is their transpose when flagged.
+  const aRows = aShape[aShape.length - 2]!;
+  const aCols = aShape[aShape.length - 1]!;
+  const bRows = bShape[bShape.length - 2]!;
+  const bCols = bShape[bShape.length - 1]!;
+  const [m, k] = transposeA ? [aCols, aRows] : [aRows, aCols];
+  const [k2, n] = transposeB ? [bCols, bRows] : [bRows, bCols];
+  if (k !== k2) {
+    const flags = transposeA || transposeB ? ` with transposeA=${transposeA}, transposeB=${transposeB}` : '';
+    throw new TensorError('SHAPE_MISMATCH', 'matmul', `inner dimensions must match: a.shape=${fmtShape(a.shape)}, b.shape=${fmtShape(b.shape)}${flags} (${k} != ${k2})`);
+  }
+  const aBatch = aShape.slice(0, -2);
+  const bBatch = bShape.slice(0, -2);
+  let batch: number[];
+  try {
+    batch = broadcastShapes(aBatch, bBatch, 'matmul');
+  } catch {
+    throw new TensorError('SHAPE_MISMATCH', 'matmul', `batch dimensions do not broadcast: a.shape=${fmtShape(a.shape)}, b.shape=${fmtShape(b.shape)}`);
+  }
+  const size = sizeOf(batch);
+  const outShape = [...batch, ...(a.rank === 1 ? [] : [m]), ...(b.rank === 1 ? [] : [n])];
+  return withTemps((temps) => {
+    // Rank-3 operand for the kernel: batch 1 when the operand has no batch to speak of, B when
+    // its batch already equals the broadcast one, otherwise materialise the broadcast.
+    const to3 = (t: Tensor, tBatch: number[], rows: number, cols: number): Tensor => {
+      const padded = [...new Array<number>(batch.length - tBatch.length).fill(1), ...tBatch];
+      let src = t;
+      if (sizeOf(tBatch) !== 1 && !shapesEqual(padded, batch)) {
+        const view = reshape(t, [...tBatch, rows, cols]);
+        temps.push(view);
+        src = expand(view, [...batch, rows, cols]);
+        temps.push(src);
+      }
+      const r = reshape(src, [sizeOf(tBatch) === 1 ? 1 : size, rows, cols]);
+      temps.push(r);
+      return r;
+    };
+    const a3 = to3(a, aBatch, aRows, aCols);
+    const b3 = to3(b, bBatch, bRows, bCols);
+    const [out] = runKernel('matmul', [a3, b3], { transposeA, transposeB }, [{ shape: [size, m, n], dtype: a.dtype }], (backend, [ai, bi], [o]) => {
+      // Kernels never see an empty reduction: a sum over K = 0 is zero.
+      if (k === 0) backend.fill(o!, 0);
+      else backend.matmul(ai!, bi!, transposeA, transposeB, o!);
+    });
+    temps.push(out!);
+    return reshape(out!, outShape);
+  });
+}
