@@ -41,6 +41,12 @@ export class Tensor {
   readonly dtype: DType;
   /** Whether gradients are wanted for this tensor (read by `@tessera/autograd`). */
   requiresGrad = false;
+  /**
+   * @internal The first op that ran, with no gradient recorder installed, on a tensor this one
+   * derives from that needed a gradient: autograd's `backward` refuses such a tensor with a
+   * message naming the fix (`enableAutograd()`) rather than return a gradient missing that path.
+   */
+  gradientLostAt: string | undefined = undefined;
   /** @internal Replaced only by {@link Variable.assign}. */
   storage: Storage;
   #disposed = false;

@@ -3,16 +3,60 @@
  * comparisons, logical ops, `where` and `cast`.
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
-import { isFloat, type DType, DTYPES } from '../dtype.js';
+import { isFloat, promoteTypes, type DType, DTYPES } from '../dtype.js';
 import { runKernel, assertLive, asOneOp } from '../engine.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkValues, type ValueCheck } from '../checks.js';
 import { checkOptions } from '../options.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { binaryOperands, disposeAll, requireFinite, requireNumber, requireTensorLike, setCastImpl, toTensor, scalarTensor, type TensorLike } from './util.js';
+import { disposeAll, requireFinite, requireNumber, requireTensorLike, scalarDtype, toTensor, scalarTensor, type TensorLike } from './util.js';
 
 // ---------------------------------------------------------------- primitives
+
+/**
+ * Converts the operands of a binary op to tensors of one dtype on one backend; returns them and
+ * the temporaries to dispose.
+ */
+function binaryOperands(op: string, a: TensorLike, b: TensorLike, minDtype?: DType): { a: Tensor; b: Tensor; temps: Tensor[] } {
+  requireTensorLike(op, 'a', a);
+  requireTensorLike(op, 'b', b);
+  const temps: Tensor[] = [];
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
+    a = scalarTensor(a, scalarDtype(a, undefined));
+    temps.push(a);
+  }
+  let ta: Tensor;
+  let tb: Tensor;
+  if (a instanceof Tensor) {
+    assertLive(a, op);
+    ta = a;
+  }
+  if (b instanceof Tensor) {
+    assertLive(b, op);
+    tb = b;
+  }
+  if (!(a instanceof Tensor)) {
+    ta = scalarTensor(a, scalarDtype(a, tb!.dtype), tb!.backend);
+    temps.push(ta);
+  }
+  if (!(b instanceof Tensor)) {
+    tb = scalarTensor(b, scalarDtype(b, ta!.dtype), ta!.backend);
+    temps.push(tb);
+  }
+  let dtype = promoteTypes(ta!.dtype, tb!.dtype);
+  if (minDtype !== undefined) dtype = promoteTypes(dtype, minDtype);
+  if (ta!.dtype !== dtype) {
+    ta = cast(ta!, dtype);
+    temps.push(ta);
+  }
+  if (tb!.dtype !== dtype) {
+    tb = cast(tb!, dtype);
+    temps.push(tb);
+  }
+  return { a: ta!, b: tb!, temps };
+}
+
 
 const INT_UNARY = new Set<UnaryOp>(['neg', 'abs', 'sign', 'square', 'relu']);
 const FLOAT_PRESERVING = new Set<UnaryOp>(['floor', 'ceil', 'round']);
@@ -281,7 +325,6 @@ export function cast(x: TensorLike, dtype: DType): Tensor {
   if (t !== x) t.dispose();
   return out!;
 }
-setCastImpl(cast);
 
 /** A copy of `x` with its own storage. */
 export function clone(x: Tensor): Tensor {
