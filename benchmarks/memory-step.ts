@@ -7,8 +7,10 @@
  * figure covers everything the library allocates (tape copies, gradients, temporaries), not only
  * the tensors a user holds, and needs nothing from tensor-core beyond its public API (the same
  * script measures any commit). Reported per case: `before` (bytes live at the top of a step:
- * weights, data, optimizer state), `peak` (the most bytes live at any point of the step) and
- * `peak − before` (the step's working memory). Steps 1–2 warm up; the figures are from step 3.
+ * weights, data, optimizer state), `held by the tape` (bytes live once the forward pass and the
+ * loss returned, minus `before`: what autograd keeps for the backward pass, plus the loss),
+ * `peak` (the most bytes live at any point of the step) and `peak − before` (the step's working
+ * memory). Steps 1–2 warm up; the figures are from step 3.
  *
  *   pnpm --dir benchmarks memory              # backend-cpu
  *   BACKEND=webgpu VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json pnpm --dir benchmarks memory
@@ -86,12 +88,14 @@ async function measure(name: string, model: Module, inputShape: number[]): Promi
   const optimizer = new SGD(params, { lr: 0.01, momentum: 0.9 });
   let before = 0;
   let peak = 0;
+  let held = 0;
   for (let step = 0; step < 3; step++) {
     await x.data(); // wait for the previous step on an asynchronous backend
     before = counter.live;
     counter.peak = counter.live;
     const loss = tc.tidy(() => {
       const l = crossEntropy(model.forward(x), y);
+      held = counter.live - before;
       const grads = autograd.backward(l, { wrt: params });
       optimizer.step(grads);
       return l;
@@ -105,12 +109,12 @@ async function measure(name: string, model: Module, inputShape: number[]): Promi
   optimizer.dispose?.();
   model.dispose?.();
   const kb = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
-  return `| ${name} | ${backend.name} | ${kb(before)} | ${kb(peak)} | ${kb(peak - before)} |`;
+  return `| ${name} | ${backend.name} | ${kb(before)} | ${kb(held)} | ${kb(peak)} | ${kb(peak - before)} |`;
 }
 
 const rows = [
-  '| model | backend | before step | peak | peak − before |',
-  '|---|---|---:|---:|---:|',
+  '| model | backend | before step | held by the tape | peak | peak − before |',
+  '|---|---|---:|---:|---:|---:|',
   await measure('MLP 784-128-10, batch 32', mlp(), [32, 784]),
   await measure('MLP 784-128-10, batch 128', mlp(), [128, 784]),
   await measure('CNN 1→8→16 conv, batch 32', cnn(), [32, 1, 28, 28]),

@@ -249,7 +249,7 @@ export function customGrad<Args extends Tensor[]>(fn: (...inputs: Args) => Custo
     };
     const entry = addEntry('customGrad', inputs, [value], {}, rule);
     // The saved tensors live as long as the entry: released with it.
-    entry.savedInputs.push(...saved);
+    entry.extra.push(...saved);
     return value;
   };
 }

@@ -11,26 +11,23 @@
  * applied to saved copies while gradients are being recorded (higher-order gradients) connect to
  * the original graph.
  */
-import { bytesPerElement, isFloat, observe, retain, type OpRecord, type Tensor } from '@tessera/tensor-core';
+import {
+  bytesPerElement,
+  getOpSpec,
+  isFloat,
+  observe,
+  resolveSaves,
+  retain,
+  TensorError,
+  type DType,
+  type GradRule,
+  type OpRecord,
+  type SavedOp,
+  type Saves,
+  type Tensor,
+} from '@tessera/tensor-core';
 
-/** A gradient rule's view of one recorded op: saved inputs and outputs, attributes, which inputs need a gradient. */
-export interface SavedOp {
-  readonly name: string;
-  /** The op's inputs (saved copies: alive until the tape is released). */
-  readonly inputs: readonly Tensor[];
-  /** The op's outputs (saved copies). */
-  readonly outputs: readonly Tensor[];
-  readonly attrs: Readonly<Record<string, unknown>>;
-  /** `needs[i]`: whether input `i` needs a gradient; a rule may skip the others (return undefined). */
-  readonly needs: readonly boolean[];
-}
-
-/**
- * A gradient rule: given the gradient `dy` of the op's first output, returns one gradient per
- * input (undefined where there is none, or where it is zero), each shaped like that input.
- * Written in tensor-core ops, so the rule itself can be recorded (higher-order gradients).
- */
-export type GradRule = (dy: Tensor, op: SavedOp) => (Tensor | undefined)[];
+export type { GradRule, SavedOp } from '@tessera/tensor-core';
 
 /** One recorded op. */
 export interface Entry {
@@ -42,11 +39,18 @@ export interface Entry {
   /** Output keys. */
   outputs: Tensor[];
   readonly attrs: Readonly<Record<string, unknown>>;
-  /** Saved copies of inputs and outputs (values for the rule). */
-  savedInputs: Tensor[];
-  savedOutputs: Tensor[];
-  /** A rule of its own (customGrad, argument aliases); otherwise looked up by name. */
-  readonly rule?: GradRule;
+  /** Saved copies of the inputs and outputs the rule declared (undefined elsewhere). */
+  savedInputs: (Tensor | undefined)[];
+  savedOutputs: (Tensor | undefined)[];
+  /** Other tensors kept for the rule (customGrad's `save`), released with the entry. */
+  readonly extra: Tensor[];
+  /** Shapes and dtypes of every input (metadata: kept whether or not the tensor is). */
+  readonly inputShapes: readonly (readonly number[])[];
+  readonly inputDtypes: readonly DType[];
+  /** Which inputs needed a gradient when the op ran (what the saves were chosen for). */
+  readonly recordedNeeds: readonly boolean[];
+  /** The rule: its own (customGrad, argument aliases) or the op table's. */
+  readonly rule: GradRule | undefined;
   /** Set once the saved tensors were freed (after a backward without retainGraph). */
   released: boolean;
 }
@@ -120,21 +124,41 @@ function save(t: Tensor): Tensor {
   return copy;
 }
 
+const NOTHING: Saves = {};
+
 /**
  * Adds an entry for an op (called by the observer, and directly for argument aliases and
- * customGrad). Only float outputs get a producer: integer and bool results carry no gradient.
+ * customGrad with a rule of their own, which saves nothing). An op of the table keeps only what
+ * its gradient declares in `saves`; an op without a rule keeps nothing. Only float outputs get a
+ * producer: integer and bool results carry no gradient.
  */
-export function addEntry(name: string, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, rule?: GradRule): Entry {
+export function addEntry(name: string, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>, ownRule?: GradRule): Entry {
+  const recordedNeeds = inputs.map((t) => isFloat(t.dtype) && needsGrad(t));
+  let rule = ownRule;
+  let saves = NOTHING;
+  if (rule === undefined) {
+    const gradient = getOpSpec(name)?.gradient;
+    if (gradient !== undefined && gradient !== 'none') {
+      rule = gradient.rule;
+      saves = resolveSaves(gradient, recordedNeeds, attrs);
+    }
+  }
+  const keepInputs = saves.inputs ?? [];
+  const keepOutputs = saves.outputs ?? [];
   const entry: Entry = {
     seq: nextSeq++,
     name,
     inputs: inputs.map(keyOf),
     outputs: [...outputs],
     attrs,
-    savedInputs: inputs.map(save),
-    savedOutputs: outputs.map(save),
+    savedInputs: inputs.map((t, i) => (keepInputs.includes(i) ? save(t) : undefined)),
+    savedOutputs: outputs.map((t, i) => (keepOutputs.includes(i) ? save(t) : undefined)),
+    extra: [],
+    inputShapes: inputs.map((t) => t.shape),
+    inputDtypes: inputs.map((t) => t.dtype),
+    recordedNeeds,
+    rule,
     released: false,
-    ...(rule ? { rule } : {}),
   };
   for (const o of outputs) {
     if (isFloat(o.dtype)) {
@@ -162,12 +186,53 @@ function record(r: OpRecord): void {
   addEntry(r.name, r.inputs, r.outputs, r.attrs);
 }
 
+/**
+ * `saved` as the rule sees it: the saved tensors at their positions, and a getter that throws
+ * `GRADIENT_ERROR` at every position the rule did not declare, so a rule reading a tensor the
+ * tape did not keep fails loudly (in tests) instead of reading freed memory.
+ */
+function guarded(op: string, kind: 'input' | 'output', saved: readonly (Tensor | undefined)[]): Tensor[] {
+  const view = new Array<Tensor>(saved.length);
+  saved.forEach((t, i) => {
+    if (t !== undefined) {
+      view[i] = t;
+      return;
+    }
+    Object.defineProperty(view, i, {
+      enumerable: true,
+      get(): never {
+        throw new TensorError(
+          'GRADIENT_ERROR',
+          op,
+          `the gradient rule of '${op}' read ${kind} ${i}, which its saves do not declare (the tape did not keep it); add ${i} to saves.${kind}s of the op's spec`,
+        );
+      },
+    });
+  });
+  return view;
+}
+
+/** What the rule of `entry` is called with. */
+export function savedOpOf(entry: Entry, needs: readonly boolean[]): SavedOp {
+  return {
+    name: entry.name,
+    inputs: guarded(entry.name, 'input', entry.savedInputs),
+    outputs: guarded(entry.name, 'output', entry.savedOutputs),
+    inputShapes: entry.inputShapes,
+    inputDtypes: entry.inputDtypes,
+    attrs: entry.attrs,
+    needs,
+  };
+}
+
 /** Frees an entry's saved tensors. Its outputs stay marked, so a later backward through them says the graph was released. */
 export function release(entry: Entry): void {
   if (entry.released) return;
   entry.released = true;
-  for (const t of entry.savedInputs) t.dispose();
-  for (const t of entry.savedOutputs) t.dispose();
+  for (const t of entry.savedInputs) t?.dispose();
+  for (const t of entry.savedOutputs) t?.dispose();
+  for (const t of entry.extra) t.dispose();
+  entry.extra.length = 0;
   entry.savedInputs = [];
   entry.savedOutputs = [];
   entry.inputs = [];

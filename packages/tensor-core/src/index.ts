@@ -36,6 +36,7 @@ export {
   unobserved,
   asOneOp,
   runKernel,
+  runOp,
   viewOf,
   type OpRecord,
   type OpObserver,
@@ -44,3 +45,19 @@ export {
   type TensorContainer,
 } from './engine.js';
 export * from './ops/index.js';
+export { opSpecs, getOpSpec } from './op-table.js';
+export {
+  defineOp,
+  resolveSaves,
+  type AnyOpSpec,
+  type GradRule,
+  type NoAttrs,
+  type OnnxAttributeValue,
+  type OnnxExportContext,
+  type OnnxGraphWriter,
+  type OnnxMapping,
+  type OpGradient,
+  type OpSpec,
+  type SavedOp,
+  type Saves,
+} from './op-spec.js';

@@ -63,6 +63,8 @@ export interface Saves {
  */
 export interface OpGradient<A> {
   readonly saves: Saves | ((needs: readonly boolean[], attrs: A) => Saves);
+  /** For `saves` given as a function: what it keeps, in words (docs/ops.md). */
+  readonly savesNote?: string;
   readonly rule: GradRule<A>;
 }
 
@@ -143,6 +145,14 @@ export interface OpSpec<A = Readonly<Record<string, unknown>>> {
   /** How the exporter writes it as ONNX nodes (absent: not exportable). */
   readonly onnx?: OnnxMapping<A>;
 }
+
+/**
+ * An entry of the table with its attribute type erased. Each op's attributes are checked where
+ * the op is defined (its spec, its rule) and where it is recorded (`runKernel(spec, …)`); the
+ * table itself only stores them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyOpSpec = OpSpec<any>;
 
 /**
  * Checks and returns `spec` (identity at runtime; it gives the literal its attribute type).

@@ -1,5 +1,7 @@
 /** concat (observed as `concat` `{ axis }`) and stack. */
 import { runKernel } from '../engine.js';
+import { defineOp, type AnyOpSpec } from '../op-spec.js';
+import { slice } from './slice.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -35,7 +37,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     }
     shape[a] += t.shape[a]!;
   });
-  return runKernel('concat', tensors, { axis: a }, [{ shape, dtype: first.dtype }], (backend, ins, [out]) => {
+  return runKernel(concatSpec, tensors, { axis: a }, [{ shape, dtype: first.dtype }], (backend, ins, [out]) => {
     // Kernels never see empty inputs.
     backend.concat(ins.filter((t) => sizeOf(t.shape) > 0), a, out!);
   })[0]!;
@@ -72,3 +74,32 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
     disposeAll(views);
   }
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `concat`. */
+export interface ConcatAttrs {
+  readonly axis: number;
+}
+
+const concatSpec = defineOp<ConcatAttrs>({
+  name: 'concat',
+  family: 'concat',
+  summary: 'Joins tensors along an existing axis.',
+  kind: 'kernel',
+  backendKernel: 'concat',
+  gradient: {
+    saves: {},
+    rule: (dy, { inputShapes, attrs: { axis }, needs }) => {
+      let offset = 0;
+      return inputShapes.map((shape, i) => {
+        const n = shape[axis]!;
+        offset += n;
+        return needs[i] ? slice(dy, [offset - n], [offset], [1], [axis]) : undefined;
+      });
+    },
+  },
+});
+
+/** @internal The concat family's entries of the op table. */
+export const concatSpecs: readonly AnyOpSpec[] = [concatSpec];

@@ -4,7 +4,8 @@
  * conv1d and convTranspose2d are built on them.
  */
 import type { Conv2dParams } from '../backend.js';
-import { runKernel } from '../engine.js';
+import { runOp } from '../engine.js';
+import { defineOp, type AnyOpSpec } from '../op-spec.js';
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { shapesEqual, sizeOf } from '../shape.js';
@@ -137,12 +138,8 @@ function checkBias(op: string, bias: Tensor | undefined, x: Tensor, channels: nu
   }
 }
 
-function conv2dKernel(x: Tensor, w: Tensor, params: Conv2dParams, outShape: number[]): Tensor {
-  return runKernel('conv2d', [x, w], { params }, [{ shape: outShape, dtype: x.dtype }], (backend, [xi, wi], [o]) => {
-    // An empty reduction (no input channels per group) is zero.
-    if (sizeOf(xi!.shape) === 0 || sizeOf(wi!.shape) === 0) backend.fill(o!, 0);
-    else backend.conv2d(xi!, wi!, params, o!);
-  })[0]!;
+function conv2dKernel(x: Tensor, w: Tensor, params: Conv2dParams): Tensor {
+  return runOp(conv2dSpec, [x, w], { params })[0]!;
 }
 
 /**
@@ -174,7 +171,7 @@ function conv2dOp(op: string, x: Tensor, w: Tensor, options: Conv2dOptions): Ten
   checkBias(op, options.bias, x, w.shape[0]!);
   return batched(op, x, (x4) => {
     const outShape = convShape(op, x4.shape, w.shape, params);
-    return addChannelBias(conv2dKernel(x4, w, params, outShape), options.bias, w.shape[0]!, 2);
+    return addChannelBias(conv2dKernel(x4, w, params), options.bias, w.shape[0]!, 2);
   });
 }
 
@@ -258,10 +255,7 @@ function conv2dBackpropInputOp(op: string, dy: Tensor, w: Tensor, xShape: readon
   if (!shapesEqual(expected, dy.shape)) {
     throw new TensorError('SHAPE_MISMATCH', op, `dy.shape=${fmtShape(dy.shape)} does not match the convolution of xShape=${fmtShape(xShape)} with w.shape=${fmtShape(w.shape)}, which gives ${fmtShape(expected)}`);
   }
-  return runKernel('conv2dBackpropInput', [dy, w], { params: p, xShape: [...xShape] }, [{ shape: [...xShape], dtype: dy.dtype }], (backend, [di, wi], [o]) => {
-    if (sizeOf(di!.shape) === 0 || sizeOf(wi!.shape) === 0) backend.fill(o!, 0);
-    else backend.conv2dBackpropInput(di!, wi!, p, o!);
-  })[0]!;
+  return runOp(conv2dBackpropInputSpec, [dy, w], { params: p, xShape: [...xShape] })[0]!;
 }
 
 /**
@@ -293,10 +287,7 @@ export function conv2dBackpropFilter(x: Tensor, dy: Tensor, wShape: readonly num
   if (!shapesEqual(expected, dy.shape)) {
     throw new TensorError('SHAPE_MISMATCH', op, `dy.shape=${fmtShape(dy.shape)} does not match the convolution of x.shape=${fmtShape(x.shape)} with wShape=${fmtShape(wShape)}, which gives ${fmtShape(expected)}`);
   }
-  return runKernel(op, [x, dy], { params: p, wShape: [...wShape] }, [{ shape: [...wShape], dtype: x.dtype }], (backend, [xi, di], [o]) => {
-    if (sizeOf(xi!.shape) === 0 || sizeOf(di!.shape) === 0) backend.fill(o!, 0);
-    else backend.conv2dBackpropFilter(xi!, di!, p, o!);
-  })[0]!;
+  return runOp(conv2dBackpropFilterSpec, [x, dy], { params: p, wShape: [...wShape] })[0]!;
 }
 
 /**
@@ -352,3 +343,103 @@ export function convTranspose2d(x: Tensor, w: Tensor, options: ConvTranspose2dOp
     return addChannelBias(y, options.bias, outC, 2);
   });
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `conv2d`. */
+export interface Conv2dAttrs {
+  readonly params: Conv2dParams;
+}
+
+/** Attributes of `conv2dBackpropInput` (convTranspose2d is this op). */
+export interface Conv2dBackpropInputAttrs {
+  readonly params: Conv2dParams;
+  readonly xShape: readonly number[];
+}
+
+/** Attributes of `conv2dBackpropFilter`. */
+export interface Conv2dBackpropFilterAttrs {
+  readonly params: Conv2dParams;
+  readonly wShape: readonly number[];
+}
+
+/** conv2d's options from its kernel parameters (for the rules, which call the public ops). */
+function convOptions(p: Conv2dParams): { stride: [number, number]; padding: [number, number, number, number]; dilation: [number, number]; groups: number } {
+  return { stride: [...p.stride], padding: [...p.padding], dilation: [...p.dilation], groups: p.groups };
+}
+
+/** Input `i`'s gradient reads input `reads[i]`: save exactly those whose gradient is needed. */
+function savesFor(reads: readonly number[]): (needs: readonly boolean[]) => { inputs: number[] } {
+  return (needs) => ({ inputs: [...new Set(reads.filter((_, i) => needs[i]))] });
+}
+
+// Convolution's two backward kernels are each other's adjoints, so conv2d, conv2dBackpropInput
+// and conv2dBackpropFilter all differentiate into one another (any order of gradient).
+const conv2dSpec = defineOp<Conv2dAttrs>({
+  name: 'conv2d',
+  family: 'conv',
+  summary: '2-D cross-correlation of `x` `[N, C, H, W]` with `w` `[O, C/groups, kH, kW]`.',
+  kind: 'kernel',
+  backendKernel: 'conv2d',
+  infer: ([x, w], { params }) => [{ shape: convShape('conv2d', x!.shape, w!.shape, params), dtype: x!.dtype }],
+  kernel: (b, [x, w], [o], { params }) => {
+    // An empty reduction (no input channels per group) is zero.
+    if (sizeOf(x!.shape) === 0 || sizeOf(w!.shape) === 0) b.fill(o!, 0);
+    else b.conv2d(x!, w!, params, o!);
+  },
+  gradient: {
+    saves: savesFor([1, 0]),
+    savesNote: 'w (input 1) for dx, x (input 0) for dw',
+    rule: (dy, { inputs, inputShapes, attrs: { params }, needs }) => [
+      needs[0] ? conv2dBackpropInput(dy, inputs[1]!, inputShapes[0]!, params) : undefined,
+      needs[1] ? conv2dBackpropFilter(inputs[0]!, dy, inputShapes[1]!, params) : undefined,
+    ],
+  },
+});
+
+// out = Bi(d, w), the adjoint of conv2d in x: d' = conv2d(g, w), w' = Bf(g, d).
+const conv2dBackpropInputSpec = defineOp<Conv2dBackpropInputAttrs>({
+  name: 'conv2dBackpropInput',
+  family: 'conv',
+  summary: 'The gradient of conv2d with respect to its input (also convTranspose2d).',
+  kind: 'kernel',
+  backendKernel: 'conv2dBackpropInput',
+  infer: ([dy], { xShape }) => [{ shape: [...xShape], dtype: dy!.dtype }],
+  kernel: (b, [dy, w], [o], { params }) => {
+    if (sizeOf(dy!.shape) === 0 || sizeOf(w!.shape) === 0) b.fill(o!, 0);
+    else b.conv2dBackpropInput(dy!, w!, params, o!);
+  },
+  gradient: {
+    saves: savesFor([1, 0]),
+    savesNote: 'input 1 for input 0\'s gradient, input 0 for input 1\'s',
+    rule: (g, { inputs, inputShapes, attrs: { params }, needs }) => [
+      needs[0] ? conv2d(g, inputs[1]!, convOptions(params)) : undefined,
+      needs[1] ? conv2dBackpropFilter(g, inputs[0]!, inputShapes[1]!, params) : undefined,
+    ],
+  },
+});
+
+// out = Bf(x, d), the adjoint of conv2d in w: x' = Bi(d, g), d' = conv2d(x, g).
+const conv2dBackpropFilterSpec = defineOp<Conv2dBackpropFilterAttrs>({
+  name: 'conv2dBackpropFilter',
+  family: 'conv',
+  summary: 'The gradient of conv2d with respect to its weights.',
+  kind: 'kernel',
+  backendKernel: 'conv2dBackpropFilter',
+  infer: ([x], { wShape }) => [{ shape: [...wShape], dtype: x!.dtype }],
+  kernel: (b, [x, dy], [o], { params }) => {
+    if (sizeOf(x!.shape) === 0 || sizeOf(dy!.shape) === 0) b.fill(o!, 0);
+    else b.conv2dBackpropFilter(x!, dy!, params, o!);
+  },
+  gradient: {
+    saves: savesFor([1, 0]),
+    savesNote: 'input 1 for input 0\'s gradient, input 0 for input 1\'s',
+    rule: (g, { inputs, inputShapes, attrs: { params }, needs }) => [
+      needs[0] ? conv2dBackpropInput(inputs[1]!, g, inputShapes[0]!, params) : undefined,
+      needs[1] ? conv2d(inputs[0]!, g, convOptions(params)) : undefined,
+    ],
+  },
+});
+
+/** @internal The conv family's entries of the op table. */
+export const convSpecs: readonly AnyOpSpec[] = [conv2dSpec, conv2dBackpropInputSpec, conv2dBackpropFilterSpec];

@@ -1,5 +1,7 @@
 /** expand and broadcastTo: observed as `expand` (`{ shape }`), or `reshape` when nothing grows. */
 import { runKernel, viewOf } from '../engine.js';
+import { defineOp, type AnyOpSpec } from '../op-spec.js';
+import { unbroadcast } from './unbroadcast.js';
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -10,7 +12,7 @@ function expandTo(x: Tensor, shape: number[]): Tensor {
   // Materialise the broadcast with `where(true, x, x)`: the one kernel that broadcasts any dtype.
   const condition = scalarTensor(true, 'bool', x.backend);
   try {
-    return runKernel('expand', [x], { shape }, [{ shape, dtype: x.dtype }], (backend, [xi], [out]) => {
+    return runKernel(expandSpec, [x], { shape }, [{ shape, dtype: x.dtype }], (backend, [xi], [out]) => {
       const c = { handle: condition.storage.handle, shape: condition.shape, dtype: condition.dtype };
       backend.where(c, xi!, xi!, out!);
     })[0]!;
@@ -76,3 +78,22 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   }
   return expandTo(x, [...shape]);
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `expand`. */
+export interface ExpandAttrs {
+  readonly shape: readonly number[];
+}
+
+const expandSpec = defineOp<ExpandAttrs>({
+  name: 'expand',
+  family: 'expand',
+  summary: 'Broadcasts `x` to `shape`, materialised (through the `where` kernel, which broadcasts any dtype).',
+  kind: 'kernel',
+  backendKernel: 'where',
+  gradient: { saves: {}, rule: (dy, { inputShapes: [shape] }) => [unbroadcast(dy, shape!)] },
+});
+
+/** @internal The expand family's entries of the op table. */
+export const expandSpecs: readonly AnyOpSpec[] = [expandSpec];

@@ -5,6 +5,8 @@
  */
 import type { DType } from '../dtype.js';
 import { fromValues, runKernel } from '../engine.js';
+import { defineOp, type AnyOpSpec } from '../op-spec.js';
+import { zeros } from './creation.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkOptions } from '../options.js';
 import { checkValues } from '../checks.js';
@@ -49,7 +51,7 @@ function gatherAlong(op: string, x: Tensor, indices: Tensor, axis: number): Tens
 }
 
 function gatherKernel(x: Tensor, indices: Tensor, axis: number): Tensor {
-  return runKernel('gather', [x, indices], { axis }, [{ shape: [...indices.shape], dtype: x.dtype }], (backend, [xi, ii], [out]) => {
+  return runKernel(gatherSpec, [x, indices], { axis }, [{ shape: [...indices.shape], dtype: x.dtype }], (backend, [xi, ii], [out]) => {
     backend.gather(xi!, ii!, axis, out!);
   })[0]!;
 }
@@ -168,7 +170,7 @@ export function scatterAdd(x: Tensor, indices: Tensor, updates: Tensor, axis: nu
       u = slice(updates, indices.shape.map(() => 0), [...indices.shape]);
       temps.push(u);
     }
-    return runKernel('scatterAdd', [x, idx, u], { axis: a }, [{ shape: [...x.shape], dtype: x.dtype }], (backend, [xi, ii, ui], [out]) => {
+    return runKernel(scatterAddSpec, [x, idx, u], { axis: a }, [{ shape: [...x.shape], dtype: x.dtype }], (backend, [xi, ii, ui], [out]) => {
       if (sizeOf(ii!.shape) === 0) backend.cast(xi!, out!); // nothing to add: a copy
       else backend.scatterAdd(xi!, ii!, ui!, a, out!);
     })[0]!;
@@ -216,3 +218,42 @@ export function oneHot(indices: Tensor, numClasses: number, options: OneHotOptio
     disposeAll(temps);
   }
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `gather` and `scatterAdd`. */
+export interface GatherAttrs {
+  readonly axis: number;
+}
+
+/** PyTorch's gather (takeAlongAxis); numpy-style gather and indexSelect are built on it. */
+const gatherSpec = defineOp<GatherAttrs>({
+  name: 'gather',
+  family: 'gather',
+  summary: '`out[i][j] = x[indices[i][j]][j]` along `axis` (PyTorch\'s `gather`, same-rank int32 indices).',
+  kind: 'kernel',
+  backendKernel: 'gather',
+  gradient: {
+    saves: { inputs: [1] },
+    rule: (dy, { inputs, inputShapes: [shape], inputDtypes: [dtype], attrs: { axis } }) => [
+      zeros(shape!, { dtype: dtype!, backend: dy.backend }).scatterAdd(inputs[1]!, dy, axis),
+      undefined,
+    ],
+  },
+});
+
+const scatterAddSpec = defineOp<GatherAttrs>({
+  name: 'scatterAdd',
+  family: 'gather',
+  summary: '`x` with `updates` added at `indices` along `axis` (PyTorch\'s `scatter_add`).',
+  kind: 'kernel',
+  backendKernel: 'scatterAdd',
+  gradient: {
+    saves: (needs) => ({ inputs: needs[2] ? [1] : [] }),
+    savesNote: 'indices (input 1) when the updates need a gradient',
+    rule: (dy, { inputs, attrs: { axis }, needs }) => [dy, undefined, needs[2] ? takeAlongAxis(dy, inputs[1]!, axis) : undefined],
+  },
+});
+
+/** @internal The gather family's entries of the op table. */
+export const gatherSpecs: readonly AnyOpSpec[] = [gatherSpec, scatterAddSpec];

@@ -18,3 +18,4 @@ export * from './conv.js';
 export * from './pool.js';
 export * from './resize.js';
 export * from './optim.js';
+export * from './unbroadcast.js';

@@ -2,7 +2,8 @@
  * Matrix product. Observed as `matmul` on rank-3 operands (batch 1 or B each; attrs
  * `{ transposeA, transposeB }`).
  */
-import { runKernel } from '../engine.js';
+import { runOp } from '../engine.js';
+import { defineOp, type AnyOpSpec } from '../op-spec.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, shapesEqual, sizeOf } from '../shape.js';
@@ -88,12 +89,57 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
     };
     const a3 = to3(a, aBatch, aRows, aCols);
     const b3 = to3(b, bBatch, bRows, bCols);
-    const [out] = runKernel('matmul', [a3, b3], { transposeA, transposeB }, [{ shape: [size, m, n], dtype: a.dtype }], (backend, [ai, bi], [o]) => {
-      // Kernels never see an empty reduction: a sum over K = 0 is zero.
-      if (k === 0) backend.fill(o!, 0);
-      else backend.matmul(ai!, bi!, transposeA, transposeB, o!);
-    });
+    const [out] = runOp(matmulSpec, [a3, b3], { transposeA, transposeB });
     temps.push(out!);
     return reshape(out!, outShape);
   });
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `matmul` as recorded (on rank-3 operands). */
+export interface MatmulAttrs {
+  readonly transposeA: boolean;
+  readonly transposeB: boolean;
+}
+
+/** Sums a batched matmul gradient back to an operand whose batch was 1 (broadcast). */
+function batchSum(g: Tensor, batch: number): Tensor {
+  return batch === 1 && g.shape[0] !== 1 ? g.sum(0, true) : g;
+}
+
+// Recorded on rank-3 operands op(a) @ op(b) = [Ba, M, K] @ [Bb, K, N], Ba and Bb each 1 or B,
+// where op transposes the last two axes when transposeA/B says so. The gradients use the
+// kernel's transpose flags instead of materialising transposes.
+const matmulSpec = defineOp<MatmulAttrs>({
+  name: 'matmul',
+  family: 'matmul',
+  summary: 'Batched matrix product of rank-3 operands (batch 1 or B each), either operand read transposed.',
+  kind: 'kernel',
+  backendKernel: 'matmul',
+  infer: ([a, b], { transposeA, transposeB }) => {
+    const [ba, ra, ca] = a!.shape as [number, number, number];
+    const [bb, rb, cb] = b!.shape as [number, number, number];
+    return [{ shape: [ba === 1 ? bb : ba, transposeA ? ca : ra, transposeB ? rb : cb], dtype: a!.dtype }];
+  },
+  kernel: (backend, [a, b], [o], { transposeA, transposeB }) => {
+    // Kernels never see an empty reduction: a sum over K = 0 is zero.
+    if (a!.shape[transposeA ? 1 : 2] === 0) backend.fill(o!, 0);
+    else backend.matmul(a!, b!, transposeA, transposeB, o!);
+  },
+  gradient: {
+    savesNote: 'b (input 1) for dA, a (input 0) for dB',
+    saves: (needs) => ({ inputs: [...(needs[1] ? [0] : []), ...(needs[0] ? [1] : [])] }),
+    rule: (dy, { inputs, inputShapes, needs, attrs: { transposeA: tA, transposeB: tB } }) => {
+      const a = needs[1] ? inputs[0]! : undefined;
+      const b = needs[0] ? inputs[1]! : undefined;
+      return [
+        b ? batchSum(tA ? matmul(b, dy, { transposeA: tB, transposeB: true }) : matmul(dy, b, { transposeB: !tB }), inputShapes[0]![0]!) : undefined,
+        a ? batchSum(tB ? matmul(dy, a, { transposeA: true, transposeB: tA }) : matmul(a, dy, { transposeA: !tA }), inputShapes[1]![0]!) : undefined,
+      ];
+    },
+  },
+});
+
+/** @internal The matmul family's entries of the op table. */
+export const matmulSpecs: readonly AnyOpSpec[] = [matmulSpec];

@@ -1,8 +1,7 @@
 /** Helpers shared by the movement ops. */
-import { fromValues, runKernel, tidy, viewOf } from '../engine.js';
+import { fromValues, tidy } from '../engine.js';
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { checkValues, type ValueCheck } from '../checks.js';
-import { shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 export function requireIntList(op: string, name: string, values: readonly number[], min = -Infinity): void {
@@ -108,13 +107,3 @@ export function inferShape(op: string, shape: readonly number[], size: number, i
   return out;
 }
 
-export function sliceKernel(x: Tensor, begin: number[], step: number[], shape: number[]): Tensor {
-  if (shapesEqual(shape, x.shape) && step.every((s, i) => s === 1 || x.shape[i]! <= 1) && begin.every((b) => b === 0)) {
-    return viewOf('reshape', x, shape, { shape });
-  }
-  // Normalise the attributes of axes of size <= 1 so the kernel always sees step 1 there.
-  const st = step.map((s, i) => (shape[i]! <= 1 ? 1 : s));
-  return runKernel('slice', [x], { begin, step: st }, [{ shape, dtype: x.dtype }], (backend, [xi], [out]) => {
-    backend.slice(xi!, begin, st, out!);
-  })[0]!;
-}

@@ -3,7 +3,8 @@
  * an ordinary `mul`/`add` after it) and batchNorm (inputs `x, mean, variance` then `weight` and
  * `bias` when given; `{ eps, weight, bias }`): fused kernels with composite fallbacks.
  */
-import { asOneOp, runKernel } from '../engine.js';
+import { asOneOp, runOp } from '../engine.js';
+import { defineOp, type AnyOpSpec } from '../op-spec.js';
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { shapesEqual, sizeOf } from '../shape.js';
@@ -63,9 +64,9 @@ export function layerNorm(x: Tensor, normalizedShape: number | readonly number[]
   const spec = [{ shape: [...x.shape], dtype: x.dtype }];
   let y: Tensor;
   if (x.size === 0 || x.backend.layerNorm) {
-    y = runKernel('layerNorm', [x], attrs, spec, (backend, [xi], [o]) => backend.layerNorm!(xi!, normSize, eps, o!))[0]!;
+    y = runOp(layerNormSpec, [x], attrs)[0]!;
   } else {
-    y = asOneOp('layerNorm', [x], attrs, () => [
+    y = asOneOp(layerNormSpec, [x], attrs, () => [
       withTemps((temps) => {
         const mean = x.mean(axes, true);
         temps.push(mean);
@@ -145,14 +146,9 @@ export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, options: Ba
   const attrs = { eps, weight: weight !== undefined, bias: bias !== undefined };
   const spec = [{ shape: [...x.shape], dtype: x.dtype }];
   if (x.size === 0 || x.backend.batchNorm) {
-    return runKernel('batchNorm', inputs, attrs, spec, (backend, infos, [out]) => {
-      const [xi, mi, vi] = infos;
-      const wi = weight ? infos[3] : undefined;
-      const bi = bias ? infos[weight ? 4 : 3] : undefined;
-      backend.batchNorm!(xi!, mi!, vi!, wi, bi, eps, out!);
-    })[0]!;
+    return runOp(batchNormSpec, inputs, attrs)[0]!;
   }
-  return asOneOp('batchNorm', inputs, attrs, () => [
+  return asOneOp(batchNormSpec, inputs, attrs, () => [
     withTemps((temps) => {
       const statShape = x.shape.map((d, i) => (i === 1 ? d : 1));
       const view = (t: Tensor): Tensor => {
@@ -179,3 +175,86 @@ export function batchNorm(x: Tensor, mean: Tensor, variance: Tensor, options: Ba
     }),
   ])[0]!;
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `layerNorm` (the affine part is an ordinary `mul`/`add` after it). */
+export interface LayerNormAttrs {
+  readonly normalizedShape: readonly number[];
+  readonly eps: number;
+}
+
+/** Attributes of `batchNorm`: inputs are `x, mean, variance`, then `weight` and `bias` when these flags say so. */
+export interface BatchNormAttrs {
+  readonly eps: number;
+  readonly weight: boolean;
+  readonly bias: boolean;
+}
+
+const layerNormSpec = defineOp<LayerNormAttrs>({
+  name: 'layerNorm',
+  family: 'norms',
+  summary: 'Normalises the trailing `normalizedShape` axes to zero mean and unit variance.',
+  kind: 'fused',
+  backendKernel: 'layerNorm',
+  infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
+  kernel: (b, [x], [o], { normalizedShape, eps }) => b.layerNorm!(x!, sizeOf(normalizedShape), eps, o!),
+  gradient: {
+    saves: { inputs: [0], outputs: [0] },
+    // y = (x − mean)·rstd, so dx = rstd·(dy − mean(dy) − y·mean(dy·y)).
+    rule: (dy, { inputs: [x], outputs: [y], attrs: { normalizedShape, eps } }) => {
+      const n = normalizedShape.length;
+      const axes = Array.from({ length: n }, (_, i) => x!.rank - n + i);
+      const centered = x!.sub(x!.mean(axes, true));
+      const rstd = centered.square().mean(axes, true).add(eps).rsqrt();
+      return [rstd.mul(dy.sub(dy.mean(axes, true)).sub(y!.mul(dy.mul(y!).mean(axes, true))))];
+    },
+  },
+});
+
+const batchNormSpec = defineOp<BatchNormAttrs>({
+  name: 'batchNorm',
+  family: 'norms',
+  summary: '`(x − mean)·(variance + eps)^−½·weight + bias` per channel (axis 1).',
+  kind: 'fused',
+  backendKernel: 'batchNorm',
+  infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
+  kernel: (b, infos, [out], { eps, weight, bias }) => {
+    const [x, mean, variance] = infos;
+    b.batchNorm!(x!, mean!, variance!, weight ? infos[3] : undefined, bias ? infos[weight ? 4 : 3] : undefined, eps, out!);
+  },
+  gradient: {
+    // x, mean and the weight feed xhat (variance and weight gradients) and the weight scales dx;
+    // the variance always enters through rstd; the bias is never read.
+    savesNote: 'variance and weight; x and mean too when the variance or weight gradient is needed',
+    saves: (needs, { weight }) => {
+      const xhat = needs[2] === true || (weight && needs[3] === true);
+      return { inputs: [...(xhat ? [0, 1] : []), 2, ...(weight ? [3] : [])] };
+    },
+    // y = (x − mean)·rstd·w + b per channel (axis 1), rstd = (var + eps)^−½, xhat = (x − mean)·rstd:
+    // dx = dy·w·rstd, dmean = −Σ dy·w·rstd, dvar = −½ Σ dy·w·xhat·rstd², dw = Σ dy·xhat, db = Σ dy.
+    rule: (dy, { inputs, inputShapes, attrs, needs }) => {
+      const shape = inputShapes[0]!;
+      const variance = inputs[2]!;
+      const w = attrs.weight ? inputs[3] : undefined;
+      const statShape = shape.map((d, i) => (i === 1 ? d : 1));
+      const axes = shape.map((_, i) => i).filter((i) => i !== 1);
+      const rstd = variance.add(attrs.eps).rsqrt();
+      const rstdB = rstd.reshape(statShape);
+      const dyw = w ? dy.mul(w.reshape(statShape)) : dy;
+      const needXhat = needs[2] || (w !== undefined && needs[3]);
+      const xhat = needXhat ? inputs[0]!.sub(inputs[1]!.reshape(statShape)).mul(rstdB) : undefined;
+      const grads: (Tensor | undefined)[] = [
+        needs[0] ? dyw.mul(rstdB) : undefined,
+        needs[1] ? dyw.sum(axes).mul(rstd).neg() : undefined,
+        needs[2] ? dyw.mul(xhat!).sum(axes).mul(rstd.square()).mul(-0.5) : undefined,
+      ];
+      if (w) grads.push(needs[3] ? dy.mul(xhat!).sum(axes) : undefined);
+      if (attrs.bias) grads.push(needs[grads.length] ? dy.sum(axes) : undefined);
+      return grads;
+    },
+  },
+});
+
+/** @internal The norms family's entries of the op table. */
+export const normsSpecs: readonly AnyOpSpec[] = [layerNormSpec, batchNormSpec];

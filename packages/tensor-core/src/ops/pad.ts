@@ -1,6 +1,8 @@
 /** pad: observed as `pad` (`{ pads, mode, value }`). */
 import type { PadMode } from '../backend.js';
 import { runKernel, viewOf } from '../engine.js';
+import { defineOp, type AnyOpSpec, type SavedOp } from '../op-spec.js';
+
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { sizeOf } from '../shape.js';
@@ -72,7 +74,7 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], opt
   }
   try {
     const shape = input.shape.map((d, i) => d + positive[i]![0] + positive[i]![1]);
-    return runKernel('pad', [input], { pads: positive, mode, value }, [{ shape, dtype: input.dtype }], (backend, [xi], [out]) => {
+    return runKernel(padSpec, [input], { pads: positive, mode, value }, [{ shape, dtype: input.dtype }], (backend, [xi], [out]) => {
       // Kernels never see an empty input: constant padding of nothing is a fill.
       if (sizeOf(xi!.shape) === 0) backend.fill(out!, value);
       else backend.pad(xi!, positive, mode, value, out!);
@@ -81,3 +83,50 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], opt
     if (input !== x) input.dispose();
   }
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `pad` (amounts per axis, never negative: cropping is a slice before the pad). */
+export interface PadAttrs {
+  readonly pads: readonly (readonly [number, number])[];
+  readonly mode: PadMode;
+  readonly value: number;
+}
+
+/** The adjoint of padding one axis by `[before, after]` in `reflect` or `replicate` mode. */
+function unpadAxis(g: Tensor, axis: number, before: number, after: number, n: number, mode: PadMode): Tensor {
+  if (before === 0 && after === 0) return g;
+  const take = (from: number, to: number, step = 1): Tensor => slice(g, [from], [to], [step], [axis]);
+  const place = (t: Tensor, at: number): Tensor =>
+    pad(t, g.shape.map((_, i) => (i === axis ? [at, n - at - t.shape[axis]!] : [0, 0]) as [number, number]));
+  let out = take(before, before + n);
+  if (mode === 'replicate') {
+    if (before > 0) out = out.add(place(take(0, before).sum(axis, true), 0));
+    if (after > 0) out = out.add(place(take(before + n, before + n + after).sum(axis, true), n - 1));
+  } else {
+    // reflect: padded position p < before is x[before − p]; position before + n + q is x[n − 2 − q].
+    if (before > 0) out = out.add(place(take(before - 1, -Infinity, -1), 1));
+    if (after > 0) out = out.add(place(take(before + n + after - 1, before + n - 1, -1), n - 1 - after));
+  }
+  return out;
+}
+
+const padSpec = defineOp<PadAttrs>({
+  name: 'pad',
+  family: 'pad',
+  summary: 'Pads each axis (`constant`, `reflect` or `replicate`).',
+  kind: 'kernel',
+  backendKernel: 'pad',
+  gradient: {
+    saves: {},
+    rule: (dy, { inputShapes: [shape], attrs: { pads, mode } }: SavedOp<PadAttrs>) => {
+      if (mode === 'constant') return [slice(dy, pads.map(([b]) => b), pads.map(([b], i) => b + shape![i]!))];
+      let g = dy;
+      for (let axis = shape!.length - 1; axis >= 0; axis--) g = unpadAxis(g, axis, pads[axis]![0], pads[axis]![1], shape![axis]!, mode);
+      return [g];
+    },
+  },
+});
+
+/** @internal The pad family's entries of the op table. */
+export const padSpecs: readonly AnyOpSpec[] = [padSpec];

@@ -5,6 +5,7 @@
 import type { Pool2dParams } from '../backend.js';
 import { toTypedArray } from '../dtype.js';
 import { fromValues, runKernel } from '../engine.js';
+import { defineOp, type AnyOpSpec } from '../op-spec.js';
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { shapesEqual } from '../shape.js';
@@ -134,7 +135,7 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   if (x.dtype === 'bool') throw new TensorError('DTYPE_MISMATCH', 'maxPool2d', 'input must be numeric, got dtype bool');
   return batched('maxPool2d', x, (x4) => {
     const { params, outShape } = resolvePool('maxPool2d', x4, options, false);
-    return runKernel('maxPool2d', [x4], { params }, [{ shape: outShape, dtype: x.dtype }], (backend, [xi], [o]) => backend.maxPool2d(xi!, params, o!))[0]!;
+    return runKernel(maxPool2dSpec, [x4], { params }, [{ shape: outShape, dtype: x.dtype }], (backend, [xi], [o]) => backend.maxPool2d(xi!, params, o!))[0]!;
   });
 }
 
@@ -162,7 +163,7 @@ export function maxPool2dBackward(dy: Tensor, x: Tensor, params: Pool2dParams): 
   if (!shapesEqual(expected, dy.shape)) {
     throw new TensorError('SHAPE_MISMATCH', op, `dy.shape=${fmtShape(dy.shape)} must be the pooled shape ${fmtShape(expected)} of x.shape=${fmtShape(x.shape)}`);
   }
-  return runKernel(op, [dy, x], { params }, [{ shape: [...x.shape], dtype: x.dtype }], (backend, [di, xi], [o]) => backend.maxPool2dBackward(di!, xi!, params, o!))[0]!;
+  return runKernel(maxPool2dBackwardSpec, [dy, x], { params }, [{ shape: [...x.shape], dtype: x.dtype }], (backend, [di, xi], [o]) => backend.maxPool2dBackward(di!, xi!, params, o!))[0]!;
 }
 
 /**
@@ -185,7 +186,7 @@ export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
   const countIncludePad = options?.countIncludePad ?? true;
   return batched('avgPool2d', x, (x4) => {
     const { params, outShape, extra } = resolvePool('avgPool2d', x4, options, countIncludePad);
-    const y = runKernel('avgPool2d', [x4], { params }, [{ shape: outShape, dtype: x.dtype }], (backend, [xi], [o]) => backend.avgPool2d(xi!, params, o!))[0]!;
+    const y = runKernel(avgPool2dSpec, [x4], { params }, [{ shape: outShape, dtype: x.dtype }], (backend, [xi], [o]) => backend.avgPool2d(xi!, params, o!))[0]!;
     if (!countIncludePad || (extra[0] === 0 && extra[1] === 0)) return y;
     // The kernel divided by the full window; PyTorch divides ceil-mode edge windows by the part
     // inside the (symmetric) padding only. Rescale those cells.
@@ -232,7 +233,7 @@ export function avgPool2dBackward(dy: Tensor, xShape: readonly number[], params:
   if (!shapesEqual(expected, dy.shape)) {
     throw new TensorError('SHAPE_MISMATCH', op, `dy.shape=${fmtShape(dy.shape)} must be the pooled shape ${fmtShape(expected)} of xShape=${fmtShape(xShape)}`);
   }
-  return runKernel(op, [dy], { params, xShape: [...xShape] }, [{ shape: [...xShape], dtype: dy.dtype }], (backend, [di], [o]) => backend.avgPool2dBackward(di!, params, o!))[0]!;
+  return runKernel(avgPool2dBackwardSpec, [dy], { params, xShape: [...xShape] }, [{ shape: [...xShape], dtype: dy.dtype }], (backend, [di], [o]) => backend.avgPool2dBackward(di!, params, o!))[0]!;
 }
 
 /**
@@ -279,3 +280,66 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly [numb
     });
   });
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of the pooling ops. */
+export interface Pool2dAttrs {
+  readonly params: Pool2dParams;
+}
+
+/** Attributes of `avgPool2dBackward`. */
+export interface AvgPool2dBackwardAttrs {
+  readonly params: Pool2dParams;
+  readonly xShape: readonly number[];
+}
+
+// maxPool2d routes the gradient to the first maximal cell of each window (PyTorch).
+const maxPool2dSpec = defineOp<Pool2dAttrs>({
+  name: 'maxPool2d',
+  family: 'pool',
+  summary: 'Maximum over each window of `x` `[N, C, H, W]`.',
+  kind: 'kernel',
+  backendKernel: 'maxPool2d',
+  gradient: { saves: { inputs: [0] }, rule: (dy, { inputs: [x], attrs: { params } }) => [maxPool2dBackward(dy, x!, params)] },
+});
+
+const avgPool2dSpec = defineOp<Pool2dAttrs>({
+  name: 'avgPool2d',
+  family: 'pool',
+  summary: 'Mean over each window of `x` `[N, C, H, W]`.',
+  kind: 'kernel',
+  backendKernel: 'avgPool2d',
+  gradient: { saves: {}, rule: (dy, { inputShapes: [shape], attrs: { params } }) => [avgPool2dBackward(dy, shape!, params)] },
+});
+
+// Not differentiable again (second order): maxPool2dBackward.
+const maxPool2dBackwardSpec = defineOp<Pool2dAttrs>({
+  name: 'maxPool2dBackward',
+  family: 'pool',
+  summary: 'The gradient of maxPool2d: `dy` routed to the first maximum of each window.',
+  kind: 'kernel',
+  backendKernel: 'maxPool2dBackward',
+  gradient: 'none',
+});
+
+// avgPool2dBackward is avgPool2d's adjoint, differentiable with symmetric padding (no ceil mode).
+const avgPool2dBackwardSpec = defineOp<AvgPool2dBackwardAttrs>({
+  name: 'avgPool2dBackward',
+  family: 'pool',
+  summary: 'The gradient of avgPool2d: `dy` spread evenly over each window.',
+  kind: 'kernel',
+  backendKernel: 'avgPool2dBackward',
+  gradient: {
+    saves: {},
+    rule: (g, { attrs: { params: p } }) => {
+      if (p.padding[0] !== p.padding[1] || p.padding[2] !== p.padding[3] || p.dilation[0] !== 1 || p.dilation[1] !== 1) {
+        throw new TensorError('GRADIENT_ERROR', 'avgPool2dBackward', 'second-order gradients of avgPool2d need symmetric padding (no ceilMode) and no dilation');
+      }
+      return [avgPool2d(g, { kernelSize: [...p.kernelSize], stride: [...p.stride], padding: [p.padding[0], p.padding[2]], countIncludePad: p.countIncludePad })];
+    },
+  },
+});
+
+/** @internal The pool family's entries of the op table. */
+export const poolSpecs: readonly AnyOpSpec[] = [maxPool2dSpec, avgPool2dSpec, maxPool2dBackwardSpec, avgPool2dBackwardSpec];

@@ -1,5 +1,7 @@
 /** reshape and its views (flatten, squeeze, unsqueeze): free, observed as `reshape` (`{ shape }`). */
 import { viewOf } from '../engine.js';
+import { defineOp, type AnyOpSpec } from '../op-spec.js';
+
 import { TensorError } from '../errors.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -20,7 +22,7 @@ import { inferShape } from './movement-util.js';
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   requireTensor('reshape', x);
   const out = inferShape('reshape', shape, x.size, x.shape);
-  return viewOf('reshape', x, out, { shape: out });
+  return viewOf(reshapeSpec, x, out, { shape: out });
 }
 
 /**
@@ -82,3 +84,21 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
   const shape = [...x.shape.slice(0, a), 1, ...x.shape.slice(a)];
   return viewOf('reshape', x, shape, { shape });
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `reshape` (also recorded by flatten, squeeze, unsqueeze and no-op movements). */
+export interface ReshapeAttrs {
+  readonly shape: readonly number[];
+}
+
+const reshapeSpec = defineOp<ReshapeAttrs>({
+  name: 'reshape',
+  family: 'reshape',
+  summary: 'The same elements in another shape: a view that shares storage (free).',
+  kind: 'view',
+  gradient: { saves: {}, rule: (dy, { inputShapes: [shape] }) => [dy.reshape(shape!)] },
+});
+
+/** @internal The reshape family's entries of the op table. */
+export const reshapeSpecs: readonly AnyOpSpec[] = [reshapeSpec];

@@ -1,9 +1,12 @@
 /** slice (observed as `slice` `{ begin, step }`, per axis, normalised), split and chunk. */
 import { TensorError, fmtShape, safeJson } from '../errors.js';
-import { normalizeAxis } from '../shape.js';
+import { normalizeAxes, normalizeAxis, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { disposeAll, requireInt, requireTensor } from './util.js';
-import { requireIntList, sliceKernel } from './movement-util.js';
+import { requireIntList } from './movement-util.js';
+import { runKernel, viewOf } from '../engine.js';
+import { defineOp, type AnyOpSpec, type SavedOp } from '../op-spec.js';
+import { pad } from './pad.js';
 
 /** Python slice normalisation of one axis; returns the begin, step and size. */
 function sliceAxis(n: number, start: number, end: number | undefined, step: number): { begin: number; size: number } {
@@ -149,3 +152,84 @@ export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   const n = x.shape[a]!;
   return split(x, Math.max(1, Math.ceil(n / chunks)), a);
 }
+
+function sliceKernel(x: Tensor, begin: number[], step: number[], shape: number[]): Tensor {
+  if (shapesEqual(shape, x.shape) && step.every((s, i) => s === 1 || x.shape[i]! <= 1) && begin.every((b) => b === 0)) {
+    return viewOf('reshape', x, shape, { shape });
+  }
+  // Normalise the attributes of axes of size <= 1 so the kernel always sees step 1 there.
+  const st = step.map((s, i) => (shape[i]! <= 1 ? 1 : s));
+  return runKernel(sliceSpec, [x], { begin, step: st }, [{ shape, dtype: x.dtype }], (backend, [xi], [out]) => {
+    backend.slice(xi!, begin, st, out!);
+  })[0]!;
+}
+
+/**
+ * Reverses the order of elements along `axes`.
+ *
+ * @throws TensorError `AXIS_OUT_OF_RANGE`; `INVALID_ARGUMENT` for a repeated axis.
+ * @example
+ * ```ts
+ * flip(tensor([[1, 2], [3, 4]]), 1); // [[2, 1], [4, 3]]
+ * ```
+ */
+export function flip(x: Tensor, axes: number | readonly number[]): Tensor {
+  requireTensor('flip', x);
+  const list = normalizeAxes(axes, x.rank, 'flip');
+  const begin = new Array<number>(x.rank).fill(0);
+  const step = new Array<number>(x.rank).fill(1);
+  for (const a of list) {
+    begin[a] = Math.max(0, x.shape[a]! - 1);
+    step[a] = -1;
+  }
+  return sliceKernel(x, begin, step, [...x.shape]);
+}
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `slice`: per axis, the first index and the step (normalised; the output shape gives the count). */
+export interface SliceAttrs {
+  readonly begin: readonly number[];
+  readonly step: readonly number[];
+}
+
+/**
+ * The adjoint of `slice(x, begin, step)`: zeros of `shape` with `dy[i]` at `begin + i·step`.
+ * Negative steps are reversed first; a step `s > 1` interleaves `s − 1` zeros after each element
+ * (a pad on a new axis, then a reshape); a final constant pad (negative amounts crop) puts the
+ * result in place.
+ */
+function unslice(dy: Tensor, shape: readonly number[], begin: readonly number[], step: readonly number[]): Tensor {
+  let g = dy;
+  const start = [...begin];
+  for (let axis = 0; axis < g.rank; axis++) {
+    const m = g.shape[axis]!;
+    let s = step[axis]!;
+    if (m === 0) continue;
+    if (s < 0) {
+      g = slice(g, [-1], [-Infinity], [-1], [axis]);
+      start[axis] = begin[axis]! + (m - 1) * s;
+      s = -s;
+    }
+    if (s > 1) {
+      const spread = g.unsqueeze(axis + 1);
+      const pads = spread.shape.map((_, i) => (i === axis + 1 ? [0, s - 1] : [0, 0]) as [number, number]);
+      const padded = pad(spread, pads);
+      g = padded.reshape([...g.shape.slice(0, axis), m * s, ...g.shape.slice(axis + 1)]);
+    }
+  }
+  if (g.size === 0) return pad(g, g.shape.map((d, i) => [0, shape[i]! - d] as [number, number]));
+  return pad(g, shape.map((n, i) => [start[i]!, n - start[i]! - g.shape[i]!] as [number, number]));
+}
+
+const sliceSpec = defineOp<SliceAttrs>({
+  name: 'slice',
+  family: 'slice',
+  summary: 'A strided window of `x` (`begin`, `step` per axis).',
+  kind: 'kernel',
+  backendKernel: 'slice',
+  gradient: { saves: {}, rule: (dy, op: SavedOp<SliceAttrs>) => [unslice(dy, op.inputShapes[0]!, op.attrs.begin, op.attrs.step)] },
+});
+
+/** @internal The slice family's entries of the op table. */
+export const sliceSpecs: readonly AnyOpSpec[] = [sliceSpec];

@@ -2,7 +2,8 @@
  * softmax and logSoftmax: the fused kernel when the backend has one, a composite otherwise, observed
  * as one op (`{ axis }`) whichever path computed it.
  */
-import { asOneOp, runKernel } from '../engine.js';
+import { asOneOp, runOp } from '../engine.js';
+import { defineOp, type AnyOpSpec, type OpSpec } from '../op-spec.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { permute } from './transpose.js';
@@ -26,14 +27,13 @@ function softmaxLike(kind: FusedKind, x: Tensor, axis: number): Tensor {
   }
   const a = normalizeAxis(axis, x.rank, kind);
   const attrs = { axis: a };
-  const spec = [{ shape: [...x.shape], dtype: x.dtype }];
   const last = a === x.rank - 1;
   const fused = x.backend[kind];
   if (x.size === 0 || (fused && last)) {
-    return runKernel(kind, [x], attrs, spec, (backend, [xi], [o]) => backend[kind]!(xi!, o!))[0]!;
+    return runOp(SOFTMAX_SPECS[kind], [x], attrs)[0]!;
   }
   // One observed op either way, so autograd needs one rule per op, whichever path ran.
-  return asOneOp(kind, [x], attrs, () => [
+  return asOneOp(SOFTMAX_SPECS[kind], [x], attrs, () => [
     withTemps((temps) => {
       if (fused) {
         const perm = Array.from({ length: x.rank }, (_, i) => i);
@@ -42,7 +42,7 @@ function softmaxLike(kind: FusedKind, x: Tensor, axis: number): Tensor {
         const inverse = perm.map((_, i) => perm.indexOf(i));
         const moved = permute(x, perm);
         temps.push(moved);
-        const [y] = runKernel(kind, [moved], { axis: x.rank - 1 }, spec.map(() => ({ shape: [...moved.shape], dtype: x.dtype })), (backend, [xi], [o]) => backend[kind]!(xi!, o!));
+        const [y] = runOp(SOFTMAX_SPECS[kind], [moved], { axis: x.rank - 1 });
         temps.push(y!);
         return permute(y!, inverse);
       }
@@ -88,3 +88,42 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return softmaxLike('logSoftmax', x, axis);
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `softmax` and `logSoftmax`. */
+export interface SoftmaxAttrs {
+  readonly axis: number;
+}
+
+/**
+ * softmax and logSoftmax run the backend's fused kernel on the last axis, and are otherwise
+ * computed from other ops inside `asOneOp`: one recorded op either way, one rule.
+ */
+const SOFTMAX_SPECS: Readonly<Record<FusedKind, OpSpec<SoftmaxAttrs>>> = {
+  softmax: defineOp<SoftmaxAttrs>({
+    name: 'softmax',
+    family: 'softmax',
+    summary: '`exp(x) / sum(exp(x))` along `axis`, computed stably.',
+    kind: 'fused',
+    backendKernel: 'softmax',
+    infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
+    kernel: (b, [x], [o]) => b.softmax!(x!, o!),
+    // dx = y·(dy − Σ dy·y): the output is all the rule reads.
+    gradient: { saves: { outputs: [0] }, rule: (dy, { outputs: [y], attrs: { axis } }) => [y!.mul(dy.sub(dy.mul(y!).sum(axis, true)))] },
+  }),
+  logSoftmax: defineOp<SoftmaxAttrs>({
+    name: 'logSoftmax',
+    family: 'softmax',
+    summary: '`x − logSumExp(x)` along `axis`, computed stably.',
+    kind: 'fused',
+    backendKernel: 'logSoftmax',
+    infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
+    kernel: (b, [x], [o]) => b.logSoftmax!(x!, o!),
+    // dx = dy − softmax(x)·Σ dy, and softmax(x) = exp(y).
+    gradient: { saves: { outputs: [0] }, rule: (dy, { outputs: [y], attrs: { axis } }) => [dy.sub(y!.exp().mul(dy.sum(axis, true)))] },
+  }),
+};
+
+/** @internal The softmax family's entries of the op table. */
+export const softmaxSpecs: readonly AnyOpSpec[] = Object.values(SOFTMAX_SPECS);

@@ -1,31 +1,11 @@
 /** flip, tile and repeat: composites of slice, concat and expand. */
-import { normalizeAxes, normalizeAxis } from '../shape.js';
+import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { requireInt, requireTensor } from './util.js';
 import { expand } from './expand.js';
 import { reshape } from './reshape.js';
-import { requireIntList, sliceKernel } from './movement-util.js';
+import { requireIntList } from './movement-util.js';
 
-/**
- * Reverses the order of elements along `axes`.
- *
- * @throws TensorError `AXIS_OUT_OF_RANGE`; `INVALID_ARGUMENT` for a repeated axis.
- * @example
- * ```ts
- * flip(tensor([[1, 2], [3, 4]]), 1); // [[2, 1], [4, 3]]
- * ```
- */
-export function flip(x: Tensor, axes: number | readonly number[]): Tensor {
-  requireTensor('flip', x);
-  const list = normalizeAxes(axes, x.rank, 'flip');
-  const begin = new Array<number>(x.rank).fill(0);
-  const step = new Array<number>(x.rank).fill(1);
-  for (const a of list) {
-    begin[a] = Math.max(0, x.shape[a]! - 1);
-    step[a] = -1;
-  }
-  return sliceKernel(x, begin, step, [...x.shape]);
-}
 
 /**
  * numpy `tile`: repeats the whole of `x` `reps[i]` times along axis `i`. When `reps` is shorter

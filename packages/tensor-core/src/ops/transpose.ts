@@ -1,5 +1,7 @@
 /** transpose and permute: observed as `transpose` (`{ perm }`), or `reshape` when no data moves. */
-import { runKernel, viewOf } from '../engine.js';
+import { runOp, viewOf } from '../engine.js';
+import { defineOp, type AnyOpSpec } from '../op-spec.js';
+
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -11,9 +13,7 @@ function transposeKernel(x: Tensor, perm: number[]): Tensor {
   // A permutation that moves only size-1 axes keeps the row-major order: a free view.
   const moved = perm.filter((p) => x.shape[p] !== 1);
   if (moved.every((p, i) => i === 0 || p > moved[i - 1]!)) return viewOf('reshape', x, shape, { shape });
-  return runKernel('transpose', [x], { perm }, [{ shape, dtype: x.dtype }], (backend, [xi], [out]) => {
-    backend.transpose(xi!, perm, out!);
-  })[0]!;
+  return runOp(transposeSpec, [x], { perm })[0]!;
 }
 
 /**
@@ -65,3 +65,31 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   }
   return transposeKernel(x, perm);
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `transpose`: output axis `i` is input axis `perm[i]`. */
+export interface TransposeAttrs {
+  readonly perm: readonly number[];
+}
+
+const transposeSpec = defineOp<TransposeAttrs>({
+  name: 'transpose',
+  family: 'transpose',
+  summary: 'Permutes the axes (a copy; moves of size-1 axes only are recorded as `reshape`).',
+  kind: 'kernel',
+  backendKernel: 'transpose',
+  infer: ([x], { perm }) => [{ shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype }],
+  kernel: (b, [x], [o], { perm }) => b.transpose(x!, perm, o!),
+  gradient: {
+    saves: {},
+    rule: (dy, { attrs: { perm } }) => {
+      const inverse = new Array<number>(perm.length);
+      perm.forEach((p, i) => (inverse[p] = i));
+      return [permute(dy, inverse)];
+    },
+  },
+});
+
+/** @internal The transpose family's entries of the op table. */
+export const transposeSpecs: readonly AnyOpSpec[] = [transposeSpec];
