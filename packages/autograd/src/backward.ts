@@ -27,12 +27,27 @@ function assertUsable(t: Tensor, what: string): void {
   if (t.isDisposed) throw new TensorError('TENSOR_DISPOSED', 'backward', `${what} (${describe(t)}) was disposed`);
 }
 
+/**
+ * @throws TensorError `GRADIENT_ERROR` when `t` was computed, without a recorder, from a tensor
+ * that requires a gradient: the gradient through it would be silently missing.
+ */
+function assertRecorded(t: Tensor): void {
+  if (t.gradientLostAt === undefined || t.requiresGrad || producerOf(t)) return;
+  throw new TensorError(
+    'GRADIENT_ERROR',
+    'backward',
+    `${describe(t)} was computed by op '${t.gradientLostAt}' on a tensor that requires a gradient before autograd was enabled, so that op was not recorded and its gradient would be missing: call enableAutograd() (from @tessera/autograd) once before the forward pass`,
+  );
+}
+
 /** The entries `loss` depends on, in execution (topological) order. */
 function collect(loss: Tensor): Entry[] {
   const seen = new Set<Entry>();
   const stack = [keyOf(loss)];
   while (stack.length > 0) {
-    const entry = producerOf(stack.pop()!);
+    const key = stack.pop()!;
+    assertRecorded(key);
+    const entry = producerOf(key);
     if (!entry || seen.has(entry)) continue;
     if (entry.released) {
       throw new TensorError(

@@ -6,11 +6,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { getOpSpec, memory, opSpecs, randn, setBackend, tensor, tidy, TensorError, type Tensor } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { backward, gradientRules, releaseUnusedRecords, tapeSize } from './index.js';
+import { backward, gradientRules, releaseUnusedRecords, tapeSize, enableAutograd } from './index.js';
 import { addEntry, release, savedOpOf } from './tape.js';
 
 beforeAll(async () => {
   await setBackend(cpu());
+  enableAutograd();
 });
 
 const codeOf = (fn: () => unknown): string | undefined => {

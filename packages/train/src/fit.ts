@@ -1,6 +1,6 @@
 /** `fit`: the training loop, Keras style. */
 import { Tensor, TensorError, dispose, scalar, stack, tidy, type Variable } from '@tessera/tensor-core';
-import { backward, noGrad, releaseUnusedRecords } from '@tessera/autograd';
+import { backward, enableAutograd, noGrad, releaseUnusedRecords } from '@tessera/autograd';
 import { clipGradNorm } from '@tessera/optim';
 import { History } from './callbacks/history.js';
 import { ProgressBar, progressBar } from './callbacks/progress-bar.js';
@@ -153,6 +153,7 @@ interface PendingLoss {
  */
 export async function fit(model: TrainableModel, options: FitOptions): Promise<History> {
   const op = 'fit';
+  enableAutograd();
   requireModel(op, model);
   requireObject(op, 'options', options);
   rejectUnknown(op, options as unknown as Record<string, unknown>, KNOWN);
