@@ -76,10 +76,18 @@ export interface OnnxGraphWriter {
   node(opType: string, inputs: readonly string[], outputs?: readonly string[] | number, attributes?: Record<string, OnnxAttributeValue | undefined>): string[];
   /** A constant initializer; returns its name. */
   constant(values: ArrayLike<number>, dtype: DType | 'int64', dims?: readonly number[]): string;
+  /** A tensor of `dims` filled with `value`, computed by a node rather than stored (not a weight on import). */
+  filled(value: number, dtype: DType | 'int64', dims: readonly number[]): string;
 }
 
-/** An ONNX node attribute value. */
-export type OnnxAttributeValue = number | string | readonly number[] | readonly string[];
+/** An ONNX node attribute value: numbers are INT when integral unless marked float. */
+export type OnnxAttributeValue =
+  | number
+  | string
+  | readonly number[]
+  | { readonly float: number }
+  | { readonly floats: readonly number[] }
+  | { readonly tensor: { readonly values: readonly number[]; readonly dtype: DType | 'int64'; readonly dims: readonly number[] } };
 
 /** What an op's ONNX mapping sees of one traced op, and how it writes nodes. */
 export interface OnnxExportContext<A = Readonly<Record<string, unknown>>> {

@@ -2,6 +2,7 @@
 import { runKernel } from '../engine.js';
 import { defineOp, type AnyOpSpec } from '../op-spec.js';
 import { slice } from './slice.js';
+import { onnxNodes } from './onnx-util.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -88,6 +89,7 @@ const concatSpec = defineOp<ConcatAttrs>({
   summary: 'Joins tensors along an existing axis.',
   kind: 'kernel',
   backendKernel: 'concat',
+  onnx: onnxNodes(['Concat'], (ctx) => void ctx.graph.node('Concat', ctx.inputs, ctx.outputs, { axis: ctx.attrs.axis })),
   gradient: {
     saves: {},
     rule: (dy, { inputShapes, attrs: { axis }, needs }) => {

@@ -6,6 +6,7 @@
 import type { Conv2dParams } from '../backend.js';
 import { runOp } from '../engine.js';
 import { defineOp, type AnyOpSpec } from '../op-spec.js';
+import { onnxNodes, pads2d, requireBatched } from './onnx-util.js';
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { shapesEqual, sizeOf } from '../shape.js';
@@ -381,6 +382,12 @@ const conv2dSpec = defineOp<Conv2dAttrs>({
   summary: '2-D cross-correlation of `x` `[N, C, H, W]` with `w` `[O, C/groups, kH, kW]`.',
   kind: 'kernel',
   backendKernel: 'conv2d',
+  onnx: onnxNodes(['Conv'], (ctx) => {
+    requireBatched(ctx, 'Conv');
+    const p = ctx.attrs.params;
+    const w = ctx.inputShapes[1]!;
+    ctx.graph.node('Conv', [ctx.inputs[0]!, ctx.inputs[1]!], ctx.outputs, { kernel_shape: [w[2]!, w[3]!], strides: p.stride, pads: pads2d(p.padding), dilations: p.dilation, group: p.groups });
+  }),
   infer: ([x, w], { params }) => [{ shape: convShape('conv2d', x!.shape, w!.shape, params), dtype: x!.dtype }],
   kernel: (b, [x, w], [o], { params }) => {
     // An empty reduction (no input channels per group) is zero.
@@ -404,6 +411,24 @@ const conv2dBackpropInputSpec = defineOp<Conv2dBackpropInputAttrs>({
   summary: 'The gradient of conv2d with respect to its input (also convTranspose2d).',
   kind: 'kernel',
   backendKernel: 'conv2dBackpropInput',
+  // A transposed convolution is the input gradient of a convolution; the weight layout [inC, outC/g, kH, kW] is ONNX's.
+  onnx: onnxNodes(['ConvTranspose'], (ctx) => {
+    requireBatched(ctx, 'ConvTranspose');
+    const p = ctx.attrs.params;
+    const w = ctx.inputShapes[1]!;
+    const [, , h, wd] = ctx.inputShapes[0]!;
+    const [, , oh, ow] = ctx.outputShapes[0]!;
+    const natural = (size: number, k: number, s: number, d: number, pb: number, pe: number): number => s * (size - 1) + d * (k - 1) + 1 - pb - pe;
+    const outputPadding = [oh! - natural(h!, w[2]!, p.stride[0], p.dilation[0], p.padding[0], p.padding[1]), ow! - natural(wd!, w[3]!, p.stride[1], p.dilation[1], p.padding[2], p.padding[3])];
+    ctx.graph.node('ConvTranspose', [ctx.inputs[0]!, ctx.inputs[1]!], ctx.outputs, {
+      kernel_shape: [w[2]!, w[3]!],
+      strides: p.stride,
+      pads: pads2d(p.padding),
+      dilations: p.dilation,
+      group: p.groups,
+      ...(outputPadding.some((v) => v !== 0) ? { output_padding: outputPadding } : {}),
+    });
+  }),
   infer: ([dy], { xShape }) => [{ shape: [...xShape], dtype: dy!.dtype }],
   kernel: (b, [dy, w], [o], { params }) => {
     if (sizeOf(dy!.shape) === 0 || sizeOf(w!.shape) === 0) b.fill(o!, 0);

@@ -5,13 +5,14 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { isFloat, promoteTypes, type DType, DTYPES } from '../dtype.js';
 import { runKernel, runOp, assertLive, asOneOp } from '../engine.js';
-import { defineOp, type AnyOpSpec, type GradRule, type NoAttrs, type OpSpec, type SavedOp } from '../op-spec.js';
+import { defineOp, type AnyOpSpec, type GradRule, type NoAttrs, type OnnxMapping, type OpSpec, type SavedOp } from '../op-spec.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkValues, type ValueCheck } from '../checks.js';
 import { checkOptions } from '../options.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { unbroadcast } from './unbroadcast.js';
+import { onnxDataType, onnxNode, onnxNodes, scalarLike } from './onnx-util.js';
 import { disposeAll, requireFinite, requireNumber, requireTensorLike, scalarDtype, toTensor, scalarTensor, type TensorLike } from './util.js';
 
 // ---------------------------------------------------------------- primitives
@@ -493,6 +494,83 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 /** What a unary rule reads: the input `x`, the output `y`, or neither. */
 type UnaryUse = 'x' | 'y' | 'xy' | '';
 
+/** How each unary op is written as ONNX (absent: not exportable). `round`: both round half to even. */
+const UNARY_ONNX: Partial<Record<UnaryOp, OnnxMapping<NoAttrs>>> = {
+  neg: onnxNode('Neg'),
+  abs: onnxNode('Abs'),
+  sign: onnxNode('Sign'),
+  exp: onnxNode('Exp'),
+  log: onnxNode('Log'),
+  sqrt: onnxNode('Sqrt'),
+  reciprocal: onnxNode('Reciprocal'),
+  sin: onnxNode('Sin'),
+  cos: onnxNode('Cos'),
+  tanh: onnxNode('Tanh'),
+  sigmoid: onnxNode('Sigmoid'),
+  relu: onnxNode('Relu'),
+  erf: onnxNode('Erf'),
+  floor: onnxNode('Floor'),
+  ceil: onnxNode('Ceil'),
+  round: onnxNode('Round'),
+  softplus: onnxNode('Softplus'),
+  logicalNot: onnxNode('Not'),
+  isNaN: onnxNode('IsNaN'),
+  square: onnxNodes(['Mul'], (ctx) => void ctx.graph.node('Mul', [ctx.inputs[0]!, ctx.inputs[0]!], ctx.outputs)),
+  rsqrt: onnxNodes(['Sqrt', 'Reciprocal'], (ctx) => {
+    const [s] = ctx.graph.node('Sqrt', [ctx.inputs[0]!]);
+    ctx.graph.node('Reciprocal', [s!], ctx.outputs);
+  }),
+  expm1: onnxNodes(['Exp', 'Sub'], (ctx) => {
+    const [e] = ctx.graph.node('Exp', [ctx.inputs[0]!]);
+    ctx.graph.node('Sub', [e!, scalarLike(ctx, 1, ctx.inputDtypes[0]!)], ctx.outputs);
+  }),
+  log1p: onnxNodes(['Add', 'Log'], (ctx) => {
+    const [s] = ctx.graph.node('Add', [ctx.inputs[0]!, scalarLike(ctx, 1, ctx.inputDtypes[0]!)]);
+    ctx.graph.node('Log', [s!], ctx.outputs);
+  }),
+  isFinite: onnxNodes(['IsInf', 'IsNaN', 'Or', 'Not'], (ctx) => {
+    const [inf] = ctx.graph.node('IsInf', [ctx.inputs[0]!]);
+    const [nan] = ctx.graph.node('IsNaN', [ctx.inputs[0]!]);
+    const [bad] = ctx.graph.node('Or', [inf!, nan!]);
+    ctx.graph.node('Not', [bad!], ctx.outputs);
+  }),
+};
+
+/** How each binary op is written as ONNX (absent: not exportable). */
+const BINARY_ONNX: Partial<Record<BinaryOp, OnnxMapping<NoAttrs>>> = {
+  add: onnxNode('Add', 2),
+  sub: onnxNode('Sub', 2),
+  mul: onnxNode('Mul', 2),
+  div: onnxNode('Div', 2),
+  pow: onnxNode('Pow', 2),
+  maximum: onnxNode('Max', 2),
+  minimum: onnxNode('Min', 2),
+  equal: onnxNode('Equal', 2),
+  less: onnxNode('Less', 2),
+  lessEqual: onnxNode('LessOrEqual', 2),
+  greater: onnxNode('Greater', 2),
+  greaterEqual: onnxNode('GreaterOrEqual', 2),
+  logicalAnd: onnxNode('And', 2),
+  logicalOr: onnxNode('Or', 2),
+  logicalXor: onnxNode('Xor', 2),
+  notEqual: onnxNodes(['Equal', 'Not'], (ctx) => {
+    const [eq] = ctx.graph.node('Equal', [ctx.inputs[0]!, ctx.inputs[1]!]);
+    ctx.graph.node('Not', [eq!], ctx.outputs);
+  }),
+  mod: onnxNodes(['Mod', 'Div', 'Floor', 'Mul', 'Sub'], (ctx) => {
+    const [a, b] = [ctx.inputs[0]!, ctx.inputs[1]!];
+    if (ctx.inputDtypes[0] === 'int32') {
+      ctx.graph.node('Mod', [a, b], ctx.outputs, { fmod: 0 }); // sign of the divisor, as Python
+      return;
+    }
+    // Float Mod in ONNX is C's fmod (sign of the dividend); Python's remainder is a − floor(a/b)·b.
+    const [q] = ctx.graph.node('Div', [a, b]);
+    const [f] = ctx.graph.node('Floor', [q!]);
+    const [m] = ctx.graph.node('Mul', [f!, b]);
+    ctx.graph.node('Sub', [a, m!], ctx.outputs);
+  }),
+};
+
 /** A unary kernel op's spec. `rule` of undefined: not differentiable. */
 function unarySpec(op: UnaryOp, summary: string, uses: UnaryUse, rule?: GradRule<NoAttrs>): OpSpec<NoAttrs> {
   const boolOut = op === 'logicalNot' || op === 'isNaN' || op === 'isFinite';
@@ -505,6 +583,7 @@ function unarySpec(op: UnaryOp, summary: string, uses: UnaryUse, rule?: GradRule
     infer: ([x]) => [{ shape: x!.shape, dtype: boolOut ? 'bool' : x!.dtype }],
     kernel: (b, [x], [o]) => b.unary(op, x!, o!),
     gradient: rule === undefined ? 'none' : { saves: { inputs: uses.includes('x') ? [0] : [], outputs: uses.includes('y') ? [0] : [] }, rule },
+    ...(UNARY_ONNX[op] ? { onnx: UNARY_ONNX[op] } : {}),
   });
 }
 
@@ -534,6 +613,7 @@ function binarySpec(op: BinaryOp, summary: string, saves?: (needs: readonly bool
     backendKernel: 'binary',
     infer: ([a, b]) => [{ shape: broadcastShapes(a!.shape, b!.shape, op), dtype: boolOut ? 'bool' : a!.dtype }],
     kernel: (bk, [a, b], [o]) => bk.binary(op, a!, b!, o!),
+    ...(BINARY_ONNX[op] ? { onnx: BINARY_ONNX[op] } : {}),
     gradient:
       grad === undefined || saves === undefined
         ? 'none'
@@ -663,6 +743,7 @@ const whereSpec = defineOp<NoAttrs>({
   backendKernel: 'where',
   infer: ([c, a, b]) => [{ shape: broadcastShapes(broadcastShapes(c!.shape, a!.shape, 'where'), b!.shape, 'where'), dtype: a!.dtype }],
   kernel: (bk, [c, a, b], [o]) => bk.where(c!, a!, b!, o!),
+  onnx: onnxNode('Where', 3),
   gradient: {
     saves: { inputs: [0] },
     rule: (dy, { inputs: [c], inputShapes, needs }) => [
@@ -686,6 +767,7 @@ const castSpec = defineOp<CastAttrs>({
   backendKernel: 'cast',
   infer: ([x], { dtype }) => [{ shape: x!.shape, dtype }],
   kernel: (b, [x], [o]) => b.cast(x!, o!),
+  onnx: onnxNodes(['Cast'], (ctx) => void ctx.graph.node('Cast', [ctx.inputs[0]!], ctx.outputs, { to: onnxDataType(ctx.attrs.dtype) })),
   gradient: { saves: {}, rule: (dy, { inputDtypes: [dtype] }) => [isFloat(dtype!) ? dy.cast(dtype!) : undefined] },
 });
 
@@ -697,6 +779,7 @@ const cloneSpec = defineOp<NoAttrs>({
   backendKernel: 'cast',
   infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
   kernel: (b, [x], [o]) => b.cast(x!, o!),
+  onnx: onnxNode('Identity'),
   gradient: { saves: {}, rule: (dy) => [dy] },
 });
 
@@ -713,6 +796,32 @@ const geluSpec = defineOp<GeluAttrs>({
   backendKernel: 'gelu',
   infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
   kernel: (b, [x], [o], { approximate }) => b.gelu!(x!, approximate, o!),
+  onnx: onnxNodes(['Gelu', 'Mul', 'Erf', 'Tanh', 'Add'], (ctx) => {
+    const approximate = ctx.attrs.approximate === 'tanh' ? 'tanh' : 'none';
+    const x = ctx.inputs[0]!;
+    if (ctx.opset >= 20) {
+      ctx.graph.node('Gelu', [x], ctx.outputs, { approximate });
+      return;
+    }
+    const dt = ctx.inputDtypes[0]!;
+    let inner: string;
+    if (approximate === 'none') {
+      // x·Φ(x) = 0.5·x·(1 + erf(x/√2))
+      const [scaled] = ctx.graph.node('Mul', [x, scalarLike(ctx, Math.SQRT1_2, dt)]);
+      [inner] = ctx.graph.node('Erf', [scaled!]) as [string];
+    } else {
+      // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+      const [x2] = ctx.graph.node('Mul', [x, x]);
+      const [x3] = ctx.graph.node('Mul', [x2!, x]);
+      const [c3] = ctx.graph.node('Mul', [x3!, scalarLike(ctx, 0.044715, dt)]);
+      const [sum] = ctx.graph.node('Add', [x, c3!]);
+      const [arg] = ctx.graph.node('Mul', [sum!, scalarLike(ctx, Math.sqrt(2 / Math.PI), dt)]);
+      [inner] = ctx.graph.node('Tanh', [arg!]) as [string];
+    }
+    const [onePlus] = ctx.graph.node('Add', [inner, scalarLike(ctx, 1, dt)]);
+    const [half] = ctx.graph.node('Mul', [x, scalarLike(ctx, 0.5, dt)]);
+    ctx.graph.node('Mul', [half!, onePlus!], ctx.outputs);
+  }),
   gradient: {
     saves: { inputs: [0] },
     rule: (dy, { inputs: [x], attrs }) => {
@@ -741,6 +850,13 @@ const clampSpec = defineOp<ClampAttrs>({
   family: 'elementwise',
   summary: 'Limits values to `[min, max]`; the gradient passes at the bounds (PyTorch).',
   kind: 'composite',
+  onnx: onnxNodes(['Clip'], (ctx) => {
+    const dt = ctx.inputDtypes[0]!;
+    const bound = (v: number | undefined): string => (typeof v === 'number' ? scalarLike(ctx, v, dt) : '');
+    const inputs = [ctx.inputs[0]!, bound(ctx.attrs.min), bound(ctx.attrs.max)];
+    while (inputs[inputs.length - 1] === '') inputs.pop();
+    ctx.graph.node('Clip', inputs, ctx.outputs);
+  }),
   gradient: {
     saves: { inputs: [0] },
     rule: (dy, { inputs: [x], attrs }) => {

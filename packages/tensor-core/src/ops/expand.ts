@@ -2,6 +2,7 @@
 import { runKernel, viewOf } from '../engine.js';
 import { defineOp, type AnyOpSpec } from '../op-spec.js';
 import { unbroadcast } from './unbroadcast.js';
+import { int64, onnxNodes } from './onnx-util.js';
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -92,6 +93,18 @@ const expandSpec = defineOp<ExpandAttrs>({
   summary: 'Broadcasts `x` to `shape`, materialised (through the `where` kernel, which broadcasts any dtype).',
   kind: 'kernel',
   backendKernel: 'where',
+  onnx: onnxNodes(['Expand'], (ctx) => {
+    const shape = ctx.outputShapes[0]!;
+    const inShape = ctx.inputShapes[0]!;
+    const offset = shape.length - inShape.length;
+    // Expand broadcasts: a 1 in the target keeps the input's size, which is how a dynamic axis passes through.
+    const target = shape.map((d, i) => {
+      if (!ctx.outputDynamic[0]![i]) return d;
+      if (i < offset || !ctx.inputDynamic[0]![i - offset]) ctx.unsupported(`expanding to a size that follows a dynamic axis (axis ${i} of ${JSON.stringify(shape)}) from a static one`);
+      return 1;
+    });
+    ctx.graph.node('Expand', [ctx.inputs[0]!, int64(ctx, target)], ctx.outputs);
+  }),
   gradient: { saves: {}, rule: (dy, { inputShapes: [shape] }) => [unbroadcast(dy, shape!)] },
 });
 

@@ -7,6 +7,7 @@ import type { DType } from '../dtype.js';
 import { fromValues, runKernel } from '../engine.js';
 import { defineOp, type AnyOpSpec } from '../op-spec.js';
 import { zeros } from './creation.js';
+import { onnxNodes } from './onnx-util.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkOptions } from '../options.js';
 import { checkValues } from '../checks.js';
@@ -233,6 +234,8 @@ const gatherSpec = defineOp<GatherAttrs>({
   summary: '`out[i][j] = x[indices[i][j]][j]` along `axis` (PyTorch\'s `gather`, same-rank int32 indices).',
   kind: 'kernel',
   backendKernel: 'gather',
+  // Takes along an axis with an index of the input's rank: ONNX's GatherElements.
+  onnx: onnxNodes(['GatherElements'], (ctx) => void ctx.graph.node('GatherElements', [ctx.inputs[0]!, ctx.inputs[1]!], ctx.outputs, { axis: ctx.attrs.axis })),
   gradient: {
     saves: { inputs: [1] },
     rule: (dy, { inputs, inputShapes: [shape], inputDtypes: [dtype], attrs: { axis } }) => [
@@ -248,6 +251,10 @@ const scatterAddSpec = defineOp<GatherAttrs>({
   summary: '`x` with `updates` added at `indices` along `axis` (PyTorch\'s `scatter_add`).',
   kind: 'kernel',
   backendKernel: 'scatterAdd',
+  onnx: onnxNodes(['ScatterElements'], (ctx) => {
+    if (ctx.opset < 16) ctx.unsupported(`ScatterElements with reduction='add' needs opset 16 or later (exporting opset ${ctx.opset})`);
+    ctx.graph.node('ScatterElements', [ctx.inputs[0]!, ctx.inputs[1]!, ctx.inputs[2]!], ctx.outputs, { axis: ctx.attrs.axis, reduction: 'add' });
+  }),
   gradient: {
     saves: (needs) => ({ inputs: needs[2] ? [1] : [] }),
     savesNote: 'indices (input 1) when the updates need a gradient',

@@ -4,6 +4,7 @@
  */
 import { runOp } from '../engine.js';
 import { defineOp, type AnyOpSpec } from '../op-spec.js';
+import { onnxNodes } from './onnx-util.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { broadcastShapes, shapesEqual, sizeOf } from '../shape.js';
@@ -117,6 +118,12 @@ const matmulSpec = defineOp<MatmulAttrs>({
   summary: 'Batched matrix product of rank-3 operands (batch 1 or B each), either operand read transposed.',
   kind: 'kernel',
   backendKernel: 'matmul',
+  onnx: onnxNodes(['MatMul', 'Transpose'], (ctx) => {
+    const flip = (name: string): string => ctx.graph.node('Transpose', [name], 1, { perm: [0, 2, 1] })[0]!;
+    const a = ctx.attrs.transposeA ? flip(ctx.inputs[0]!) : ctx.inputs[0]!;
+    const b = ctx.attrs.transposeB ? flip(ctx.inputs[1]!) : ctx.inputs[1]!;
+    ctx.graph.node('MatMul', [a, b], ctx.outputs);
+  }),
   infer: ([a, b], { transposeA, transposeB }) => {
     const [ba, ra, ca] = a!.shape as [number, number, number];
     const [bb, rb, cb] = b!.shape as [number, number, number];

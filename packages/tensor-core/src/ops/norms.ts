@@ -5,6 +5,7 @@
  */
 import { asOneOp, runOp } from '../engine.js';
 import { defineOp, type AnyOpSpec } from '../op-spec.js';
+import { onnxNodes, scalarLike } from './onnx-util.js';
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { shapesEqual, sizeOf } from '../shape.js';
@@ -197,6 +198,24 @@ const layerNormSpec = defineOp<LayerNormAttrs>({
   summary: 'Normalises the trailing `normalizedShape` axes to zero mean and unit variance.',
   kind: 'fused',
   backendKernel: 'layerNorm',
+  onnx: onnxNodes(['LayerNormalization', 'ReduceMean', 'Sub', 'Mul', 'Add', 'Sqrt', 'Div'], (ctx) => {
+    const { normalizedShape: normalized, eps } = ctx.attrs;
+    const dt = ctx.inputDtypes[0]!;
+    const x = ctx.inputs[0]!;
+    if (ctx.opset >= 17) {
+      const scale = ctx.graph.filled(1, dt, normalized);
+      ctx.graph.node('LayerNormalization', [x, scale], ctx.outputs, { axis: -normalized.length, epsilon: { float: eps } });
+      return;
+    }
+    const rank = ctx.inputShapes[0]!.length;
+    const axes = normalized.map((_, i) => rank - normalized.length + i);
+    const mean = (input: string): string => ctx.graph.node('ReduceMean', [input], 1, { axes, keepdims: 1 })[0]!;
+    const [centered] = ctx.graph.node('Sub', [x, mean(x)]);
+    const [sq] = ctx.graph.node('Mul', [centered!, centered!]);
+    const [shifted] = ctx.graph.node('Add', [mean(sq!), scalarLike(ctx, eps, dt)]);
+    const [std] = ctx.graph.node('Sqrt', [shifted!]);
+    ctx.graph.node('Div', [centered!, std!], ctx.outputs);
+  }),
   infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
   kernel: (b, [x], [o], { normalizedShape, eps }) => b.layerNorm!(x!, sizeOf(normalizedShape), eps, o!),
   gradient: {
@@ -218,6 +237,15 @@ const batchNormSpec = defineOp<BatchNormAttrs>({
   summary: '`(x − mean)·(variance + eps)^−½·weight + bias` per channel (axis 1).',
   kind: 'fused',
   backendKernel: 'batchNorm',
+  onnx: onnxNodes(['BatchNormalization'], (ctx) => {
+    const [x, mean, variance] = ctx.inputs as [string, string, string];
+    const c = ctx.inputShapes[1]![0]!;
+    const dt = ctx.inputDtypes[0]!;
+    let next = 3;
+    const weight = ctx.attrs.weight ? ctx.inputs[next++]! : ctx.graph.filled(1, dt, [c]);
+    const bias = ctx.attrs.bias ? ctx.inputs[next++]! : ctx.graph.filled(0, dt, [c]);
+    ctx.graph.node('BatchNormalization', [x, weight, bias, mean, variance], ctx.outputs, { epsilon: { float: ctx.attrs.eps } });
+  }),
   infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
   kernel: (b, infos, [out], { eps, weight, bias }) => {
     const [x, mean, variance] = infos;

@@ -9,6 +9,7 @@ import { sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { requireTensor } from './util.js';
 import { slice } from './slice.js';
+import { int64, onnxNodes, scalarLike } from './onnx-util.js';
 
 /** Options of {@link pad}. */
 export interface PadOptions {
@@ -117,6 +118,12 @@ const padSpec = defineOp<PadAttrs>({
   summary: 'Pads each axis (`constant`, `reflect` or `replicate`).',
   kind: 'kernel',
   backendKernel: 'pad',
+  onnx: onnxNodes(['Pad'], (ctx) => {
+    const { pads, mode } = ctx.attrs;
+    const inputs = [ctx.inputs[0]!, int64(ctx, [...pads.map((p) => p[0]), ...pads.map((p) => p[1])])];
+    if (mode === 'constant') inputs.push(scalarLike(ctx, ctx.attrs.value ?? 0, ctx.inputDtypes[0]!));
+    ctx.graph.node('Pad', inputs, ctx.outputs, { mode: mode === 'replicate' ? 'edge' : mode });
+  }),
   gradient: {
     saves: {},
     rule: (dy, { inputShapes: [shape], attrs: { pads, mode } }: SavedOp<PadAttrs>) => {

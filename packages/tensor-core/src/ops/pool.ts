@@ -5,7 +5,8 @@
 import type { Pool2dParams } from '../backend.js';
 import { toTypedArray } from '../dtype.js';
 import { fromValues, runKernel } from '../engine.js';
-import { defineOp, type AnyOpSpec } from '../op-spec.js';
+import { defineOp, type AnyOpSpec, type OnnxMapping } from '../op-spec.js';
+import { onnxNodes, pads2d, requireBatched } from './onnx-util.js';
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { shapesEqual } from '../shape.js';
@@ -294,6 +295,28 @@ export interface AvgPool2dBackwardAttrs {
   readonly xShape: readonly number[];
 }
 
+function onnxPool(opType: 'MaxPool' | 'AveragePool'): OnnxMapping<Pool2dAttrs> {
+  return onnxNodes([opType], (ctx) => {
+    requireBatched(ctx, opType);
+    const p = ctx.attrs.params;
+    const [, , h, w] = ctx.inputShapes[0]!;
+    const [, , oh, ow] = ctx.outputShapes[0]!;
+    // Tessera records the output size, not the rounding: ceil_mode is whatever reproduces it.
+    const floorSize = (size: number, k: number, s: number, pb: number, pe: number, d: number): number => Math.floor((size + pb + pe - d * (k - 1) - 1) / s) + 1;
+    const ceil = floorSize(h!, p.kernelSize[0], p.stride[0], p.padding[0], p.padding[1], p.dilation[0]) !== oh || floorSize(w!, p.kernelSize[1], p.stride[1], p.padding[2], p.padding[3], p.dilation[1]) !== ow;
+    const dilated = p.dilation[0] !== 1 || p.dilation[1] !== 1;
+    if (opType === 'AveragePool' && dilated && ctx.opset < 19) ctx.unsupported(`dilated average pooling needs opset 19 or later (exporting opset ${ctx.opset})`);
+    ctx.graph.node(opType, [ctx.inputs[0]!], ctx.outputs, {
+      kernel_shape: p.kernelSize,
+      strides: p.stride,
+      pads: pads2d(p.padding),
+      ...(dilated ? { dilations: p.dilation } : {}),
+      ...(ceil ? { ceil_mode: 1 } : {}),
+      ...(opType === 'AveragePool' ? { count_include_pad: p.countIncludePad ? 1 : 0 } : {}),
+    });
+  });
+}
+
 // maxPool2d routes the gradient to the first maximal cell of each window (PyTorch).
 const maxPool2dSpec = defineOp<Pool2dAttrs>({
   name: 'maxPool2d',
@@ -301,6 +324,7 @@ const maxPool2dSpec = defineOp<Pool2dAttrs>({
   summary: 'Maximum over each window of `x` `[N, C, H, W]`.',
   kind: 'kernel',
   backendKernel: 'maxPool2d',
+  onnx: onnxPool('MaxPool'),
   gradient: { saves: { inputs: [0] }, rule: (dy, { inputs: [x], attrs: { params } }) => [maxPool2dBackward(dy, x!, params)] },
 });
 
@@ -310,6 +334,7 @@ const avgPool2dSpec = defineOp<Pool2dAttrs>({
   summary: 'Mean over each window of `x` `[N, C, H, W]`.',
   kind: 'kernel',
   backendKernel: 'avgPool2d',
+  onnx: onnxPool('AveragePool'),
   gradient: { saves: {}, rule: (dy, { inputShapes: [shape], attrs: { params } }) => [avgPool2dBackward(dy, shape!, params)] },
 });
 

@@ -6,7 +6,8 @@
 import type { ReduceOp } from '../backend.js';
 import { isFloat, type DType } from '../dtype.js';
 import { runKernel, runOp, assertLive, unobserved } from '../engine.js';
-import { defineOp, type AnyOpSpec, type GradRule, type OpSpec, type SavedOp } from '../op-spec.js';
+import { defineOp, type AnyOpSpec, type GradRule, type OnnxMapping, type OpSpec, type SavedOp } from '../op-spec.js';
+import { int64, onnxDataType, onnxNodes, reshapeTarget } from './onnx-util.js';
 import { checkValues } from '../checks.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
@@ -353,8 +354,47 @@ const extremum: GradRule<ReduceAttrs> = (dy, op) => {
   return [dy.reshape(keptShape).div(count).mul(mask)];
 };
 
-function reduceSpec(op: ReduceOp, summary: string, gradient: OpSpec<ReduceAttrs>['gradient']): OpSpec<ReduceAttrs> {
-  return defineOp<ReduceAttrs>({ name: op, family: 'reduce', summary, kind: 'kernel', backendKernel: 'reduce', gradient });
+/** Reductions run on an input whose reduced axes were moved last (`attrs.axes` name the original axes): reduce the trailing ones, then restore keepDims' shape. */
+function onnxReduction(opType: string, axesAsInputFrom: number): OnnxMapping<ReduceAttrs> {
+  return onnxNodes([opType, 'Reshape'], (ctx) => {
+    const rank = ctx.inputShapes[0]!.length;
+    const n = ctx.attrs.axes.length;
+    const axes = Array.from({ length: n }, (_, i) => rank - n + i);
+    const keepDims = ctx.attrs.keepDims === true;
+    const out = keepDims && n > 0 ? [ctx.graph.fresh(opType)] : ctx.outputs;
+    if (n === 0) {
+      ctx.graph.node('Identity', [ctx.inputs[0]!], out);
+    } else if (ctx.opset >= axesAsInputFrom) {
+      ctx.graph.node(opType, [ctx.inputs[0]!, int64(ctx, axes)], out, { keepdims: 0 });
+    } else {
+      ctx.graph.node(opType, [ctx.inputs[0]!], out, { axes, keepdims: 0 });
+    }
+    if (keepDims && n > 0) ctx.graph.node('Reshape', [out[0]!, reshapeTarget(ctx, ctx.outputShapes[0]!, ctx.outputDynamic[0]!)], ctx.outputs);
+  });
+}
+
+function onnxArgReduction(opType: string): OnnxMapping<ReduceAttrs> {
+  return onnxNodes([opType, 'Cast'], (ctx) => {
+    const rank = ctx.inputShapes[0]!.length;
+    const n = ctx.attrs.axes.length;
+    let x = ctx.inputs[0]!;
+    if (n !== 1) {
+      // Flattened argmax: the kept axes stay, the reduced ones become one trailing axis.
+      const shape = ctx.inputShapes[0]!;
+      const keptShape = shape.slice(0, rank - n);
+      x = ctx.graph.node('Reshape', [x, reshapeTarget(ctx, [...keptShape, shape.slice(rank - n).reduce((a, b) => a * b, 1)], [...ctx.inputDynamic[0]!.slice(0, rank - n), false])])[0]!;
+    }
+    const keptRank = rank - n;
+    const [idx] = ctx.graph.node(opType, [x], 1, { axis: keptRank, keepdims: 0, select_last_index: 0 });
+    const keepDims = ctx.attrs.keepDims === true;
+    const cast = keepDims ? [ctx.graph.fresh('Cast')] : ctx.outputs;
+    ctx.graph.node('Cast', [idx!], cast, { to: onnxDataType('int32') });
+    if (keepDims) ctx.graph.node('Reshape', [cast[0]!, reshapeTarget(ctx, ctx.outputShapes[0]!, ctx.outputDynamic[0]!)], ctx.outputs);
+  });
+}
+
+function reduceSpec(op: ReduceOp, summary: string, gradient: OpSpec<ReduceAttrs>['gradient'], onnx?: OnnxMapping<ReduceAttrs>): OpSpec<ReduceAttrs> {
+  return defineOp<ReduceAttrs>({ name: op, family: 'reduce', summary, kind: 'kernel', backendKernel: 'reduce', gradient, ...(onnx ? { onnx } : {}) });
 }
 
 const REDUCE_SPECS: Readonly<Record<ReduceOp, OpSpec<ReduceAttrs>>> = {
@@ -364,7 +404,7 @@ const REDUCE_SPECS: Readonly<Record<ReduceOp, OpSpec<ReduceAttrs>>> = {
       const { shape, keptShape } = reduced(op);
       return [broadcastTo(dy.reshape(keptShape), shape)];
     },
-  }),
+  }, onnxReduction('ReduceSum', 13)),
   // The product of the others: y / x without zeros; with one zero in a slice only that element
   // gets a gradient (the product of the rest); with two or more, none does.
   prod: reduceSpec('prod', 'Product over the trailing (moved) axes.', {
@@ -380,11 +420,11 @@ const REDUCE_SPECS: Readonly<Record<ReduceOp, OpSpec<ReduceAttrs>>> = {
       const oneZero = where(isZero.logicalAnd(zeros.equal(1)), prodNonzero.broadcastTo(x.shape), 0);
       return [dy.reshape(keptShape).mul(where(zeros.equal(0), noZero, oneZero))];
     },
-  }),
-  max: reduceSpec('max', 'Maximum over the trailing (moved) axes.', { saves: { inputs: [0], outputs: [0] }, rule: extremum }),
-  min: reduceSpec('min', 'Minimum over the trailing (moved) axes.', { saves: { inputs: [0], outputs: [0] }, rule: extremum }),
-  argmax: reduceSpec('argmax', 'Index of the maximum (first on ties).', 'none'),
-  argmin: reduceSpec('argmin', 'Index of the minimum (first on ties).', 'none'),
+  }, onnxReduction('ReduceProd', 18)),
+  max: reduceSpec('max', 'Maximum over the trailing (moved) axes.', { saves: { inputs: [0], outputs: [0] }, rule: extremum }, onnxReduction('ReduceMax', 18)),
+  min: reduceSpec('min', 'Minimum over the trailing (moved) axes.', { saves: { inputs: [0], outputs: [0] }, rule: extremum }, onnxReduction('ReduceMin', 18)),
+  argmax: reduceSpec('argmax', 'Index of the maximum (first on ties).', 'none', onnxArgReduction('ArgMax')),
+  argmin: reduceSpec('argmin', 'Index of the minimum (first on ties).', 'none', onnxArgReduction('ArgMin')),
   any: reduceSpec('any', 'Logical or over the trailing axes.', 'none'),
   all: reduceSpec('all', 'Logical and over the trailing axes.', 'none'),
 };
@@ -404,6 +444,9 @@ const cumsumSpec = defineOp<CumsumAttrs>({
   backendKernel: 'cumsum',
   infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
   kernel: (b, [x], [o], { axis, exclusive, reverse }) => b.cumsum(x!, axis, exclusive, reverse, o!),
+  onnx: onnxNodes(['CumSum'], (ctx) => {
+    ctx.graph.node('CumSum', [ctx.inputs[0]!, int64(ctx, [ctx.attrs.axis], [])], ctx.outputs, { exclusive: ctx.attrs.exclusive ? 1 : 0, reverse: ctx.attrs.reverse ? 1 : 0 });
+  }),
   // The adjoint of a cumulative sum is the cumulative sum in the other direction.
   gradient: { saves: {}, rule: (dy, { attrs }) => [cumsum(dy, attrs.axis, { exclusive: attrs.exclusive, reverse: !attrs.reverse })] },
 });

@@ -1,6 +1,7 @@
 /** reshape and its views (flatten, squeeze, unsqueeze): free, observed as `reshape` (`{ shape }`). */
 import { viewOf } from '../engine.js';
 import { defineOp, type AnyOpSpec } from '../op-spec.js';
+import { onnxNodes, reshapeTarget } from './onnx-util.js';
 
 import { TensorError } from '../errors.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
@@ -97,6 +98,7 @@ const reshapeSpec = defineOp<ReshapeAttrs>({
   family: 'reshape',
   summary: 'The same elements in another shape: a view that shares storage (free).',
   kind: 'view',
+  onnx: onnxNodes(['Reshape'], (ctx) => void ctx.graph.node('Reshape', [ctx.inputs[0]!, reshapeTarget(ctx, ctx.outputShapes[0]!, ctx.outputDynamic[0]!)], ctx.outputs)),
   gradient: { saves: {}, rule: (dy, { inputShapes: [shape] }) => [dy.reshape(shape!)] },
 });
 

@@ -7,6 +7,7 @@ import { requireIntList } from './movement-util.js';
 import { runKernel, viewOf } from '../engine.js';
 import { defineOp, type AnyOpSpec, type SavedOp } from '../op-spec.js';
 import { pad } from './pad.js';
+import { int64, onnxNodes } from './onnx-util.js';
 
 /** Python slice normalisation of one axis; returns the begin, step and size. */
 function sliceAxis(n: number, start: number, end: number | undefined, step: number): { begin: number; size: number } {
@@ -228,6 +229,40 @@ const sliceSpec = defineOp<SliceAttrs>({
   summary: 'A strided window of `x` (`begin`, `step` per axis).',
   kind: 'kernel',
   backendKernel: 'slice',
+  onnx: onnxNodes(['Slice'], (ctx) => {
+    const { begin, step } = ctx.attrs;
+    const inShape = ctx.inputShapes[0]!;
+    const outShape = ctx.outputShapes[0]!;
+    const axes: number[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const steps: number[] = [];
+    const FAR = 2 ** 53 - 1;
+    begin.forEach((b, axis) => {
+      const s = step[axis]!;
+      const size = outShape[axis]!;
+      if (ctx.outputDynamic[0]![axis]) {
+        if (!(b === 0 && s === 1 && ctx.inputDynamic[0]![axis])) ctx.unsupported(`a slice of axis ${axis}, which follows a dynamic axis, that does not keep it whole`);
+        axes.push(axis);
+        starts.push(0);
+        ends.push(FAR);
+        steps.push(1);
+        return;
+      }
+      if (b === 0 && s === 1 && size === inShape[axis]) return; // the whole axis
+      const end = b + size * s;
+      axes.push(axis);
+      starts.push(b);
+      // A negative step that runs past the first element needs an end before index 0, which a negative index cannot say.
+      ends.push(end < 0 ? -FAR : end);
+      steps.push(s);
+    });
+    if (axes.length === 0) {
+      ctx.graph.node('Identity', [ctx.inputs[0]!], ctx.outputs);
+      return;
+    }
+    ctx.graph.node('Slice', [ctx.inputs[0]!, int64(ctx, starts), int64(ctx, ends), int64(ctx, axes), int64(ctx, steps)], ctx.outputs);
+  }),
   gradient: { saves: {}, rule: (dy, op: SavedOp<SliceAttrs>) => [unslice(dy, op.inputShapes[0]!, op.attrs.begin, op.attrs.step)] },
 });
 

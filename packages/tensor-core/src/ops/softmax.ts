@@ -4,6 +4,7 @@
  */
 import { asOneOp, runOp } from '../engine.js';
 import { defineOp, type AnyOpSpec, type OpSpec } from '../op-spec.js';
+import { onnxNodes } from './onnx-util.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { permute } from './transpose.js';
@@ -107,6 +108,7 @@ const SOFTMAX_SPECS: Readonly<Record<FusedKind, OpSpec<SoftmaxAttrs>>> = {
     summary: '`exp(x) / sum(exp(x))` along `axis`, computed stably.',
     kind: 'fused',
     backendKernel: 'softmax',
+    onnx: onnxNodes(['Softmax'], (ctx) => void ctx.graph.node('Softmax', [ctx.inputs[0]!], ctx.outputs, { axis: ctx.attrs.axis })),
     infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
     kernel: (b, [x], [o]) => b.softmax!(x!, o!),
     // dx = y·(dy − Σ dy·y): the output is all the rule reads.
@@ -118,6 +120,7 @@ const SOFTMAX_SPECS: Readonly<Record<FusedKind, OpSpec<SoftmaxAttrs>>> = {
     summary: '`x − logSumExp(x)` along `axis`, computed stably.',
     kind: 'fused',
     backendKernel: 'logSoftmax',
+    onnx: onnxNodes(['LogSoftmax'], (ctx) => void ctx.graph.node('LogSoftmax', [ctx.inputs[0]!], ctx.outputs, { axis: ctx.attrs.axis })),
     infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
     kernel: (b, [x], [o]) => b.logSoftmax!(x!, o!),
     // dx = dy − softmax(x)·Σ dy, and softmax(x) = exp(y).

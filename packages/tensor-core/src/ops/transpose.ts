@@ -1,6 +1,7 @@
 /** transpose and permute: observed as `transpose` (`{ perm }`), or `reshape` when no data moves. */
 import { runOp, viewOf } from '../engine.js';
 import { defineOp, type AnyOpSpec } from '../op-spec.js';
+import { onnxNodes } from './onnx-util.js';
 
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { normalizeAxis } from '../shape.js';
@@ -81,6 +82,7 @@ const transposeSpec = defineOp<TransposeAttrs>({
   backendKernel: 'transpose',
   infer: ([x], { perm }) => [{ shape: perm.map((p) => x!.shape[p]!), dtype: x!.dtype }],
   kernel: (b, [x], [o], { perm }) => b.transpose(x!, perm, o!),
+  onnx: onnxNodes(['Transpose'], (ctx) => void ctx.graph.node('Transpose', [ctx.inputs[0]!], ctx.outputs, { perm: ctx.attrs.perm })),
   gradient: {
     saves: {},
     rule: (dy, { attrs: { perm } }) => {
