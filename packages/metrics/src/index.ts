@@ -72,6 +72,7 @@ export {
   r2Score,
   type R2Options,
 } from './regression.js';
+export { svgToPng, type SvgToPngOptions } from './svg-to-png.js';
 export {
   confusionMatrixSvg,
   rocCurveSvg,

@@ -167,7 +167,8 @@ describe('ROC and precision-recall plots', () => {
     const roc = await rocCurve(scores, target);
     await expectTensorError(() => roc.toSvg({ size: 50 }), 'INVALID_ARGUMENT', /size must be a number in \[100, 2000\], got 50/);
     await expectTensorError(() => roc.toSvg({ colour: 'red' } as object), 'UNKNOWN_OPTION', /unknown option 'colour'; valid options: title, label, size/);
-    await expectTensorError(() => roc.plot('roc.png'), 'INVALID_ARGUMENT', /^rocCurve\.plot: plots are written as SVG, so path must end in \.svg, got 'roc\.png'/);
+    await expectTensorError(() => roc.plot('roc.jpg'), 'INVALID_ARGUMENT', /^rocCurve\.plot: cannot tell the format of 'roc\.jpg': use a file name ending in \.svg or \.png/);
+    await expectTensorError(() => roc.toPng({ size: 50 }), 'INVALID_ARGUMENT', /^rocCurve\.toPng: size must be a number in \[100, 2000\], got 50/);
   });
 });
 
@@ -194,6 +195,21 @@ describe('plot(path)', () => {
     const pr = await precisionRecallCurve([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]);
     await pr.plot(join(dir, 'pr.svg'), { title: 'PR' });
     expect(await readFile(join(dir, 'pr.svg'), 'utf8')).toContain('AP = 0.833');
+  });
+
+  it('writes a PNG for a .png path (as History.plot), drawn by resvg from the same SVG', async () => {
+    const cm = await confusionMatrix([0, 1, 1, 0], [0, 1, 0, 0]);
+    const path = join(dir, 'png', 'cm.PNG');
+    const svg = await cm.plot(path, { labels: ['no', 'yes'] });
+    expect(svg).toBe(cm.toSvg({ labels: ['no', 'yes'] }));
+    const bytes = new Uint8Array(await readFile(path));
+    expect(Array.from(bytes.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const width = Number(/width="(\d+)"/.exec(svg)![1]);
+    expect(view.getUint32(16)).toBe(2 * width); // IHDR width: the SVG's at the default scale 2
+    expect(Array.from(await cm.toPng({ labels: ['no', 'yes'] }))).toEqual(Array.from(bytes));
+    const roc = await rocCurve([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]);
+    expect(Array.from((await roc.toPng()).subarray(1, 4))).toEqual([0x50, 0x4e, 0x47]);
   });
 
   it('validates before writing anything', async () => {

@@ -1,11 +1,13 @@
 /**
  * Plots as SVG: a confusion-matrix heat map, a ROC curve and a precision-recall curve, written as
- * hand-made SVG strings (no dependency, same output in Node and browsers). The results of
- * `confusionMatrix`, `rocCurve` and `precisionRecallCurve` carry `toSvg()` and `plot(path)`
+ * hand-made SVG strings (no dependency, same output in Node and browsers; PNG in Node through
+ * resvg, see `svgToPng`). The results of `confusionMatrix`, `rocCurve` and `precisionRecallCurve`
+ * carry `toSvg()`, `toPng()` and `plot(path)`
  * methods (non-enumerable, so the values still compare and serialise as plain arrays/objects);
  * the `*Svg` functions take the plain data, e.g. after a JSON round trip.
  */
 import { checkOptions as checkKnownOptions, TensorError } from '@tessera/tensor-core';
+import { renderPng } from './svg-to-png.js';
 
 /**
  * The plotting methods carried by the results of `confusionMatrix`, `ConfusionMatrix.compute`,
@@ -26,9 +28,15 @@ export interface Plottable<O> {
    */
   toSvg(options?: O): string;
   /**
-   * Renders the plot; with a `path` (Node only) also writes it there as UTF-8, creating the parent
-   * folders. Resolves to the SVG string either way.
-   * @param path A file name ending in `.svg` (other formats throw `INVALID_ARGUMENT`).
+   * The plot as PNG bytes, drawn from the SVG by resvg (see `svgToPng`; Node.js only).
+   * @throws TensorError as `toSvg`; `UNSUPPORTED` outside Node.js.
+   */
+  toPng(options?: O): Promise<Uint8Array>;
+  /**
+   * Renders the plot; with a `path` (Node only) also writes it there, creating the parent
+   * folders: SVG text for `.svg`, a PNG drawn by resvg for `.png` (as `History.plot`). Resolves
+   * to the SVG string either way.
+   * @param path A file name ending in `.svg` or `.png` (other formats throw `INVALID_ARGUMENT`).
    * @throws TensorError as `toSvg`; `UNSUPPORTED` for a path outside Node.js.
    */
   plot(path?: string, options?: O): Promise<string>;
@@ -505,30 +513,35 @@ async function nodeFs(op: string): Promise<Fs> {
   }
 }
 
-/** Renders with `render` and, given a path, writes the SVG there. */
+/** Renders with `render` and, given a path, writes the SVG, or a PNG of it, there. */
 async function plotTo(render: () => string, path: string | undefined, op: string): Promise<string> {
+  let png = false;
   if (path !== undefined) {
     if (typeof path !== 'string' || path.length === 0) throw new TensorError('INVALID_ARGUMENT', op, `path must be a non-empty string, got ${describe(path)}`);
-    if (!/\.svg$/i.test(path)) {
-      throw new TensorError('INVALID_ARGUMENT', op, `plots are written as SVG, so path must end in .svg, got '${path}' (convert to PNG with a tool such as rsvg-convert or sharp)`);
+    png = /\.png$/i.test(path);
+    if (!png && !/\.svg$/i.test(path)) {
+      throw new TensorError('INVALID_ARGUMENT', op, `cannot tell the format of '${path}': use a file name ending in .svg or .png`);
     }
   }
   const svg = render();
   if (path === undefined) return svg;
   const fs = await nodeFs(op);
+  const bytes = png ? await renderPng(svg, {}, op) : undefined;
   const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
   if (slash > 0) await fs.mkdir(path.slice(0, slash), { recursive: true });
-  await fs.writeFile(path, svg, 'utf8');
+  if (bytes) await fs.writeFile(path, bytes);
+  else await fs.writeFile(path, svg, 'utf8');
   return svg;
 }
 
-/** @internal Adds non-enumerable `toSvg` and `plot` methods to `value` and returns it. */
+/** @internal Adds non-enumerable `toSvg`, `toPng` and `plot` methods to `value` and returns it. */
 export function withPlot<T extends object, O>(value: T, render: (value: T, options: O | undefined, op: string) => string, name: string): T & Plottable<O> {
   const methods: Plottable<O> = {
     toSvg: (options?: O) => render(value, options, `${name}.toSvg`),
+    toPng: async (options?: O) => renderPng(render(value, options, `${name}.toPng`), {}, `${name}.toPng`),
     plot: (path?: string, options?: O) => plotTo(() => render(value, options, `${name}.plot`), path, `${name}.plot`),
   };
-  for (const key of ['toSvg', 'plot'] as const) {
+  for (const key of ['toSvg', 'toPng', 'plot'] as const) {
     Object.defineProperty(value, key, { value: methods[key], enumerable: false, writable: true, configurable: true });
   }
   return value as T & Plottable<O>;

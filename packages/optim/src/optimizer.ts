@@ -3,6 +3,7 @@
  * dicts and moving state between backends. Each optimizer adds one update rule.
  */
 import {
+  backendLabel,
   checkOptions,
   Tensor,
   TensorError,
@@ -501,7 +502,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
       throw new TensorError('DTYPE_MISMATCH', op, `the gradient of ${describeTensor(param)} has dtype ${grad.dtype}, expected ${param.dtype}`);
     }
     if (grad.backend !== param.backend) {
-      throw new TensorError('BACKEND_MISMATCH', op, `the gradient of ${describeTensor(param)} lives on '${grad.backend.name}', the parameter on '${param.backend.name}'`);
+      throw new TensorError('BACKEND_MISMATCH', op, `the gradient of ${describeTensor(param)} lives on '${backendLabel(grad.backend)}', the parameter on '${backendLabel(param.backend)}'`);
     }
   }
 }

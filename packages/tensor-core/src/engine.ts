@@ -51,35 +51,81 @@ class Engine {
 const engine = new Engine();
 
 /**
- * Registers `backend` and makes it the one where new tensors are created.
+ * Makes `backend` the one where new tensors are created (registering it first). A backend is a
+ * value: pass the object a backend package creates (`cpu()`, `await webgpu()`), or the name of a
+ * backend registered before (`setBackend('cpu')` after `setBackend(cpu())`, the tfjs habit).
  *
- * @throws TensorError `SPEC_VERSION_MISMATCH` when the backend implements another interface version.
+ * @returns The backend now active.
+ * @throws TensorError `NO_BACKEND` for a name no backend is registered under (the message lists
+ *   the registered ones and says how to create one); `INVALID_ARGUMENT` for something that is not
+ *   a backend (a factory not called: `setBackend(cpu)`); `SPEC_VERSION_MISMATCH` when the backend
+ *   implements another interface version.
  * @example
  * ```ts
  * import { cpu } from '@tessera/backend-cpu';
  * await setBackend(cpu());
+ * await setBackend('cpu'); // the backend registered under that name
  * ```
  */
-export async function setBackend(backend: Backend | Promise<Backend>): Promise<Backend> {
+export async function setBackend(backend: Backend | Promise<Backend> | string): Promise<Backend> {
+  if (typeof backend === 'string') {
+    const named = engine.backends.get(backend);
+    if (!named) {
+      const registered = [...engine.backends.keys()];
+      throw new TensorError(
+        'NO_BACKEND',
+        'setBackend',
+        `no backend named '${backend}' is registered (registered: ${registered.map((n) => `'${n}'`).join(', ') || 'none'}). ` +
+          `A name selects a backend registered before; create one first by passing its object: ${factoryHint(backend)}`,
+      );
+    }
+    engine.active = named;
+    return named;
+  }
   const b = await backend;
   registerBackend(b);
   engine.active = b;
   return b;
 }
 
+/** How to create the backend a user named (`'webgpu'` → `await setBackend(await webgpu())`). */
+function factoryHint(name: string): string {
+  if (name === 'webgpu') return 'await setBackend(webgpu()), with webgpu of @tessera/backend-webgpu';
+  if (name === 'cpu' || name === 'wasm') return 'await setBackend(cpu()), with cpu of @tessera/backend-cpu';
+  return "await setBackend(cpu()) (from '@tessera/backend-cpu') or await setBackend(webgpu()) (from '@tessera/backend-webgpu')";
+}
+
 /**
- * Adds a backend to the registry without making it active (for `t.to(backend)`).
- * @throws TensorError `SPEC_VERSION_MISMATCH`.
+ * Adds a backend to the registry without making it active (for `t.to(backend)` and
+ * `setBackend(name)`). A second backend object under a name already taken (two `cpu()`) is
+ * registered too, labelled `cpu#2` in `memory()` and in error messages; the name then selects
+ * the latest one.
+ * @throws TensorError `INVALID_ARGUMENT` for something that is not a backend object,
+ *   `SPEC_VERSION_MISMATCH` for a backend of another interface version.
+ * @example
+ * ```ts
+ * const gpu = await webgpu();
+ * registerBackend(gpu);
+ * const onGpu = await t.to('webgpu');
+ * ```
  */
 export function registerBackend(backend: Backend): void {
   if (typeof backend !== 'object' || backend === null) {
-    throw new TensorError('INVALID_ARGUMENT', 'setBackend', `expected a Backend object (e.g. cpu() from @tessera/backend-cpu), got ${backend === null ? 'null' : typeof backend === 'string' ? `the string '${backend}' (pass the backend object, or use getBackend(name))` : typeof backend}`);
+    throw new TensorError('INVALID_ARGUMENT', 'setBackend', `expected a Backend object (e.g. cpu() from @tessera/backend-cpu), got ${describeNonBackend(backend)}`);
+  }
+  if (backend.specVersion === undefined && typeof (backend as { allocate?: unknown }).allocate !== 'function') {
+    const keys = Object.keys(backend).slice(0, 6);
+    throw new TensorError(
+      'INVALID_ARGUMENT',
+      'setBackend',
+      `expected a Backend object (e.g. cpu() from @tessera/backend-cpu), got an object that is not one (no specVersion, no allocate; keys: ${keys.join(', ') || 'none'})`,
+    );
   }
   if (backend.specVersion !== BACKEND_SPEC_VERSION) {
     throw new TensorError(
       'SPEC_VERSION_MISMATCH',
       'setBackend',
-      `backend '${backend.name}' implements interface version ${String(backend.specVersion)}, this tensor-core expects ${BACKEND_SPEC_VERSION}`,
+      `backend '${String(backend.name)}' implements interface version ${String(backend.specVersion)}, this tensor-core expects ${BACKEND_SPEC_VERSION}: install versions of the backend and of @tessera/tensor-core made for each other`,
     );
   }
   if (typeof backend.name !== 'string' || backend.name === '') {
@@ -95,9 +141,36 @@ export function registerBackend(backend: Backend): void {
   }
 }
 
+function describeNonBackend(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return `the string '${value}' (pass the backend object, or the name of a registered backend to setBackend)`;
+  if (typeof value === 'function') {
+    const name = (value as { name?: string }).name || 'the factory';
+    return `a function (${name}): call it, setBackend(${name}())`;
+  }
+  return typeof value;
+}
+
+/**
+ * How `backend` is named in messages and in `memory()`: its `name`, or `name#k` for the k-th
+ * backend object registered under the same name (two `cpu()` instances are `cpu` and `cpu#2`).
+ * @example
+ * ```ts
+ * throw new Error(`the gradient lives on '${backendLabel(grad.backend)}'`);
+ * ```
+ */
+export function backendLabel(backend: Backend): string {
+  return engine.labels.get(backend) ?? backend.name;
+}
+
 /**
  * The active backend, or the registered backend called `name`.
  * @throws TensorError `NO_BACKEND` when none is set (or none has that name).
+ * @example
+ * ```ts
+ * const active = getBackend();
+ * const cpuBackend = getBackend('cpu');
+ * ```
  */
 export function getBackend(name?: string): Backend {
   const b = name === undefined ? engine.active : engine.backends.get(name);
@@ -257,7 +330,7 @@ export function assertLive(t: Tensor, op: string): void {
     throw new TensorError(
       'TENSOR_DISPOSED',
       op,
-      `tensor id=${t.id} shape=${fmtShape(t.shape)} dtype=${t.dtype} was disposed before it was used`,
+      `${t instanceof Variable && t.name !== undefined ? `variable '${t.name}' (tensor id=${t.id} shape=${fmtShape(t.shape)} dtype=${t.dtype})` : `tensor id=${t.id} shape=${fmtShape(t.shape)} dtype=${t.dtype}`} was disposed before it was used`,
     );
   }
 }
@@ -274,7 +347,7 @@ function commonBackend(op: string, inputs: readonly Tensor[]): Backend {
       throw new TensorError(
         'BACKEND_MISMATCH',
         op,
-        `inputs live on different backends: tensor id=${first!.id} on '${engine.labels.get(backend) ?? backend.name}', tensor id=${t.id} on '${engine.labels.get(t.backend) ?? t.backend.name}'; move one with t.to(backend)`,
+        `inputs live on different backends: tensor id=${first!.id} on '${backendLabel(backend)}', tensor id=${t.id} on '${backendLabel(t.backend)}'; move one with t.to(backend)`,
       );
     }
   }

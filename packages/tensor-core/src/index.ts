@@ -24,6 +24,7 @@ export {
   setBackend,
   registerBackend,
   getBackend,
+  backendLabel,
   observe,
   isObserved,
   tidy,

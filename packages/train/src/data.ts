@@ -3,7 +3,7 @@
  * with a seeded permutation, loaders and iterables are read as they come, random-access datasets
  * are batched here.
  */
-import { Tensor, TensorError, fmtShape, gather, slice, stack, tensor, tidy } from '@tessera/tensor-core';
+import { Tensor, TensorError, fmtShape, gather, slice, stack, tensor, tidy, type Backend } from '@tessera/tensor-core';
 import { DataLoader, Dataset } from '@tessera/data-augment';
 import type { Batch, DataSource, SampleDataset } from './types.js';
 import { describe } from './validate.js';
@@ -143,10 +143,15 @@ export function batchSource(source: DataSource | undefined, options: BatchSource
   // A random-access dataset is also iterable (over samples): test for it first.
   if (isSampleDataset(source) && !Array.isArray(source)) return datasetSource(source, options, needsTargets);
   if (isAsyncIterable(source) || isIterable(source)) return iterableSource(source as Iterable<unknown> | AsyncIterable<unknown>, options, needsTargets);
+  if (typeof source === 'object' && source !== null && 'x' in source && !((source as { x?: unknown }).x instanceof Tensor)) {
+    throw new TensorError('INVALID_ARGUMENT', op, `${what}.x must be a Tensor of inputs, got ${describe((source as { x?: unknown }).x)}`);
+  }
   throw new TensorError(
     'INVALID_ARGUMENT',
     op,
-    `${what} must be { x, y } tensors, a DataLoader or iterable of [x, y] batches, or a Dataset with length and get(i); got ${describe(source)}`,
+    needsTargets
+      ? `${what} must be { x, y } tensors, a DataLoader or iterable of [x, y] batches, or a Dataset with length and get(i); got ${describe(source)}`
+      : `${what} must be a Tensor of inputs, { x } (y optional), a DataLoader or iterable of batches, or a Dataset with length and get(i); got ${describe(source)}`,
   );
 }
 
@@ -265,6 +270,46 @@ function datasetSource(dataset: SampleDataset, options: BatchSourceOptions, need
           for (const t of [...xs, ...ys]) t.dispose();
         }
       }
+    },
+  };
+}
+
+/**
+ * The backend of the model's parameters (the first one's), or undefined for a model without any:
+ * where `fit`, `evaluate` and `predict` run its batches.
+ */
+export function modelBackend(model: { parameters(): readonly Tensor[] }): Backend | undefined {
+  return model.parameters()[0]?.backend;
+}
+
+/**
+ * `batch` on `backend`: the same batch when it is there already, else a copy whose `release`
+ * frees the copies and releases the original. Data stays where the user put it (a dataset on the
+ * CPU, say) while the model moves, even in the middle of `fit` (a callback that calls
+ * `model.to(gpu)`): each batch follows the model.
+ */
+export async function batchOn(batch: LoadedBatch, backend: Backend | undefined): Promise<LoadedBatch> {
+  if (backend === undefined || (batch.x.backend === backend && (batch.y === undefined || batch.y.backend === backend))) return batch;
+  let x: Tensor | undefined;
+  let y: Tensor | undefined;
+  try {
+    x = await batch.x.to(backend);
+    y = batch.y === undefined ? undefined : await batch.y.to(backend);
+  } catch (e) {
+    if (x !== batch.x) x?.dispose();
+    batch.release();
+    throw e;
+  }
+  const movedX = x;
+  const movedY = y;
+  return {
+    x: movedX,
+    y: movedY as Tensor,
+    size: batch.size,
+    release: () => {
+      if (movedX !== batch.x) movedX.dispose();
+      if (movedY !== undefined && movedY !== batch.y) movedY.dispose();
+      batch.release();
     },
   };
 }

@@ -87,12 +87,16 @@ describe('predict', () => {
     expect(memory().tensors).toBe(before + 2);
     const fromPair = track(await predict(model, { x, y: x }));
     expect(fromPair.shape).toEqual([10, 2]);
+    // Inputs alone, no targets (this line is also the type test: y is optional).
+    const fromInputs = track(await predict(model, { x }));
+    expect(Array.from(await fromInputs.data())).toEqual(Array.from(await direct.data()));
     const fromLoader = track(await predict(model, new DataLoader(new TensorDataset(x, x), { batchSize: 4 })));
     expect(fromLoader.shape).toEqual([10, 2]);
   });
 
   it('rejects bad input', async () => {
-    await expect(predict(track(smallMlp()), 'x' as never)).rejects.toThrow(/predict: data must be \{ x, y \} tensors/);
+    await expect(predict(track(smallMlp()), 'x' as never)).rejects.toThrow(/predict: data must be a Tensor of inputs, \{ x \} \(y optional\)/);
+    await expect(predict(track(smallMlp()), { x: 'images' } as never)).rejects.toThrow(/predict: data\.x must be a Tensor of inputs, got "images"/);
     await expect(predict(track(smallMlp()), track(tensor([[1, 2, 3, 4]])), { batchSize: 0 })).rejects.toThrow(/predict: batchSize must be an integer >= 1/);
     await expect(predict(track(smallMlp()), track(tensor([[1, 2, 3]])))).rejects.toThrow(/Linear/);
     await expect(predict(null as never, tensor([1]))).rejects.toThrow(/predict: model must be a Module/);

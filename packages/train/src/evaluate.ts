@@ -1,9 +1,9 @@
 /** `evaluate` and `predict`: inference over a dataset in evaluation mode, recording nothing. */
 import { Tensor, TensorError, concat, fmtShape, tidy } from '@tessera/tensor-core';
 import { noGrad } from '@tessera/autograd';
-import { batchSource, type BatchSource } from './data.js';
+import { batchOn, batchSource, modelBackend, type BatchSource } from './data.js';
 import { computeMetrics, resetMetrics, resolveMetrics, updateMetrics, type TrackedMetric } from './metrics.js';
-import type { DataSource, Logs, LossFn, MetricSpec, TrainableModel } from './types.js';
+import type { DataSource, Logs, LossFn, MetricSpec, PredictData, TrainableModel } from './types.js';
 import { describe, integer, rejectUnknown, requireModel, requireObject } from './validate.js';
 
 /** What `fit` remembers about a model so that `evaluate(model, data)` needs no options (Keras's `compile`). */
@@ -63,7 +63,9 @@ export async function runEvaluation(
   let lossSum = 0;
   let count = 0;
   try {
-    for await (const batch of source.batches(0)) {
+    const backend = modelBackend(model);
+    for await (const loaded of source.batches(0)) {
+      const batch = await batchOn(loaded, backend);
       let outputs: Tensor[] = [];
       try {
         outputs = noGrad(() =>
@@ -143,8 +145,8 @@ export interface PredictOptions {
 /**
  * The model's outputs for every sample of `data`, concatenated along the first axis, in
  * evaluation mode without recording gradients. `data` is a tensor of inputs, `{ x }` (or
- * `{ x, y }`: `y` is ignored), a loader or an iterable of batches. The result belongs to the
- * caller.
+ * `{ x, y }`: `y` is ignored), a loader or an iterable of batches, on any backend (each batch is
+ * moved to the model's). The result, on the model's backend, belongs to the caller.
  *
  * @throws TensorError `INVALID_ARGUMENT` for a bad model, data or option.
  * @example
@@ -153,7 +155,7 @@ export interface PredictOptions {
  * const labels = logits.argmax(1);
  * ```
  */
-export async function predict(model: TrainableModel, data: Tensor | DataSource, options: PredictOptions = {}): Promise<Tensor> {
+export async function predict(model: TrainableModel, data: PredictData, options: PredictOptions = {}): Promise<Tensor> {
   const op = 'predict';
   requireModel(op, model);
   requireObject(op, 'options', options);
@@ -164,7 +166,9 @@ export async function predict(model: TrainableModel, data: Tensor | DataSource, 
   model.eval();
   const parts: Tensor[] = [];
   try {
-    for await (const batch of source.batches(0)) {
+    const backend = modelBackend(model);
+    for await (const loaded of source.batches(0)) {
+      const batch = await batchOn(loaded, backend);
       try {
         const out = noGrad(() => tidy(() => model.forward(batch.x)));
         if (!(out instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', op, `model.forward must return a Tensor, got ${describe(out)}`);

@@ -2,10 +2,10 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TensorError, dispose, memory, setBackend, tensor, tidy, type Tensor } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
 import { DataLoader, Dataset, TensorDataset } from '@tessera/data-augment';
-import { Dropout, Linear, Sequential } from '@tessera/layers';
+import { Dropout, Linear, ReLU, Sequential, manualSeed } from '@tessera/layers';
 import { Adam, SGD } from '@tessera/optim';
 import { Accuracy } from '@tessera/metrics';
-import { evaluate, fit, type Callback, type FitOptions } from './index.js';
+import { DEFAULT_FIT_SEED, evaluate, fit, type Callback, type FitOptions } from './index.js';
 import { blobs, mse, smallMlp, softmaxCrossEntropy } from './test-utils/fixtures.js';
 
 beforeAll(async () => {
@@ -75,6 +75,54 @@ describe('fit', () => {
     const c = await run(8);
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
+  });
+
+  it('is reproducible without a seed: a fixed default shuffle (DEFAULT_FIT_SEED), seeded dropout', async () => {
+    const run = async (seed?: number) => {
+      // Layers draw their weights and dropout masks from the manualSeed stream.
+      manualSeed(5);
+      const model = track(new Sequential(new Linear({ inFeatures: 4, outFeatures: 8 }), new ReLU(), new Dropout({ p: 0.3 }), new Linear({ inFeatures: 8, outFeatures: 2 })));
+      const data = blobs(48, 2);
+      track(data.x);
+      track(data.y);
+      const optimizer = track(new Adam(model.parameters(), { lr: 0.05 }));
+      const h = await fit(model, { data, epochs: 3, batchSize: 8, optimizer, loss: softmaxCrossEntropy, verbose: 0, ...(seed === undefined ? {} : { seed }) });
+      return h.history.loss!;
+    };
+    const first = await run();
+    expect(await run()).toEqual(first);
+    expect(await run(DEFAULT_FIT_SEED)).toEqual(first);
+    expect(DEFAULT_FIT_SEED).toBe(0);
+    expect(await run(1)).not.toEqual(first);
+  });
+
+  it('moves batches and the optimizer state after a callback moves the model to another backend', async () => {
+    for (const lossReadInterval of [1, 3]) {
+      const run = async (move: boolean) => {
+        const { model, data, optimizer } = setup(1);
+        const other = cpu();
+        const seen: string[] = [];
+        const mover: Callback = {
+          onBatchEnd: async (step, _logs, ctx) => {
+            seen.push(ctx.model.parameters()[0]!.backend === other ? 'other' : 'host');
+            if (move && step === 2) await model.to(other);
+          },
+        };
+        const h = await fit(model, { data, validation: data, epochs: 2, batchSize: 8, optimizer, loss: softmaxCrossEntropy, metrics: ['accuracy'], verbose: 0, lossReadInterval, callbacks: [mover] });
+        // The Adam moments moved with the model (a step mixing backends would have thrown).
+        const moments = model.parameters().flatMap((p) => [...(optimizer.getState(p)?.buffers.values() ?? [])]);
+        expect(moments.length).toBeGreaterThan(0);
+        for (const m of moments) expect(m.backend === other).toBe(move);
+        return { loss: h.history.loss!, val: h.history.val_loss!, seen };
+      };
+      const stay = await run(false);
+      const moved = await run(true);
+      expect(moved.seen.slice(0, 3)).toEqual(['host', 'host', 'host']);
+      expect(moved.seen.slice(3).every((w) => w === 'other')).toBe(true);
+      // Two CPU backends compute the same numbers.
+      expect(moved.loss).toEqual(stay.loss);
+      expect(moved.val).toEqual(stay.val);
+    }
   });
 
   it('leaves the model in the mode it was in, and validates in eval mode', async () => {

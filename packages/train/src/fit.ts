@@ -1,10 +1,10 @@
 /** `fit`: the training loop, Keras style. */
-import { Tensor, TensorError, dispose, scalar, stack, tidy, type Variable } from '@tessera/tensor-core';
+import { Tensor, TensorError, dispose, scalar, stack, tidy, type Backend, type Variable } from '@tessera/tensor-core';
 import { backward, enableAutograd, noGrad, releaseUnusedRecords } from '@tessera/autograd';
 import { clipGradNorm } from '@tessera/optim';
 import { History } from './callbacks/history.js';
 import { ProgressBar, progressBar } from './callbacks/progress-bar.js';
-import { batchSource, isTensorPair, splitTensors, type BatchSource } from './data.js';
+import { batchOn, batchSource, isTensorPair, modelBackend, splitTensors, type BatchSource } from './data.js';
 import { checkScalarLoss, remember, runEvaluation } from './evaluate.js';
 import { computeMetrics, resetMetrics, resolveMetrics, updateMetrics } from './metrics.js';
 import type { Callback, DataSource, FitOptimizer, Logs, LossFn, MetricSpec, TrainableModel, TrainingContext } from './types.js';
@@ -48,7 +48,14 @@ export interface FitOptions {
   readonly callbacks?: readonly Callback[];
   /** Reshuffle tensor data and datasets every epoch (default true). */
   readonly shuffle?: boolean;
-  /** Seed of the shuffle (default: random). The same seed gives the same batches. */
+  /**
+   * Seed of the shuffle (default {@link DEFAULT_FIT_SEED}, 0): two runs with the same options,
+   * the same model and the same data give the same batches, so the same history. Dropout masks
+   * and augmentation are seeded too, by `manualSeed` of `@tessera/layers` and
+   * `@tessera/data-augment` (or a `seed` on the layer or transform), so a program that builds its
+   * model and data in the same order trains identically on every run. Pass another seed for
+   * another shuffle (several runs of an experiment).
+   */
   readonly seed?: number;
   /** The first epoch (to resume a run; default 0). */
   readonly initialEpoch?: number;
@@ -104,6 +111,16 @@ const KNOWN = [
   'onNonFinite',
   'yieldEvery',
 ] as const;
+
+/**
+ * The shuffle seed `fit` uses when given none: a fixed number, so that training is reproducible by
+ * default, as everything else in Tessera (layers and augmentation draw from seeded streams).
+ * @example
+ * ```ts
+ * await fit(model, { ...options, seed: DEFAULT_FIT_SEED }); // the same as leaving seed out
+ * ```
+ */
+export const DEFAULT_FIT_SEED = 0;
 
 const nextTick: () => Promise<void> =
   typeof setImmediate === 'function' ? () => new Promise((resolve) => setImmediate(resolve)) : () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -162,7 +179,7 @@ export async function fit(model: TrainableModel, options: FitOptions): Promise<H
   const batchSize = integer(op, 'batchSize', options.batchSize ?? 32, 1);
   const validationBatchSize = integer(op, 'validationBatchSize', options.validationBatchSize ?? batchSize, 1);
   const shuffle = boolean(op, 'shuffle', options.shuffle ?? true);
-  const seed = options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integer(op, 'seed', options.seed, 0, 2 ** 32 - 1);
+  const seed = integer(op, 'seed', options.seed ?? DEFAULT_FIT_SEED, 0, 2 ** 32 - 1);
   const verbose = options.verbose ?? 1;
   if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new TensorError('INVALID_ARGUMENT', op, `verbose must be 0, 1 or 2, got ${describe(verbose)}`);
   const lossReadInterval = integer(op, 'lossReadInterval', options.lossReadInterval ?? 1, 1);
@@ -330,6 +347,8 @@ async function runLoop(args: LoopArgs): Promise<void> {
   const { model, optimizer, lossFn, metrics, train, val, trainable, maxNorm, lossReadInterval, yieldEvery, callbacks, context } = args;
   let wrt = [...trainable];
   let lastLogs: Logs = {};
+  /** Where the optimizer state was last moved to (undefined before the first step). */
+  let optimizerBackend: Backend | undefined;
   // With a read every step the check precedes the optimizer step; with fewer reads, the state at
   // the last finite read is kept to fall back to.
   let snapshot: Snapshot | undefined = lossReadInterval > 1 ? takeSnapshot(model, optimizer) : undefined;
@@ -407,7 +426,20 @@ async function runLoop(args: LoopArgs): Promise<void> {
       };
 
       try {
-        for await (const batch of train.batches(epoch)) {
+        for await (const loaded of train.batches(epoch)) {
+          // A callback may have moved the model (model.to(gpu)) since the last step: the optimizer
+          // state and the batch follow it.
+          const backend = modelBackend(model);
+          if (backend !== undefined && backend !== optimizerBackend) {
+            await flush();
+            await optimizer.to?.(backend);
+            optimizerBackend = backend;
+            if (snapshot !== undefined) {
+              disposeSnapshot(snapshot);
+              snapshot = takeSnapshot(model, optimizer);
+            }
+          }
+          const batch = await batchOn(loaded, backend);
           let prediction: Tensor | undefined;
           try {
             const currentStep = step;

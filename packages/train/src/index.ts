@@ -17,7 +17,7 @@
  * await history.plot('curves.svg');
  * ```
  */
-export { fit, type FitOptions } from './fit.js';
+export { DEFAULT_FIT_SEED, fit, type FitOptions } from './fit.js';
 export { evaluate, predict, type EvaluateOptions, type PredictOptions } from './evaluate.js';
 export { permutation } from './data.js';
 export type {
@@ -28,6 +28,7 @@ export type {
   Logs,
   LossFn,
   MetricSpec,
+  PredictData,
   SampleDataset,
   TrainableModel,
   TrainingContext,

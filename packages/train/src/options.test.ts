@@ -32,7 +32,7 @@ const CASES: Array<[string, () => unknown]> = [
   }],
   ['evaluate', () => T.evaluate(smallMlp(), data(), { loss: mse, ...(X as object) })],
   ['predict', () => T.predict(smallMlp(), tensor([[1, 2, 3, 4]]), X)],
-  ['History.plot', () => new T.History().toSVG(X)],
+  ['History.plot', () => new T.History().toSvg(X)],
   ['earlyStopping', () => T.earlyStopping(X)],
   ['progressBar', () => T.progressBar(X)],
   ['modelCheckpoint', () => T.modelCheckpoint({ path: 'x', ...(X as object) })],

@@ -2,7 +2,7 @@
  * The shared vocabulary of the training loop: the model it trains, the data it reads, the logs it
  * writes and the callback interface.
  */
-import type { Tensor, Variable } from '@tessera/tensor-core';
+import type { Backend, Tensor, Variable } from '@tessera/tensor-core';
 import type { Metric } from '@tessera/metrics';
 
 /**
@@ -91,6 +91,17 @@ export type DataSource =
   | AsyncIterable<Batch>
   | SampleDataset;
 
+/**
+ * Anything {@link predict} can read: inputs alone (a tensor, or `{ x }`, with `y` optional and
+ * ignored), or any {@link DataSource} (its targets are ignored).
+ * @example
+ * ```ts
+ * const a: PredictData = images;
+ * const b: PredictData = { x: images };
+ * ```
+ */
+export type PredictData = Tensor | { readonly x: Tensor; readonly y?: Tensor } | DataSource;
+
 /** Epoch or batch logs: `loss`, metrics (`accuracy`), validation values (`val_loss`, `val_accuracy`), `lr`. */
 export type Logs = Record<string, number>;
 
@@ -144,6 +155,11 @@ export interface TrainingContext {
 export interface FitOptimizer {
   step(grads: ReadonlyMap<Tensor, Tensor>, options?: { allowUnknown?: boolean }): void;
   readonly paramGroups: ReadonlyArray<{ lr: number; readonly params: readonly Variable[] }>;
+  /**
+   * Moves the optimizer state to `backend`. `fit` calls it when the model's parameters are on
+   * another backend than at the last step (a callback moved the model).
+   */
+  to?(backend: Backend): Promise<unknown>;
 }
 
 /**

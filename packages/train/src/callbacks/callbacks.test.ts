@@ -216,13 +216,14 @@ describe('progressBar', () => {
     const { model, options } = setup();
     const infos: ProgressInfo[] = [];
     await fit(model, { ...options, epochs: 2, callbacks: [progressBar({ onProgress: (p) => void infos.push(p) })] });
-    expect(infos.map((i) => `${i.phase}${i.epoch}:${i.step}/${i.steps}:${i.samples}`)).toEqual([
-      'batch0:1/2:16',
-      'batch0:2/2:32',
-      'epoch0:2/2:32',
-      'batch1:1/2:16',
-      'batch1:2/2:32',
-      'epoch1:2/2:32',
+    // epoch counts as the bar does ("Epoch 1/2"); epochIndex as callbacks do.
+    expect(infos.map((i) => `${i.phase} ${i.epoch}/${i.epochs} (index ${i.epochIndex}) ${i.step}/${i.steps}:${i.samples}`)).toEqual([
+      'batch 1/2 (index 0) 1/2:16',
+      'batch 1/2 (index 0) 2/2:32',
+      'epoch 1/2 (index 0) 2/2:32',
+      'batch 2/2 (index 1) 1/2:16',
+      'batch 2/2 (index 1) 2/2:32',
+      'epoch 2/2 (index 1) 2/2:32',
     ]);
     expect(infos[0]!.samplesPerSecond).toBeGreaterThan(0);
     expect(infos[0]!.etaSeconds).toBeGreaterThanOrEqual(0);
@@ -233,9 +234,13 @@ describe('progressBar', () => {
   it('prints one line per epoch when the stream is not a terminal (CI)', async () => {
     const { model, options } = setup();
     let out = '';
-    await fit(model, { ...options, epochs: 2, callbacks: [progressBar({ stream: { write: (s: string) => (out += s), isTTY: false } })] });
+    const infos: ProgressInfo[] = [];
+    await fit(model, { ...options, epochs: 2, callbacks: [progressBar({ mode: 'epoch', stream: { write: (s: string) => (out += s), isTTY: false }, onProgress: (p) => void infos.push(p) })] });
     const lines = out.trim().split('\n');
     expect(lines).toHaveLength(2);
+    // The line and onProgress number the epoch the same way.
+    const epochs = infos.filter((i) => i.phase === 'epoch');
+    lines.forEach((line, k) => expect(line.startsWith(`Epoch ${epochs[k]!.epoch}/${epochs[k]!.epochs} `)).toBe(true));
     expect(lines[0]).toMatch(/^Epoch 1\/2 - \d+\.\ds - \d+ samples\/s - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}$/);
   });
 

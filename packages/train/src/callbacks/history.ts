@@ -1,14 +1,14 @@
 /** `History`: the epoch logs of a `fit` run, and pictures of its curves. */
 import { TensorError } from '@tessera/tensor-core';
+import { svgToPng } from '@tessera/metrics';
 import { drawPanels, type Drawing, type Panel } from '../plot/chart.js';
-import { toPng } from '../plot/png.js';
-import { toSvg } from '../plot/svg.js';
+import { drawingToSvg } from '../plot/svg.js';
 import { writeFileWithDirs } from '../node-fs.js';
 import type { Callback, Logs } from '../types.js';
 import { describe, rejectUnknown } from '../validate.js';
 
 /**
- * Options of {@link History.plot}, {@link History.toSVG} and {@link History.toPNG}.
+ * Options of {@link History.plot}, {@link History.toSvg} and {@link History.toPng}.
  * @example
  * ```ts
  * await history.plot('curves.svg', { keys: ['loss', 'accuracy'], columns: 1 });
@@ -106,28 +106,53 @@ export class History implements Callback {
    * The curves as an SVG document (works in browsers).
    * @example
    * ```ts
-   * document.body.insertAdjacentHTML('beforeend', history.toSVG());
+   * document.body.insertAdjacentHTML('beforeend', history.toSvg());
    * ```
    */
-  toSVG(options: PlotOptions = {}): string {
-    return toSvg(this.drawing(options));
+  toSvg(options: PlotOptions = {}): string {
+    return drawingToSvg(this.drawing(options));
   }
 
   /**
-   * The curves as PNG bytes (works in browsers: `new Blob([bytes], { type: 'image/png' })`).
+   * The curves as PNG bytes, drawn from {@link History.toSvg} by resvg (`svgToPng` of
+   * `@tessera/metrics`, Node.js only; in a browser show the SVG).
+   * @throws TensorError as {@link History.toSvg}; `UNSUPPORTED` outside Node.js.
    * @example
    * ```ts
-   * const png = await history.toPNG({ keys: ['loss'] });
+   * const png = await history.toPng({ keys: ['loss'] });
+   * ```
+   */
+  async toPng(options: PlotOptions = {}): Promise<Uint8Array> {
+    return svgToPng(this.toSvg(options));
+  }
+
+  /**
+   * @deprecated Use {@link History.toSvg} (one spelling across Tessera, as metrics' `toSvg`);
+   * `toSVG` will be removed in the next minor release.
+   * @example
+   * ```ts
+   * history.toSvg(); // instead of history.toSVG()
+   * ```
+   */
+  toSVG(options: PlotOptions = {}): string {
+    return this.toSvg(options);
+  }
+
+  /**
+   * @deprecated Use {@link History.toPng}; `toPNG` will be removed in the next minor release.
+   * @example
+   * ```ts
+   * await history.toPng(); // instead of history.toPNG()
    * ```
    */
   async toPNG(options: PlotOptions = {}): Promise<Uint8Array> {
-    return toPng(this.drawing(options));
+    return this.toPng(options);
   }
 
   /**
    * Writes the loss and metric curves (training and validation, one panel per quantity) to
-   * `path`: SVG or PNG by its extension. Node only; in a browser use {@link History.toSVG} or
-   * {@link History.toPNG}.
+   * `path`: SVG or PNG (drawn by resvg) by its extension. Node only; in a browser use
+   * {@link History.toSvg}.
    *
    * @throws TensorError `INVALID_ARGUMENT` for another extension or an unknown key;
    *   `UNSUPPORTED` outside Node.
@@ -140,8 +165,8 @@ export class History implements Callback {
     const op = 'History.plot';
     if (typeof path !== 'string' || path === '') throw new TensorError('INVALID_ARGUMENT', op, `path must be a file name ending in .svg or .png, got ${describe(path)}`);
     const ext = path.toLowerCase().slice(path.lastIndexOf('.') + 1);
-    if (ext === 'svg') await writeFileWithDirs(op, path, this.toSVG(options));
-    else if (ext === 'png') await writeFileWithDirs(op, path, await this.toPNG(options));
+    if (ext === 'svg') await writeFileWithDirs(op, path, this.toSvg(options));
+    else if (ext === 'png') await writeFileWithDirs(op, path, await this.toPng(options));
     else throw new TensorError('INVALID_ARGUMENT', op, `cannot tell the format of '${path}': use a .svg or .png file name`);
   }
 }

@@ -11,17 +11,22 @@ import type { Callback, Logs, TrainingContext } from '../types.js';
 import { describe, oneOf, rejectUnknown, requireObject } from '../validate.js';
 
 /**
- * What {@link ProgressBarOptions.onProgress} receives after each batch and each epoch.
+ * What {@link ProgressBarOptions.onProgress} receives after each batch and each epoch: the numbers
+ * the bar shows, counted as it counts them. `epoch` is 1-based, as "Epoch 1/3" (and `step` counts
+ * the batches done); `epochIndex` is the 0-based index that callbacks and `History.epoch` use.
  * @example
  * ```ts
- * progressBar({ onProgress: (p) => (label.textContent = `${p.epoch + 1}/${p.epochs} loss ${p.logs.loss?.toFixed(3)}`) });
+ * progressBar({ onProgress: (p) => (label.textContent = `Epoch ${p.epoch}/${p.epochs} loss ${p.logs.loss?.toFixed(3)}`) });
  * ```
  */
 export interface ProgressInfo {
   /** `'batch'` after an optimizer step, `'epoch'` after validation. */
   readonly phase: 'batch' | 'epoch';
-  /** 0-based epoch. */
+  /** The epoch as the bar numbers it: 1 for the first ("Epoch 1/3"), `epochs` for the last. */
   readonly epoch: number;
+  /** The same epoch 0-based, as callbacks receive it (`onEpochEnd(epochIndex, ...)`). */
+  readonly epochIndex: number;
+  /** Number of epochs of the run ("Epoch 1/3": 3). */
   readonly epochs: number;
   /** Batches done in this epoch. */
   readonly step: number;
@@ -106,6 +111,11 @@ export function fmtLogs(logs: Logs, separator = ' - ', colon = ': '): string {
     .join(separator);
 }
 
+/** "Epoch 1/3" for the 0-based epoch 0 of 3: the one numbering of the bar, the lines and `ProgressInfo.epoch`. */
+function epochLabel(epochIndex: number, epochs: number): string {
+  return `Epoch ${epochIndex + 1}/${epochs}`;
+}
+
 const hasProcess = (): boolean => typeof process !== 'undefined' && typeof process.stderr?.write === 'function';
 
 /** See {@link progressBar}. */
@@ -156,7 +166,7 @@ export class ProgressBar implements Callback {
     this.#steps = 0;
     this.#lastDraw = 0;
     this.#total = context.stepsPerEpoch ?? 0;
-    this.#payload = { epochLabel: `Epoch ${epoch + 1}/${context.epochs}`, metrics: '', rate: '0', etaText: '?' };
+    this.#payload = { epochLabel: epochLabel(epoch, context.epochs), metrics: '', rate: '0', etaText: '?' };
     this.#bar?.start(this.#total, 0, this.#payload);
   }
 
@@ -186,7 +196,7 @@ export class ProgressBar implements Callback {
     this.#onProgress?.(info);
     this.#bar?.stop();
     if (this.#printLines) {
-      const line = `Epoch ${epoch + 1}/${context.epochs} - ${info.elapsedSeconds.toFixed(1)}s - ${info.samplesPerSecond.toFixed(0)} samples/s - ${fmtLogs(logs)}`;
+      const line = `${epochLabel(epoch, context.epochs)} - ${info.elapsedSeconds.toFixed(1)}s - ${info.samplesPerSecond.toFixed(0)} samples/s - ${fmtLogs(logs)}`;
       this.#writeLine(line);
     }
   }
@@ -212,7 +222,8 @@ export class ProgressBar implements Callback {
     const perStep = this.#steps > 0 ? this.#trainSeconds / this.#steps : NaN;
     return {
       phase,
-      epoch: this.#epoch,
+      epoch: this.#epoch + 1,
+      epochIndex: this.#epoch,
       epochs: context.epochs,
       step: this.#steps,
       steps,

@@ -1,6 +1,6 @@
 /**
- * Line charts of training curves as a list of drawing primitives, rendered to SVG text or to a PNG
- * raster by the two small renderers beside this file (no plotting library).
+ * Line charts of training curves as a list of drawing primitives, rendered to SVG text by the
+ * small renderer beside this file (PNG: that SVG drawn by resvg, see `svgToPng` of metrics).
  */
 
 /** A drawing primitive in pixel coordinates (origin top left). */
@@ -35,7 +35,10 @@ export const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'] as const;
 
 const PANEL_WIDTH = 560;
 const PANEL_HEIGHT = 320;
-const MARGIN = { left: 64, right: 16, top: 36, bottom: 44 };
+// The top margin holds the title and, under it, the legend: a legend inside the plot area hid
+// the accuracy curves, which climb into its corner.
+const MARGIN = { left: 64, right: 16, top: 58, bottom: 44 };
+const LEGEND_Y = 42;
 
 /** Round tick values covering `[lo, hi]` (about `count` of them). */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
@@ -124,9 +127,16 @@ function drawPanel(shapes: Shape[], panel: Panel, epochs: readonly number[], ox:
       shapes.push({ kind: 'circle', x: p[0], y: p[1], r: 2.5, fill: color });
     });
     flush();
-    // Legend, top right.
-    const ly = top + 8 + i * 16;
-    shapes.push({ kind: 'line', x1: right - 130, y1: ly, x2: right - 108, y2: ly, stroke: color, width: 2 });
-    shapes.push({ kind: 'text', x: right - 102, y: ly + 4, text: s.label, size: 11, anchor: 'start', fill: '#222222' });
+  });
+  // Legend: one row between the title and the plot area, centred, so it never covers a curve.
+  const entryWidth = (label: string): number => 28 + label.length * 6.5 + 18;
+  const total = panel.series.reduce((w, s) => w + entryWidth(s.label), 0);
+  let lx = Math.max(left, (left + right) / 2 - total / 2);
+  const ly = oy + LEGEND_Y;
+  panel.series.forEach((s, i) => {
+    const color = COLORS[i % COLORS.length]!;
+    shapes.push({ kind: 'line', x1: lx, y1: ly, x2: lx + 22, y2: ly, stroke: color, width: 2 });
+    shapes.push({ kind: 'text', x: lx + 28, y: ly + 4, text: s.label, size: 11, anchor: 'start', fill: '#222222' });
+    lx += entryWidth(s.label);
   });
 }

@@ -20,7 +20,7 @@ function shapeToSvg(s: Shape): string {
 }
 
 /** The SVG document of `drawing`. */
-export function toSvg(drawing: Drawing): string {
+export function drawingToSvg(drawing: Drawing): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${drawing.width}" height="${drawing.height}" viewBox="0 0 ${drawing.width} ${drawing.height}" font-family="Helvetica, Arial, sans-serif">`,
     ...drawing.shapes.map((s) => `  ${shapeToSvg(s)}`),
