@@ -20,9 +20,9 @@ export interface DigitsSplit {
 
 /**
  * The fixed, stratified split: for each class, its first `trainPerClass` images in scikit-learn's
- * order train, and all the others are held out. No randomness.
+ * order train, and the next `testPerClass` (default: all the others) are held out. No randomness.
  */
-export function loadDigits(trainPerClass: number): { train: DigitsSplit; test: DigitsSplit } {
+export function loadDigits(trainPerClass: number, testPerClass = Infinity): { train: DigitsSplit; test: DigitsSplit } {
   const bytes = readFileSync(fileURLToPath(new URL('data/sklearn-digits.bin', import.meta.url)));
   const count = bytes.readUInt32LE(0);
   const pixels = bytes.subarray(4, 4 + count * 64);
@@ -30,7 +30,11 @@ export function loadDigits(trainPerClass: number): { train: DigitsSplit; test: D
   const seen = new Array<number>(10).fill(0);
   const train: number[] = [];
   const test: number[] = [];
-  for (let i = 0; i < count; i++) (seen[labels[i]!]!++ < trainPerClass ? train : test).push(i);
+  for (let i = 0; i < count; i++) {
+    const rank = seen[labels[i]!]!++;
+    if (rank < trainPerClass) train.push(i);
+    else if (rank < trainPerClass + testPerClass) test.push(i);
+  }
   const split = (indices: number[]): DigitsSplit => {
     const raw = new Float32Array(indices.length * 64);
     indices.forEach((idx, n) => {

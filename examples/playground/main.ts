@@ -5,8 +5,11 @@
  * as SVG), a confusion matrix of the held-out digits (metrics' `toSvg`), and a drawing pad
  * classified by the model.
  *
+ * A second panel imports a dropped `.onnx` model, fine-tunes a new head on the same digits and
+ * downloads the result (see onnx.ts).
+ *
  * URL parameters (the end-to-end test uses small values): `perClass` training digits per class
- * (default 500), `epochs` (default 8).
+ * (default 500), `epochs` (default 8), `onnxEpochs` for the ONNX head (default 5).
  */
 import { setBackend, softmax, tensor, type Backend, type Tensor } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
@@ -17,6 +20,7 @@ import { Adam } from '@tessera/optim';
 import { confusionMatrix } from '@tessera/metrics';
 import { History, fit } from '@tessera/train';
 import { digitUrls, loadDigits, MEAN, PIXELS, STD, type Digits } from './digits.js';
+import { setupOnnxPanel, type OnnxPanelState } from './onnx.js';
 
 const params = new URLSearchParams(location.search);
 const PER_CLASS = Number(params.get('perClass') ?? 500);
@@ -37,6 +41,7 @@ interface PlaygroundState {
   history: Record<string, number[]>;
   prediction?: { digit: number; probability: number };
   error?: string;
+  onnx?: OnnxPanelState;
 }
 const state: PlaygroundState = { ready: false, training: false, epochsDone: 0, backend: 'cpu', backendByEpoch: [], history: {} };
 (window as unknown as { __playground: PlaygroundState }).__playground = state;
@@ -152,7 +157,11 @@ function padPixels(): Float32Array {
 
 async function classify(): Promise<void> {
   if (!model) return void ($('prediction').textContent = 'train first');
-  const x = normalize(padPixels(), 1);
+  // The pad's pixels go where the model lives (the ONNX panel may have made another backend active).
+  const onPage = normalize(padPixels(), 1);
+  const home = model.parameters()[0]!.backend;
+  const x = onPage.backend === home ? onPage : await onPage.to(home);
+  if (x !== onPage) onPage.dispose();
   const probabilities = noGrad(() => softmax(model.forward(x), 1));
   const p = Array.from(await probabilities.data());
   x.dispose();
@@ -179,6 +188,12 @@ function paintTestDigit(index: number): number {
   return digits.labels[index]!;
 }
 (window as unknown as { __paintTestDigit: typeof paintTestDigit }).__paintTestDigit = paintTestDigit;
+/** For the end-to-end test: the first `count` held-out digits (pixels in [0, 1]) and their labels. */
+function heldOutDigits(count: number): { pixels: number[]; labels: number[] } {
+  const digits = data!.test;
+  return { pixels: Array.from(digits.images.subarray(0, count * PIXELS)), labels: Array.from(digits.labels.subarray(0, count)) };
+}
+(window as unknown as { __heldOutDigits: typeof heldOutDigits }).__heldOutDigits = heldOutDigits;
 
 trainButton.addEventListener('click', () => void train().catch(fail));
 switchButton.addEventListener('click', () => {
@@ -193,6 +208,8 @@ function fail(error: unknown): void {
   state.error = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   show(`error: ${state.error}`);
 }
+
+state.onnx = setupOnnxPanel({ data: () => data, normalize, epochs: Number(params.get('onnxEpochs') ?? 5), useBackend: async () => (await backendFor(wantBackend)).name });
 
 loadDigits(digitUrls, PER_CLASS).then((d) => {
   data = d;

@@ -3,7 +3,10 @@
  * context), and drives it in Debian's headless Chromium (playwright-core, WebGPU on SwiftShader,
  * no browser download): trains on the CPU backend, presses "Switch to WebGPU" after the first
  * epoch, checks the curves, the confusion matrix and the accuracy, classifies held-out digits
- * painted onto the drawing pad and a stroke drawn with the mouse. Screenshots go to
+ * painted onto the drawing pad and a stroke drawn with the mouse. Then the ONNX panel: a model
+ * whose input is not a digit is explained; the fine-tune-digits demo's pretrained CNN is chosen
+ * in the file input, gets a new head trained on the digits, and is downloaded; the downloaded
+ * bytes import in Node and predict what the page predicted. Screenshots go to
  * examples/playground/out/.
  *
  * Skipped with the reason when there is no Chromium at /usr/bin/chromium (or $TESSERA_CHROMIUM),
@@ -16,6 +19,9 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { setBackend, tensor } from '@tessera/tensor-core';
+import { cpu } from '@tessera/backend-cpu';
+import { decodeOnnxModel, importOnnx } from '@tessera/transfer-learning';
 
 const CHROMIUM = process.env['TESSERA_CHROMIUM'] ?? '/usr/bin/chromium';
 const REQUIRED = process.env['TESSERA_REQUIRE_WEBGPU'] === '1';
@@ -28,6 +34,13 @@ const FLAGS = [
 const here = fileURLToPath(new URL('.', import.meta.url));
 const PER_CLASS = 100;
 const EPOCHS = 2;
+const ONNX_EPOCHS = 3;
+/** The fine-tune-digits demo's pretrained CNN: image [batch, 1, 28, 28] → features [batch, 64], logits [batch, 10]. */
+const DEMO_MODEL = join(here, '..', 'fine-tune-digits', 'data', 'pretrained-mnist-cnn.onnx');
+/** A model whose input ([4, 3, 8, 8]) does not take digits. */
+const UNFIT_MODEL = join(here, '..', '..', 'packages', 'transfer-learning', 'src', 'fixtures', 'torch-cnn.onnx');
+const MEAN = 0.1307;
+const STD = 0.3081;
 
 interface State {
   ready: boolean;
@@ -37,11 +50,12 @@ interface State {
   history: Record<string, number[]>;
   prediction?: { digit: number; probability: number };
   error?: string;
+  onnx: { loaded: boolean; backend?: string; inputs?: string[]; outputs?: string[]; unfit?: string; trained: boolean; valAccuracy?: number; predictions?: number[]; exportedBytes?: number; error?: string };
 }
 
 const hasChromium = existsSync(CHROMIUM);
 describe.skipIf(!hasChromium && !REQUIRED)(`playground in headless Chromium${hasChromium ? '' : ` (skipped: no Chromium at ${CHROMIUM})`}`, () => {
-  it('trains MNIST, switches to WebGPU mid-training, draws curves and a confusion matrix, classifies drawings', { timeout: 300_000 }, async () => {
+  it('trains MNIST, switches to WebGPU mid-training, draws curves and a confusion matrix, classifies drawings', { timeout: 480_000 }, async () => {
     if (!hasChromium) throw new Error(`TESSERA_REQUIRE_WEBGPU=1 but there is no Chromium at ${CHROMIUM}`);
     const dist = mkdtempSync(join(tmpdir(), 'tessera-playground-'));
     const shots = join(here, 'out');
@@ -55,7 +69,7 @@ describe.skipIf(!hasChromium && !REQUIRED)(`playground in headless Chromium${has
       res.writeHead(200, { 'content-type': type }).end(readFileSync(path));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/?perClass=${PER_CLASS}&epochs=${EPOCHS}`;
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/?perClass=${PER_CLASS}&epochs=${EPOCHS}&onnxEpochs=${ONNX_EPOCHS}`;
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
     const errors: string[] = [];
@@ -122,6 +136,64 @@ describe.skipIf(!hasChromium && !REQUIRED)(`playground in headless Chromium${has
       expect(await page.textContent('#prediction')).toMatch(/^\d \(\d+\.\d%\)$/);
       await page.screenshot({ path: join(shots, '3-drawn-digit.png'), fullPage: true });
       console.log(`playground: val_accuracy ${valAccuracy.map((v) => v.toFixed(3)).join(' ')}; pad ${correct}/10; a vertical stroke reads as ${drawn.digit} (${(drawn.probability * 100).toFixed(1)}%)`);
+
+      // The ONNX panel, on the CPU backend (Switch back: SwiftShader runs convolutions far too slowly for a test).
+      await page.click('#switch');
+      // A model that does not take 28×28 digits is explained, not trained.
+      const loaded = async (): Promise<State['onnx']> => {
+        await page.waitForFunction(() => {
+          const o = (window as unknown as { __playground: State }).__playground.onnx;
+          return o.loaded || o.error !== undefined;
+        }, undefined, { timeout: 60_000 });
+        return (await state()).onnx;
+      };
+      await page.setInputFiles('#onnx-file', UNFIT_MODEL);
+      const unfit = await loaded();
+      expect(unfit.error).toBeUndefined();
+      expect(unfit.unfit).toMatch(/cannot learn the playground's digits: its input '.+' has shape \[4, 3, 8, 8\]; .* needs \[N, 1, 28, 28\], \[N, 28, 28\] or \[N, 784\]/);
+      expect(await page.isDisabled('#onnx-train')).toBe(true);
+      expect(await page.textContent('#onnx-status')).toContain('cannot learn');
+
+      // The demo's pretrained CNN: inputs and outputs shown, a new head on 'features', trained briefly.
+      await page.setInputFiles('#onnx-file', DEMO_MODEL);
+      const demo = await loaded();
+      expect(demo.unfit).toBeUndefined();
+      expect(demo.backend).toBe('cpu');
+      expect(demo.inputs).toEqual(['image: FLOAT [batch, 1, 28, 28]']);
+      expect(demo.outputs).toEqual(['features: FLOAT [batch, 64]', 'logits: FLOAT [batch, 10]']);
+      expect(await page.textContent('#onnx-info')).toContain('opset 13');
+      await page.selectOption('#onnx-output', 'features');
+      await page.click('#onnx-train');
+      await page.waitForFunction(() => {
+        const o = (window as unknown as { __playground: State }).__playground.onnx;
+        return o.trained || o.error !== undefined;
+      }, undefined, { timeout: 180_000 });
+      const tuned = (await state()).onnx;
+      expect(tuned.error).toBeUndefined();
+      expect(tuned.valAccuracy!).toBeGreaterThan(0.8);
+      expect(await page.locator('#onnx-curves svg').count()).toBe(1);
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.click('#onnx-download')]);
+      expect(download.suggestedFilename()).toBe('fine-tuned.onnx');
+      const bytes = new Uint8Array(readFileSync((await download.path())!));
+      expect(bytes.length).toBe((await state()).onnx.exportedBytes);
+      await page.screenshot({ path: join(shots, '4-onnx-fine-tuned.png'), fullPage: true });
+
+      // The downloaded model: the original graph's nodes first, and in Node it predicts what the page did.
+      const original = decodeOnnxModel(new Uint8Array(readFileSync(DEMO_MODEL))).graph!.node;
+      const graph = decodeOnnxModel(bytes).graph!;
+      const upToFeatures = original.slice(0, original.findIndex((n) => n.output.includes('features')) + 1);
+      expect(graph.node.slice(0, upToFeatures.length).map((n) => n.name)).toEqual(upToFeatures.map((n) => n.name));
+      const count = tuned.predictions!.length;
+      const held = await page.evaluate((n) => (window as unknown as { __heldOutDigits: (n: number) => { pixels: number[]; labels: number[] } }).__heldOutDigits(n), count);
+      await setBackend(cpu());
+      const model = await importOnnx(bytes);
+      model.eval();
+      const x = tensor(Float32Array.from(held.pixels, (v) => (v - MEAN) / STD), [count, 1, 28, 28]);
+      const classes = Array.from((await model.forward({ image: x })['output']!.argmax(1).data()) as Int32Array);
+      expect(classes).toEqual(tuned.predictions);
+      const right = classes.filter((c, i) => c === held.labels[i]).length;
+      expect(right / count).toBeGreaterThan(0.7);
+      console.log(`playground ONNX panel: new head on the demo CNN's features, held-out accuracy ${tuned.valAccuracy!.toFixed(3)}; downloaded ${bytes.length} bytes; in Node ${right}/${count} of the first held-out digits right, same classes as the page`);
       expect(errors).toEqual([]);
     } finally {
       await browser.close();

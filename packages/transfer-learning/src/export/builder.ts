@@ -78,6 +78,7 @@ export class GraphBuilder {
   readonly nodes: NodeInit[] = [];
   readonly initializers: TensorInit[] = [];
   readonly #used = new Set<string>();
+  readonly #nodeNames = new Set<string>();
   #counter = 0;
 
   /** Reserves `name` (graph inputs, parameter names); returns it. */
@@ -86,12 +87,37 @@ export class GraphBuilder {
     return name;
   }
 
+  /** Whether `name` is taken by a value (input, initializer, node output). */
+  has(name: string): boolean {
+    return this.#used.has(name);
+  }
+
   /** A name not used yet, from `prefix`. */
   fresh(prefix: string): string {
     let name: string;
     do name = `${prefix}_${this.#counter++}`;
-    while (this.#used.has(name));
+    while (this.#used.has(name) || this.#nodeNames.has(name));
     this.#used.add(name);
+    return name;
+  }
+
+  /** Whether a node is named `name` (node names are a namespace of their own in ONNX). */
+  hasNode(name: string): boolean {
+    return this.#nodeNames.has(name);
+  }
+
+  /** Reserves the node name `name`; returns it. */
+  reserveNode(name: string): string {
+    this.#nodeNames.add(name);
+    return name;
+  }
+
+  /** A node name not used yet, from `prefix`. */
+  freshNode(prefix: string): string {
+    let name: string;
+    do name = `${prefix}_${this.#counter++}`;
+    while (this.#nodeNames.has(name));
+    this.#nodeNames.add(name);
     return name;
   }
 
@@ -101,7 +127,7 @@ export class GraphBuilder {
     const encoded = Object.entries(attributes)
       .filter((e): e is [string, AttributeValue] => e[1] !== undefined)
       .map(([k, v]) => attribute(k, v));
-    this.nodes.push({ op_type: opType, name: this.fresh(`${opType}_node`), input: [...inputs], output: outs, attribute: encoded });
+    this.nodes.push({ op_type: opType, name: this.reserveNode(this.fresh(`${opType}_node`)), input: [...inputs], output: outs, attribute: encoded });
     return outs;
   }
 

@@ -6,11 +6,13 @@
  */
 import { Tensor, TensorError, Variable, concat, fmtShape, observe, retain, tidy, type DType, type OpRecord } from '@tessera/tensor-core';
 import type { AnyModule } from '@tessera/layers';
-import { encodeOnnxModel, type ValueInfoProto } from '../proto/index.js';
+import { encodeOnnxModel, type GraphProto, type ModelProto, type ModelProtoInit, type ValueInfoProto } from '../proto/index.js';
 import { GraphBuilder, onnxType, type OnnxElementType } from './builder.js';
 import { ONNX_EXPORTERS, type OpExportContext } from './op-map.js';
 import { checkOptions, describeValue } from '../finetune/options.js';
 import { requireModule } from '../finetune/select.js';
+import { IMPORTED_GRAPH, moduleOf, planSplices, readWeights, sourceMetadata, spliceOutputNames, spliceValueInfo, withImportedGraphsAsSteps, writeSplice, type Splice } from './imported.js';
+import { onnxModuleParts } from '../import/module.js';
 
 /** The opsets {@link exportOnnx} writes. */
 export const EXPORT_OPSETS = { min: 13, max: 21, default: 17 } as const;
@@ -70,6 +72,11 @@ interface Trace {
  * other tools (and Tessera's importer) find them by name; constants the forward pass creates are
  * written as initializers too.
  *
+ * An imported model inside `module` (from `importOnnx`, `cut` or `cutOnnx`) is not re-traced: its
+ * original graph is written (nodes, names, opset, metadata) with the current weights, and the
+ * layers around it are traced and appended. Its opset is kept, so `opset` must then be omitted or
+ * equal to it.
+ *
  * Supported: `Sequential` and `Module` subclasses built from layers whose ops have an ONNX mapping
  * (Linear, Conv2d, ConvTranspose2d, pooling, BatchNorm and LayerNorm, Dropout in eval, Flatten,
  * activations, Softmax/LogSoftmax, Embedding, ...; see `docs/transfer-learning.md`). What the
@@ -81,7 +88,8 @@ interface Trace {
  * express is reported.
  *
  * @throws TensorError `INVALID_ARGUMENT` for a bad module or option (unknown keys, an opset out of
- *   range, names that do not match); `UNSUPPORTED` listing, all at once, every op without an ONNX
+ *   range or other than an imported graph's, names that do not match); `UNSUPPORTED` for new
+ *   layers on an imported graph older than opset 13, or imported graphs of different opsets; `UNSUPPORTED` listing, all at once, every op without an ONNX
  *   mapping (with counts) and every op variant the mapping cannot write; whatever `forward` throws.
  * @example
  * ```ts
@@ -98,12 +106,12 @@ export async function exportOnnx(module: AnyModule, options: ExportOnnxOptions):
   requireModule(op, module);
   if (options === undefined) throw new TensorError('INVALID_ARGUMENT', op, 'options { inputs } required');
   const o = checkOptions(op, options, KNOWN);
-  const opset = o.opset ?? EXPORT_OPSETS.default;
-  if (typeof opset !== 'number' || !Number.isInteger(opset) || opset < EXPORT_OPSETS.min || opset > EXPORT_OPSETS.max) {
+  const opset = o.opset;
+  if (opset !== undefined && (typeof opset !== 'number' || !Number.isInteger(opset) || opset < EXPORT_OPSETS.min || opset > EXPORT_OPSETS.max)) {
     throw new TensorError('INVALID_ARGUMENT', op, `opset must be an integer from ${EXPORT_OPSETS.min} to ${EXPORT_OPSETS.max}, got ${describeValue(opset)}`);
   }
-  const { tensors: inputs, names: defaultInputNames, args } = readInputs(op, o.inputs);
-  const inputNames = names(op, 'inputNames', o.inputNames, defaultInputNames);
+  const { tensors: inputs, names: defaultInputNames, args, keyed } = readInputs(op, o.inputs);
+  if (o.inputNames !== undefined) names(op, 'inputNames', o.inputNames, defaultInputNames);
   const dynamic = o.dynamicAxes ?? {};
   if (typeof dynamic !== 'object' || dynamic === null || Array.isArray(dynamic)) throw new TensorError('INVALID_ARGUMENT', op, `dynamicAxes must be an object by input/output name, got ${describeValue(dynamic)}`);
 
@@ -113,7 +121,9 @@ export async function exportOnnx(module: AnyModule, options: ExportOnnxOptions):
   const traces: TraceWithKeys[] = [];
   try {
     traces.push(trace(op, module, inputs, args));
-    const outputNames = names(op, 'outputNames', o.outputNames, defaultOutputNames(traces[0]!.outputs.length, traces[0]!.outputKeys));
+    // An input or output that is an imported graph's own keeps that graph's name by default.
+    const inputNames = names(op, 'inputNames', o.inputNames, keyed ? defaultInputNames : importedNames(traces[0]!, inputs, 'inputs', defaultInputNames));
+    const outputNames = names(op, 'outputNames', o.outputNames, traces[0]!.outputKeys ?? importedNames(traces[0]!, traces[0]!.outputs, 'outputs', defaultOutputNames(traces[0]!.outputs.length, undefined)));
     const symbols = readDynamicAxes(op, dynamic, inputNames, inputs, outputNames, traces[0]!.outputs);
     const growing = inputs.map((_, i) => [...(symbols.get(inputNames[i]!)?.keys() ?? [])]);
     if (growing.some((axes) => axes.length > 0)) {
@@ -124,7 +134,7 @@ export async function exportOnnx(module: AnyModule, options: ExportOnnxOptions):
         for (let i = 0; i < bigger.length; i++) if (bigger[i] !== inputs[i]) bigger[i]!.dispose();
       }
     }
-    return await write({ op, module, opset, inputNames, outputNames, symbols, traces, graphName: o.graphName ?? module.constructor.name });
+    return await write({ op, module, opset, inputNames, outputNames, symbols, traces, graphName: o.graphName });
   } finally {
     modules.forEach((m, i) => (m.training = modes[i]!));
     for (const t of traces) {
@@ -137,16 +147,16 @@ export async function exportOnnx(module: AnyModule, options: ExportOnnxOptions):
 /** The arguments `forward` takes, built from the input tensors (the second trace passes larger ones). */
 type ForwardArgs = (inputs: Tensor[]) => unknown[];
 
-function readInputs(op: string, value: unknown): { tensors: Tensor[]; names: string[]; args: ForwardArgs } {
-  if (value instanceof Tensor) return { tensors: [value], names: ['input'], args: (xs) => [xs[0]] };
+function readInputs(op: string, value: unknown): { tensors: Tensor[]; names: string[]; args: ForwardArgs; keyed: boolean } {
+  if (value instanceof Tensor) return { tensors: [value], names: ['input'], args: (xs) => [xs[0]], keyed: false };
   if (Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof Tensor)) {
-    return { tensors: [...value], names: value.length === 1 ? ['input'] : value.map((_, i) => `input_${i}`), args: (xs) => xs };
+    return { tensors: [...value], names: value.length === 1 ? ['input'] : value.map((_, i) => `input_${i}`), args: (xs) => xs, keyed: false };
   }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const entries = Object.entries(value);
     if (entries.length > 0 && entries.every(([, v]) => v instanceof Tensor)) {
       const keys = entries.map(([k]) => k);
-      return { tensors: entries.map(([, v]) => v as Tensor), names: keys, args: (xs) => [Object.fromEntries(keys.map((k, i) => [k, xs[i]!]))] };
+      return { tensors: entries.map(([, v]) => v as Tensor), names: keys, args: (xs) => [Object.fromEntries(keys.map((k, i) => [k, xs[i]!]))], keyed: true };
     }
   }
   throw new TensorError('INVALID_ARGUMENT', op, `inputs must be a Tensor, a non-empty array of Tensors or a record of Tensors, got ${describeValue(value)}`);
@@ -159,6 +169,22 @@ function names(op: string, what: string, given: readonly string[] | undefined, d
   }
   if (new Set(given).size !== given.length) throw new TensorError('INVALID_ARGUMENT', op, `${what} must be distinct, got ${JSON.stringify(given)}`);
   return [...given];
+}
+
+/**
+ * Default names of the model's inputs (or outputs): where one is an input (output) of an imported
+ * graph, that graph's name for it; otherwise the generic default.
+ */
+function importedNames(first: Trace, tensors: readonly Tensor[], side: 'inputs' | 'outputs', defaults: string[]): string[] {
+  const out = tensors.map((t, i) => {
+    for (const r of first.records) {
+      if (r.name !== IMPORTED_GRAPH) continue;
+      const at = r[side].indexOf(t);
+      if (at >= 0) return onnxModuleParts(moduleOf(r))[side][at]!.name;
+    }
+    return defaults[i]!;
+  });
+  return new Set(out).size === out.length ? out : defaults;
 }
 
 function defaultOutputNames(count: number, keys: string[] | undefined): string[] {
@@ -238,15 +264,17 @@ function trace(op: string, module: AnyModule, inputs: Tensor[], args: ForwardArg
   let outputKeys: string[] | undefined;
   let result: unknown;
   try {
-    result = tidy(() => {
-      const out = (module.forward as (...a: unknown[]) => unknown)(...args(inputs));
-      if (out instanceof Tensor || Array.isArray(out)) return out as Tensor | Tensor[];
-      if (typeof out === 'object' && out !== null) {
-        outputKeys = Object.keys(out);
-        return Object.values(out) as Tensor[];
-      }
-      return out as Tensor;
-    });
+    result = tidy(() =>
+      withImportedGraphsAsSteps(observer, () => {
+        const out = (module.forward as (...a: unknown[]) => unknown)(...args(inputs));
+        if (out instanceof Tensor || Array.isArray(out)) return out as Tensor | Tensor[];
+        if (typeof out === 'object' && out !== null) {
+          outputKeys = Object.keys(out);
+          return Object.values(out) as Tensor[];
+        }
+        return out as Tensor;
+      }),
+    );
   } catch (e) {
     for (const c of constants.values()) c.dispose();
     throw e;
@@ -266,12 +294,33 @@ function trace(op: string, module: AnyModule, inputs: Tensor[], args: ForwardArg
 interface WriteArgs {
   readonly op: string;
   readonly module: AnyModule;
-  readonly opset: number;
+  /** The opset asked for (undefined: the default, or the imported graph's). */
+  readonly opset: number | undefined;
   readonly inputNames: string[];
   readonly outputNames: string[];
   readonly symbols: Map<string, Map<number, string>>;
   readonly traces: Trace[];
-  readonly graphName: string;
+  readonly graphName: string | undefined;
+}
+
+/**
+ * The opset and model metadata an export with imported graphs keeps: their own. Opsets are not
+ * converted, so every imported graph must share one, an explicit `opset` must equal it, and new
+ * layers (written at opset 13 to 21) need a graph in that range.
+ */
+function importedSource(op: string, records: readonly OpRecord[], asked: number | undefined, hasNewLayers: boolean): { opset: number; model: ModelProto } | undefined {
+  const graphs = records.filter((r) => r.name === IMPORTED_GRAPH).map((r) => onnxModuleParts(moduleOf(r)));
+  if (graphs.length === 0) return undefined;
+  const opsets = [...new Set(graphs.map((g) => g.opset))];
+  if (opsets.length > 1) throw new TensorError('UNSUPPORTED', op, `the imported graphs use different opsets (${opsets.join(', ')}); one ONNX model has one opset and exportOnnx does not convert them`);
+  const opset = opsets[0]!;
+  if (asked !== undefined && asked !== opset) {
+    throw new TensorError('INVALID_ARGUMENT', op, `the model contains an imported graph of opset ${opset}, which is written as it is; opset ${asked} was asked for (omit opset or pass ${opset})`);
+  }
+  if (hasNewLayers && (opset < EXPORT_OPSETS.min || opset > EXPORT_OPSETS.max)) {
+    throw new TensorError('UNSUPPORTED', op, `the imported graph uses opset ${opset}, and the layers added to it are written at opsets ${EXPORT_OPSETS.min} to ${EXPORT_OPSETS.max} only; export the imported model alone, or convert it to a newer opset first`);
+  }
+  return { opset, model: graphs[0]!.model };
 }
 
 function shapesDiffer(a: readonly number[], b: readonly number[]): boolean[] {
@@ -279,9 +328,12 @@ function shapesDiffer(a: readonly number[], b: readonly number[]): boolean[] {
 }
 
 async function write(args: WriteArgs): Promise<Uint8Array> {
-  const { op, module, opset, inputNames, outputNames, symbols, traces } = args;
+  const { op, module, inputNames, outputNames, symbols, traces } = args;
   const [first, second] = traces as [Trace, Trace | undefined];
   const problems: string[] = [];
+  const traced = first.records.filter((r, i) => r.name !== IMPORTED_GRAPH && !first.folded.has(i));
+  const source = importedSource(op, first.records, args.opset, traced.length > 0);
+  const opset = source?.opset ?? args.opset ?? EXPORT_OPSETS.default;
 
   // The two traces must run the same ops for the shapes of the second to explain the first.
   if (second) {
@@ -307,12 +359,23 @@ async function write(args: WriteArgs): Promise<Uint8Array> {
   // Unmapped ops, all at once.
   const missing = new Map<string, number>();
   first.records.forEach((r, i) => {
-    if (!first.folded.has(i) && !(r.name in ONNX_EXPORTERS)) missing.set(r.name, (missing.get(r.name) ?? 0) + 1);
+    if (!first.folded.has(i) && r.name !== IMPORTED_GRAPH && !(r.name in ONNX_EXPORTERS)) missing.set(r.name, (missing.get(r.name) ?? 0) + 1);
   });
   if (missing.size > 0) {
     const list = [...missing].map(([n, c]) => `${n} (${c}×)`).join(', ');
     throw new TensorError('UNSUPPORTED', op, `${missing.size} op${missing.size > 1 ? 's' : ''} of ${module.constructor.name}'s forward pass ha${missing.size > 1 ? 've' : 's'} no ONNX mapping: ${list}`);
   }
+
+  // Imported graphs keep their original names: they are claimed before the new layers' names.
+  const splices = planSplices(first.records, builder, new Map(outputNames.map((n, i) => [n, first.outputs[i]!])));
+  const spliceOf = new Map<OpRecord, Splice>(splices.map((sp) => [sp.record, sp]));
+  for (const sp of splices) {
+    const outNames = spliceOutputNames(sp);
+    sp.record.outputs.forEach((t, j) => {
+      if (!nameOf.has(t)) nameOf.set(t, outNames[j]!);
+    });
+  }
+  const importedWeights = await readWeights(splices);
 
   // Parameters and buffers used by the graph: initializers under their dotted names.
   const variables = new Map<Tensor, string>();
@@ -324,8 +387,9 @@ async function write(args: WriteArgs): Promise<Uint8Array> {
   for (const t of first.outputs) used.add(t);
   for (const [v, n] of variables) {
     if (!used.has(v)) continue;
-    nameOf.set(v, builder.reserve(n));
-    builder.initializer(n, await (v as Variable).data(), elementType(op, v.dtype), v.shape);
+    const name = builder.has(n) ? builder.fresh(n) : builder.reserve(n);
+    nameOf.set(v, name);
+    builder.initializer(name, await (v as Variable).data(), elementType(op, v.dtype), v.shape);
     dynamicOf.set(v, v.shape.map(() => false));
   }
 
@@ -354,12 +418,19 @@ async function write(args: WriteArgs): Promise<Uint8Array> {
   const outputAlias: [Tensor, string][] = [];
   first.outputs.forEach((t, i) => {
     const name = outputNames[i]!;
-    if (nameOf.has(t) || first.outputs.indexOf(t) !== i) outputAlias.push([t, builder.reserve(name)]);
+    if (nameOf.get(t) === name && first.outputs.indexOf(t) === i) return; // an imported graph's output under its own name
+    if (nameOf.has(t) || first.outputs.indexOf(t) !== i) outputAlias.push([t, builder.has(name) ? builder.fresh(name) : builder.reserve(name)]);
     else nameOf.set(t, builder.reserve(name));
   });
 
   first.records.forEach((r, i) => {
     if (first.folded.has(i)) return;
+    const splice = spliceOf.get(r);
+    if (splice) {
+      if (r.inputs.some((t) => dropped.has(t))) return;
+      writeSplice(op, splice, r.inputs.map((t) => nameOf.get(t)!), builder, importedWeights);
+      return;
+    }
     for (const t of r.outputs) if (!nameOf.has(t)) nameOf.set(t, builder.fresh(r.name));
     const ctx: OpExportContext = {
       opset,
@@ -414,7 +485,39 @@ async function write(args: WriteArgs): Promise<Uint8Array> {
     return valueInfo(inputNames[i]!, t, dynamicOf.get(t)!, given, second?.inputs[i]!.shape);
   });
   const outputs = first.outputs.map((t, i) => valueInfo(outputNames[i]!, t, dynamicOf.get(t) ?? t.shape.map(() => false), symbols.get(outputNames[i]!), second?.outputs[i]!.shape));
-  const model = builder.model({ opset, irVersion: irVersionOf(opset), name: args.graphName, inputs, outputs, producerVersion: '0.0.0' });
+  if (!source) {
+    const model = builder.model({ opset, irVersion: irVersionOf(opset), name: args.graphName ?? module.constructor.name, inputs, outputs, producerVersion: '0.0.0' });
+    return encodeOnnxModel(model);
+  }
+  // An imported graph alone keeps its declared inputs and outputs (symbolic dims included) unless
+  // dynamicAxes say otherwise; with new layers the traced shapes are the truth.
+  if (traced.length === 0) {
+    const original = (side: 'input' | 'output', tensors: readonly Tensor[], names: readonly string[], infos: Partial<ValueInfoProto>[]): void => {
+      tensors.forEach((t, i) => {
+        if (symbols.has(names[i]!)) return;
+        for (const r of first.records) {
+          const at = r.name === IMPORTED_GRAPH ? r[`${side}s`].indexOf(t) : -1;
+          if (at < 0) continue;
+          const parts = onnxModuleParts(moduleOf(r));
+          const graph = parts.model.graph as GraphProto;
+          const declared = graph[side].find((v) => v.name === parts[`${side}s`][at]!.name);
+          if (declared?.type) infos[i] = { ...declared, name: names[i]! };
+          return;
+        }
+      });
+    };
+    original('input', first.inputs, inputNames, inputs);
+    original('output', first.outputs, outputNames, outputs);
+  }
+  const base = builder.model({ opset, irVersion: irVersionOf(opset), name: args.graphName ?? source.model.graph?.name ?? module.constructor.name, inputs, outputs, producerVersion: '0.0.0' });
+  const meta = sourceMetadata(source.model);
+  const sourceGraph = source.model.graph as GraphProto;
+  const model: ModelProtoInit = {
+    ...base,
+    ...meta,
+    ir_version: Math.max(meta.ir_version ?? 0, traced.length > 0 ? irVersionOf(opset) : 0),
+    graph: { ...base.graph, value_info: spliceValueInfo(splices), ...(sourceGraph.doc_string ? { doc_string: sourceGraph.doc_string } : {}) },
+  } as ModelProtoInit;
   return encodeOnnxModel(model);
 }
 

@@ -1,7 +1,9 @@
 /** Cutting an ONNX model at an intermediate tensor: the backbone a new head is put on. */
-import { TensorError } from '@tessera/tensor-core';
+import { TensorError, type Tensor } from '@tessera/tensor-core';
 import { decodeOnnxModel, encodeOnnxModel, type GraphProto, type ModelProtoInit, type NodeProto, type ValueInfoProto } from '../proto/index.js';
-import { importOnnx, type ImportOnnxOptions, type OnnxModule } from '../import/index.js';
+import { importOnnx, type ImportOnnxOptions } from '../import/index.js';
+import { OnnxModule, describeValue as describeGraphValue, onnxModuleParts } from '../import/module.js';
+import { dataTypeName } from '../import/tensor-proto.js';
 import { describeValue } from './options.js';
 
 /** Every value name a graph's nodes read, subgraphs (If/Loop bodies) included. */
@@ -37,7 +39,12 @@ export function cutOnnxBytes(bytes: Uint8Array | ArrayBuffer, outputs: string | 
     throw new TensorError('INVALID_ARGUMENT', op, `outputs must be a tensor or node name, or a non-empty list of them, got ${JSON.stringify(outputs)}`);
   }
   const model = decodeOnnxModel(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
-  const graph = model.graph as GraphProto;
+  const { graph } = pruneGraph(op, model.graph as GraphProto, wanted);
+  return encodeOnnxModel({ ...model, graph } as ModelProtoInit);
+}
+
+/** @internal A graph cut after `wanted` (tensor or node names), and every value name it still reads. */
+export function pruneGraph(op: string, graph: GraphProto, wanted: readonly string[]): { graph: GraphProto; outputs: string[]; needed: Set<string> } {
   const produced = new Set(graph.node.flatMap((n) => n.output));
   const known = new Set([...produced, ...graph.input.map((i) => i.name ?? '')]);
   const names = wanted.map((name) => {
@@ -59,19 +66,16 @@ export function cutOnnxBytes(bytes: Uint8Array | ArrayBuffer, outputs: string | 
   }
   const typeOf = new Map<string, ValueInfoProto>();
   for (const v of [...graph.value_info, ...graph.output, ...graph.input]) if (v.name) typeOf.set(v.name, v);
-  const cut: ModelProtoInit = {
-    ...model,
-    graph: {
-      ...graph,
-      node: kept,
-      initializer: graph.initializer.filter((t) => needed.has(t.name ?? '')),
-      input: graph.input.filter((i) => needed.has(i.name ?? '')),
-      // The type is kept when the file declares it; otherwise the name alone (importers infer it).
-      output: names.map((n) => typeOf.get(n) ?? { name: n }),
-      value_info: graph.value_info.filter((v) => needed.has(v.name ?? '')),
-    },
-  } as ModelProtoInit;
-  return encodeOnnxModel(cut);
+  const cut = {
+    ...graph,
+    node: kept,
+    initializer: graph.initializer.filter((t) => needed.has(t.name ?? '')),
+    input: graph.input.filter((i) => needed.has(i.name ?? '')),
+    // The type is kept when the file declares it; otherwise the name alone (importers infer it).
+    output: names.map((n) => typeOf.get(n) ?? ({ name: n } as ValueInfoProto)),
+    value_info: graph.value_info.filter((v) => needed.has(v.name ?? '')),
+  } as GraphProto;
+  return { graph: cut, outputs: names, needed };
 }
 
 /**
@@ -94,4 +98,70 @@ export function cutOnnxBytes(bytes: Uint8Array | ArrayBuffer, outputs: string | 
  */
 export async function cutOnnx(bytes: Uint8Array | ArrayBuffer, outputs: string | readonly string[], options?: ImportOnnxOptions): Promise<OnnxModule> {
   return importOnnx(cutOnnxBytes(bytes, outputs), options);
+}
+
+/**
+ * The backbone of an imported model: the part of `model` that computes the tensor `output` (a
+ * tensor name, or a node name for the node's first output), as a Module whose `forward` returns
+ * that tensor. Everything after it is dropped. Compose it with new layers:
+ * `new Sequential([backbone, new Flatten(), new Linear({ inFeatures: 64, outFeatures: 10 })])`.
+ *
+ * The backbone **shares** its weights with `model` (the same Parameter and buffer objects, not
+ * copies): training, freezing or moving one changes the other, and disposing either disposes the
+ * shared weights (disposing both is harmless). `exportOnnx` of the backbone, or of a model built
+ * on it, writes the original graph's nodes up to `output`, with its names and opset.
+ *
+ * @throws TensorError `INVALID_ARGUMENT` when `model` is not an imported model (use
+ *   {@link cutOnnx} on bytes) or `output` is not a non-empty string; `INVALID_ARGUMENT` listing
+ *   every node and its output tensors (in graph order) when `output` names neither a tensor nor a
+ *   node of the graph.
+ * @example
+ * ```ts
+ * const model = await importOnnx(bytes);
+ * const backbone = cut(model, 'features');
+ * const classifier = new Sequential([backbone, new Linear({ inFeatures: 64, outFeatures: 10 })]);
+ * freeze(classifier, '0');
+ * ```
+ */
+export function cut(model: OnnxModule<Tensor | Record<string, Tensor>>, output: string): OnnxModule<Tensor> {
+  const op = 'cut';
+  if (!(model instanceof OnnxModule)) {
+    throw new TensorError('INVALID_ARGUMENT', op, `model must be an imported ONNX model (importOnnx or cut), got ${describeValue(model)}; for the bytes of a model use cutOnnx`);
+  }
+  if (typeof output !== 'string' || output === '') throw new TensorError('INVALID_ARGUMENT', op, `output must be a tensor or node name, got ${describeValue(output)}`);
+  const parts = onnxModuleParts(model);
+  const source = parts.model.graph as GraphProto;
+  const pruned = pruneGraph(op, source, [output]);
+  const name = pruned.outputs[0]!;
+  // The model's plan was already folded at import: keep its steps for the nodes the cut needs.
+  const keptNodes = new Set(pruned.graph.node);
+  const steps = parts.plan.steps.filter((step) => keptNodes.has(step.node));
+  const uses = new Map<string, number>();
+  for (const step of steps) {
+    for (const input of step.node.input) if (input !== '') uses.set(input, (uses.get(input) ?? 0) + 1);
+    for (const g of step.subgraphs.values()) for (const used of g.uses.keys()) uses.set(used, (uses.get(used) ?? 0) + 1);
+  }
+  uses.set(name, (uses.get(name) ?? 0) + 1);
+  const buffers = new Set<Tensor>(model.buffers());
+  const variables = [...parts.variables]
+    .filter(([onnxName]) => pruned.needed.has(onnxName))
+    .map(([onnxName, value]) => ({ onnxName, key: parts.keys.get(onnxName)!, value, kind: buffers.has(value) ? ('buffer' as const) : ('parameter' as const) }));
+  const inputNames = new Set(pruned.graph.input.map((i) => i.name ?? ''));
+  const backbone = new OnnxModule<Tensor>({
+    plan: { graph: pruned.graph, steps, uses },
+    opset: parts.opset,
+    constants: parts.constants,
+    variables,
+    inputs: parts.inputs.filter((i) => inputNames.has(i.name)),
+    outputs: [describeGraphValue(pruned.graph.output[0]!, dataTypeName)],
+    inputKinds: parts.inputKinds,
+    floatDtype: parts.floatDtype,
+    model: { ...parts.model, graph: pruned.graph },
+    single: name,
+  });
+  // namedParameters() of the new module renamed the shared weights; give them the model's names back.
+  model.namedParameters();
+  model.namedBuffers();
+  if (!model.training) backbone.eval();
+  return backbone;
 }

@@ -13,4 +13,4 @@ export {
 export { discriminativeGroups, type GroupSpec, type DiscriminativeGroupsOptions } from './param-groups.js';
 export { GradualUnfreezing, type GradualUnfreezingOptions, type UnfreezeStage } from './gradual-unfreezing.js';
 export { extractFeatures, type ExtractFeaturesOptions, type FeatureSet, type LabelledBatch } from './features.js';
-export { cutOnnx, cutOnnxBytes } from './cut.js';
+export { cut, cutOnnx, cutOnnxBytes } from './cut.js';

@@ -278,7 +278,7 @@ export async function importOnnx(source: OnnxSource, options: ImportOnnxOptions 
     throw new TensorError('UNSUPPORTED', 'importOnnx', `${problems.length} unsupported node${problems.length > 1 ? 's' : ''}: ${list}`);
   }
   const external = await resolveExternal(graph, source, options.externalData);
-  return buildModule(graph, opset!, external, options);
+  return buildModule(model, graph, opset!, external, options);
 }
 
 function checkOptions(options: ImportOnnxOptions): void {
@@ -330,7 +330,7 @@ function usages(graph: GraphProto): Map<string, Usage> {
   return out;
 }
 
-function buildModule(graph: GraphProto, opset: number, external: ExternalDataMap, options: ImportOnnxOptions): OnnxModule {
+function buildModule(model: ModelProto, graph: GraphProto, opset: number, external: ExternalDataMap, options: ImportOnnxOptions): OnnxModule {
   const minSize = options.minParameterSize ?? 2;
   const floatDtype = options.dtype ?? 'float32';
   // Validate every weight's dims against its bytes before reading any of them.
@@ -397,6 +397,7 @@ function buildModule(graph: GraphProto, opset: number, external: ExternalDataMap
     outputs: graph.output.map((o) => describeValue(o, dataTypeName)),
     inputKinds,
     floatDtype,
+    model,
   });
   if (options.trainable === false) module.freeze();
   return module;

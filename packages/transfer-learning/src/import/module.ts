@@ -6,7 +6,7 @@
  */
 import { TensorError, Tensor, Variable, fmtShape, tidy, type TensorErrorCode } from '@tessera/tensor-core';
 import { Module, type SummaryOptions } from '@tessera/layers';
-import type { GraphProto, NodeProto, ValueInfoProto } from '../proto/index.js';
+import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from '../proto/index.js';
 import { nodeName, sortNodes } from './graph.js';
 import { hostTensor, isHost, kindOf, numel, toDevice, valueKind, type HostTensor, type Value } from './host.js';
 import { Attributes, OPS, type OpContext, type OpSpec } from './ops/index.js';
@@ -237,6 +237,52 @@ export interface OnnxModuleInit {
   readonly outputs: readonly OnnxValueInfo[];
   readonly inputKinds: ReadonlyMap<string, ReturnType<typeof valueKind> | undefined>;
   readonly floatDtype: 'float32' | 'float64';
+  /** The model the graph came from (metadata, opsets); its `graph` is the graph this module runs. */
+  readonly model: ModelProto;
+  /** The one output `forward` returns as a tensor (a backbone made by `cut`); undefined: all, by name. */
+  readonly single?: string;
+}
+
+/** @internal What `cut` and `exportOnnx` read of an imported model. */
+export interface OnnxModuleParts {
+  readonly plan: GraphPlan;
+  readonly opset: number;
+  readonly constants: ReadonlyMap<string, HostTensor>;
+  /** ONNX name → the weight (Parameter or buffer). */
+  readonly variables: ReadonlyMap<string, Variable>;
+  /** ONNX name → state-dict key. */
+  readonly keys: ReadonlyMap<string, string>;
+  readonly inputs: readonly OnnxValueInfo[];
+  readonly outputs: readonly OnnxValueInfo[];
+  readonly inputKinds: OnnxModuleInit['inputKinds'];
+  readonly floatDtype: 'float32' | 'float64';
+  readonly model: ModelProto;
+  readonly single: string | undefined;
+}
+
+/**
+ * @internal Called instead of running an imported graph while `exportOnnx` traces a forward
+ * pass: `run` computes the outputs (every graph output by name); the tracer records the graph as
+ * one step so the export can write the original nodes.
+ */
+export type ImportedGraphTracer = (module: OnnxModule<Tensor | Record<string, Tensor>>, inputs: readonly Tensor[], run: () => Record<string, Tensor>) => Record<string, Tensor>;
+
+let activeTracer: ImportedGraphTracer | undefined;
+
+/** @internal Installs `tracer` for imported graphs' forward passes; returns the function that restores the previous one. */
+export function traceImportedGraphs(tracer: ImportedGraphTracer | undefined): () => void {
+  const previous = activeTracer;
+  activeTracer = tracer;
+  return () => {
+    activeTracer = previous;
+  };
+}
+
+let partsOf: (module: OnnxModule<Tensor | Record<string, Tensor>>) => OnnxModuleParts;
+
+/** @internal The plan, weights and source model of an imported model. */
+export function onnxModuleParts(module: OnnxModule<Tensor | Record<string, Tensor>>): OnnxModuleParts {
+  return partsOf(module);
 }
 
 /** A submodule holding the weights of one dotted-path prefix. */
@@ -250,8 +296,11 @@ const PROBE = new OnnxWeights();
 
 /**
  * An imported ONNX model. `forward` takes the graph inputs by name (or the one input's tensor)
- * and returns every graph output by name. Its float weights are Parameters under their ONNX
- * names (see {@link OnnxModule.parameterKey}); BatchNormalization's running statistics are buffers.
+ * and returns every graph output by name, or, for a backbone made by `cut` (`OnnxModule<Tensor>`),
+ * the one output it was cut at as a tensor, so it composes in a `Sequential`. Its float weights
+ * are Parameters under their ONNX names (see {@link OnnxModule.parameterKey});
+ * BatchNormalization's running statistics are buffers. The module keeps the graph it came from,
+ * so `exportOnnx` writes that graph again with the current weights.
  *
  * @example
  * ```ts
@@ -260,8 +309,11 @@ const PROBE = new OnnxWeights();
  * model.eval();
  * ```
  */
-export class OnnxModule extends Module<[OnnxInputs], Record<string, Tensor>> {
+export class OnnxModule<Out extends Tensor | Record<string, Tensor> = Record<string, Tensor>> extends Module<[OnnxInputs], Out> {
   readonly #plan: GraphPlan;
+  readonly #opset: number;
+  readonly #model: ModelProto;
+  readonly #single: string | undefined;
   readonly #constants: ReadonlyMap<string, HostTensor>;
   readonly #byOnnxName = new Map<string, Variable>();
   readonly #keys = new Map<string, string>();
@@ -287,6 +339,25 @@ export class OnnxModule extends Module<[OnnxInputs], Record<string, Tensor>> {
     }
     this.#executor = new GraphExecutor(init.opset, () => this.training, this.#byOnnxName, init.floatDtype);
     this.#floatDtype = init.floatDtype;
+    this.#opset = init.opset;
+    this.#model = init.model;
+    this.#single = init.single;
+  }
+
+  static {
+    partsOf = (m) => ({
+      plan: m.#plan,
+      opset: m.#opset,
+      constants: m.#constants,
+      variables: m.#byOnnxName,
+      keys: m.#keys,
+      inputs: m.#inputs,
+      outputs: m.#outputs,
+      inputKinds: m.#inputKinds,
+      floatDtype: m.#floatDtype,
+      model: m.#model,
+      single: m.#single,
+    });
   }
 
   #place(key: string, value: Tensor, kind: 'parameter' | 'buffer'): Variable {
@@ -320,16 +391,22 @@ export class OnnxModule extends Module<[OnnxInputs], Record<string, Tensor>> {
   }
 
   /**
-   * Runs the graph. Returns every graph output by name; integer outputs (ONNX int64) come back
-   * as int32 tensors.
+   * Runs the graph. Returns every graph output by name (a backbone made by `cut`: the one output
+   * it was cut at); integer outputs (ONNX int64) come back as int32 tensors.
    *
    * @throws TensorError `INVALID_ARGUMENT` for a missing or unknown input name (the message
    *   lists the expected ones); `SHAPE_MISMATCH` when an input's rank or a fixed dim differs from
    *   the file's declaration; `DTYPE_MISMATCH` for a float/integer mix-up; errors of the ops,
    *   with the node's name.
    */
-  forward(inputs: OnnxInputs): Record<string, Tensor> {
+  forward(inputs: OnnxInputs): Out {
     const given = this.#bindInputs(inputs);
+    const run = (): Record<string, Tensor> => this.#run(given);
+    const all = activeTracer ? activeTracer(this, this.#inputs.map((i) => given.get(i.name)!), run) : run();
+    return (this.#single === undefined ? all : all[this.#single]!) as Out;
+  }
+
+  #run(given: Map<string, Tensor>): Record<string, Tensor> {
     return tidy(() => {
       const scope = new Map<string, Value>(this.#constants);
       for (const [name, v] of this.#byOnnxName) scope.set(name, v);
