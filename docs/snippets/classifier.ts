@@ -5,8 +5,10 @@ import { cpu } from '@tessera/backend-cpu';
 import { DataLoader, TensorDataset } from '@tessera/data-augment';
 import { crossEntropy, Linear, ReLU, Sequential } from '@tessera/layers';
 import { Adam } from '@tessera/optim';
+import { enableAutograd } from '@tessera/autograd';
 
 await setBackend(cpu());
+enableAutograd(); // record forward passes for backward(loss)
 export const model = new Sequential(
   new Linear({ inFeatures: 16, outFeatures: 32, seed: 1 }), new ReLU(), new Linear({ inFeatures: 32, outFeatures: 3, seed: 2 }),
 );

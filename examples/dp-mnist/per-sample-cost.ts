@@ -5,7 +5,7 @@
  *
  * Run: `node --conditions=@tessera/source --import tsx per-sample-cost.ts` in this folder.
  */
-import { backward } from '@tessera/autograd';
+import { backward, enableAutograd } from '@tessera/autograd';
 import { cpu } from '@tessera/backend-cpu';
 import { crossEntropy } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
@@ -14,6 +14,7 @@ import { dispose, randint, randn, setBackend, tidy } from '@tessera/tensor-core'
 import { DpCnn } from './main.js';
 
 await setBackend(cpu());
+enableAutograd(); // record the forward passes below for backward(loss)
 const model = new DpCnn();
 const x = randn([256, 1, 28, 28], { seed: 0 });
 const y = randint(0, 10, [256], { seed: 1 });

@@ -3,7 +3,7 @@
  *
  * Run: `pnpm --filter @tessera/example-linear-regression-autograd start`
  */
-import { backward, noGrad } from '@tessera/autograd';
+import { backward, enableAutograd, noGrad } from '@tessera/autograd';
 import { cpu } from '@tessera/backend-cpu';
 import { dispose, randn, setBackend, tidy, type Tensor } from '@tessera/tensor-core';
 
@@ -40,6 +40,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
 
   const x = randn([128, 1], { seed: 1 });
   const y = tidy(() => x.mul(3).add(2).add(randn([128, 1], { seed: 2, std: 0.05 })));
+  // Record ops on requiresGrad tensors from here on (the one line a PyTorch-style loop needs).
+  enableAutograd();
   // Parameters: leaves that require gradients.
   let w: Tensor = randn([1], { seed: 3, requiresGrad: true });
   let b: Tensor = randn([1], { seed: 4, requiresGrad: true });

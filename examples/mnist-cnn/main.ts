@@ -5,7 +5,7 @@
  * Run: `pnpm --filter @tessera/example-mnist-cnn start` (3-4 minutes on one CPU core).
  */
 import { pathToFileURL } from 'node:url';
-import { backward, noGrad } from '@tessera/autograd';
+import { backward, enableAutograd, noGrad } from '@tessera/autograd';
 import { cpu } from '@tessera/backend-cpu';
 import { Conv2d, crossEntropy, Dropout, Flatten, Linear, MaxPool2d, Module, ReLU } from '@tessera/layers';
 import { Adam, OneCycleLR } from '@tessera/optim';
@@ -135,6 +135,7 @@ export async function trainCnn(options: TrainCnnOptions = {}): Promise<{ testAcc
   const loader = augmentedBatches(fitDigits, { batchSize, layout: 'image', seed, ...(options.augment === false ? { degrees: 0, translate: 0, scale: 0 } : {}) });
   const validation = toTensors(valDigits, 'image');
   const test = { x: testSet.x, y: testSet.y };
+  enableAutograd(); // record the forward passes below for backward(loss)
   const model = new MnistCnn(options);
   const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
   const scheduler = new OneCycleLR(optimizer, { maxLr: options.maxLr ?? 3e-3, totalSteps: epochs * loader.length });

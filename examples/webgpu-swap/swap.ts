@@ -6,7 +6,7 @@
 import { dispose, memory, setBackend, tensor, tidy, type Backend, type Tensor } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
 import { webgpu, type WebGpuBackend } from '@tessera/backend-webgpu';
-import { backward } from '@tessera/autograd';
+import { backward, enableAutograd } from '@tessera/autograd';
 import { Linear, ReLU, Sequential, crossEntropy } from '@tessera/layers';
 import { Adam } from '@tessera/optim';
 
@@ -59,6 +59,7 @@ export async function trainWithSwap(options: SwapOptions): Promise<SwapResult> {
   const tensorsBefore = memory().tensors;
   const host = cpu();
   await setBackend(host);
+  enableAutograd(); // record the forward passes below for backward(loss)
   const data = spiral(100);
   let x: Tensor = tensor(data.x, [300, 2]);
   let y: Tensor = tensor(data.y, [300], { dtype: 'int32' });

@@ -11,10 +11,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput, dispose, maxPool2d, maxPool2dBackward, randn, setBackend, tidy, type Tensor } from '@tessera/tensor-core';
 import { webgpu } from '@tessera/backend-webgpu';
-import { backward } from '@tessera/autograd';
+import { backward, enableAutograd } from '@tessera/autograd';
 import { Linear, Sequential, crossEntropy, manualSeed } from '@tessera/layers';
 import { Adam } from '@tessera/optim';
 import { cut, extractFeatures, importOnnx } from '@tessera/transfer-learning';
+
+enableAutograd(); // the forward passes below run before backward(loss)
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const batch = Number(process.argv[2] ?? 32);

@@ -17,11 +17,12 @@ import {
   type TensorErrorCode,
 } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { backward, checkGradients, customGrad, detach, grad, noGrad, stopGradient, tapeSize, unbroadcast, valueAndGrad } from './index.js';
+import { backward, checkGradients, customGrad, detach, grad, noGrad, stopGradient, tapeSize, unbroadcast, valueAndGrad, enableAutograd } from './index.js';
 import { sweep } from './tape.js';
 
 beforeAll(async () => {
   await setBackend(cpu());
+  enableAutograd();
 });
 
 const values = async (t: Tensor): Promise<number[]> => Array.from(await t.data());

@@ -4,7 +4,7 @@
  */
 import { checkOptions, TensorError, fmtShape, isFloat, reshape, retain, tidy, Tensor } from '@tessera/tensor-core';
 import { runBackward, type BackwardOptions } from './backward.js';
-import { addEntry, isRecording, needsGrad, sweep, withRecording, type GradRule } from './tape.js';
+import { addEntry, enableAutograd, isRecording, needsGrad, sweep, withRecording, type GradRule } from './tape.js';
 
 export type { BackwardOptions } from './backward.js';
 
@@ -34,6 +34,7 @@ export type Gradients<Args extends readonly Tensor[]> = { [K in keyof Args]: Ten
  */
 export function backward(loss: Tensor, options: BackwardOptions = {}): Map<Tensor, Tensor> {
   checkOptions('backward', options, ['wrt', 'seed', 'createGraph', 'retainGraph']);
+  enableAutograd();
   return withRecording(true, () => runBackward(loss, options));
 }
 
@@ -77,6 +78,7 @@ function checkArgs(op: string, args: readonly Tensor[]): void {
  * Hessian-vector products work.
  */
 function evaluate<Args extends Tensor[]>(op: string, fn: (...args: Args) => Tensor, args: Args, options: GradOptions): { value: Tensor; grads: Tensor[] } {
+  enableAutograd();
   checkOptions(op, options, ['createGraph']);
   checkArgs(op, args);
   const nested = options.createGraph ?? (depth > 0 && args.some(needsGrad));
@@ -131,6 +133,7 @@ function evaluate<Args extends Tensor[]>(op: string, fn: (...args: Args) => Tens
  */
 export function grad<Args extends Tensor[]>(fn: (...args: Args) => Tensor, options: GradOptions = {}): (...args: Args) => Gradients<Args> {
   checkOptions('grad', options, ['createGraph']);
+  enableAutograd();
   return (...args: Args) => {
     const { value, grads } = evaluate('grad', fn, args, options);
     value.dispose();
@@ -153,6 +156,7 @@ export function valueAndGrad<Args extends Tensor[]>(
   options: GradOptions = {},
 ): (...args: Args) => { value: Tensor; grads: Gradients<Args> } {
   checkOptions('valueAndGrad', options, ['createGraph']);
+  enableAutograd();
   return (...args: Args) => {
     const { value, grads } = evaluate('valueAndGrad', fn, args, options);
     return { value, grads: grads as Gradients<Args> };
@@ -169,6 +173,7 @@ export function valueAndGrad<Args extends Tensor[]>(
  * ```
  */
 export function noGrad<T>(fn: () => T): T {
+  enableAutograd();
   return withRecording(false, fn);
 }
 
@@ -184,7 +189,11 @@ export function noGrad<T>(fn: () => T): T {
  * ```
  */
 export function detach(x: Tensor): Tensor {
-  return withRecording(false, () => reshape(x, x.shape));
+  enableAutograd();
+  const out = withRecording(false, () => reshape(x, x.shape));
+  // A constant by intent: no missing-gradient diagnosis follows it.
+  out.gradientLostAt = undefined;
+  return out;
 }
 
 /**
@@ -228,6 +237,7 @@ export interface CustomGradResult {
  * ```
  */
 export function customGrad<Args extends Tensor[]>(fn: (...inputs: Args) => CustomGradResult): (...inputs: Args) => Tensor {
+  enableAutograd();
   return (...inputs: Args) => {
     inputs.forEach((t, i) => {
       if (!(t instanceof Tensor)) throw new TensorError('INVALID_ARGUMENT', 'customGrad', `input ${i} must be a Tensor, got ${typeof t}`);
@@ -249,7 +259,7 @@ export function customGrad<Args extends Tensor[]>(fn: (...inputs: Args) => Custo
     };
     const entry = addEntry('customGrad', inputs, [value], {}, rule);
     // The saved tensors live as long as the entry: released with it.
-    entry.savedInputs.push(...saved);
+    entry.extra.push(...saved);
     return value;
   };
 }

@@ -5,8 +5,7 @@
  * received (fan-out accumulates).
  */
 import { TensorError, fmtShape, isFloat, onesLike, reshape, shapesEqual, tidy, zerosLike, type Tensor } from '@tessera/tensor-core';
-import { gradientRules } from './gradients/index.js';
-import { keyOf, needsGrad, producerOf, release, sweep, withRecording, type Entry } from './tape.js';
+import { keyOf, needsGrad, producerOf, release, savedOpOf, sweep, withRecording, type Entry } from './tape.js';
 
 /** Options of {@link backward}. */
 export interface BackwardOptions {
@@ -28,12 +27,27 @@ function assertUsable(t: Tensor, what: string): void {
   if (t.isDisposed) throw new TensorError('TENSOR_DISPOSED', 'backward', `${what} (${describe(t)}) was disposed`);
 }
 
+/**
+ * @throws TensorError `GRADIENT_ERROR` when `t` was computed, without a recorder, from a tensor
+ * that requires a gradient: the gradient through it would be silently missing.
+ */
+function assertRecorded(t: Tensor): void {
+  if (t.gradientLostAt === undefined || t.requiresGrad || producerOf(t)) return;
+  throw new TensorError(
+    'GRADIENT_ERROR',
+    'backward',
+    `${describe(t)} was computed by op '${t.gradientLostAt}' on a tensor that requires a gradient before autograd was enabled, so that op was not recorded and its gradient would be missing: call enableAutograd() (from @tessera/autograd) once before the forward pass`,
+  );
+}
+
 /** The entries `loss` depends on, in execution (topological) order. */
 function collect(loss: Tensor): Entry[] {
   const seen = new Set<Entry>();
   const stack = [keyOf(loss)];
   while (stack.length > 0) {
-    const entry = producerOf(stack.pop()!);
+    const key = stack.pop()!;
+    assertRecorded(key);
+    const entry = producerOf(key);
     if (!entry || seen.has(entry)) continue;
     if (entry.released) {
       throw new TensorError(
@@ -78,6 +92,9 @@ export function runBackward(loss: Tensor, options: BackwardOptions = {}): Map<Te
     }
   });
   const createGraph = options.createGraph ?? false;
+  // Without retainGraph, an op's saved tensors are freed as soon as its rule has run, so the
+  // backward pass holds less at its peak than the forward left behind.
+  const releaseAsWeGo = !createGraph && !(options.retainGraph ?? false);
   const entries = collect(loss);
   const lossKey = keyOf(loss);
 
@@ -129,13 +146,24 @@ export function runBackward(loss: Tensor, options: BackwardOptions = {}): Map<Te
       if (!relevant.has(e)) continue;
       const dy = grads.get(e.outputs[0]!);
       if (dy === undefined) continue;
-      const rule = e.rule ?? gradientRules[e.name];
+      const rule = e.rule;
       if (!rule) {
         throw new TensorError('GRADIENT_ERROR', 'backward', `op '${e.name}' has no gradient rule, so no gradient can flow through it to ${describe(e.inputs[0]!)}`);
       }
-      const needs = e.inputs.map((t) => isFloat(t.dtype) && (wanted.has(t) || relevant.has(producerOf(t)!)));
+      const needs = e.inputs.map((t, j) => {
+        const needed = isFloat(t.dtype) && (wanted.has(t) || relevant.has(producerOf(t)!));
+        if (needed && !e.recordedNeeds[j]) {
+          // The op kept only what the gradients needed then; this one was not among them.
+          throw new TensorError(
+            'GRADIENT_ERROR',
+            'backward',
+            `${describe(t)} did not require a gradient when op '${e.name}' used it, so nothing was recorded for it: set requiresGrad on it (or pass it to grad) before the forward pass`,
+          );
+        }
+        return needed;
+      });
       const results = tidy(() =>
-        rule(dy, { name: e.name, inputs: e.savedInputs, outputs: e.savedOutputs, attrs: e.attrs, needs }).map((g) =>
+        rule(dy, savedOpOf(e, needs)).map((g) =>
           // A rule may pass dy (or a saved tensor) through: give the accumulator its own view.
           g !== undefined && (g === dy || e.savedInputs.includes(g) || e.savedOutputs.includes(g)) ? reshape(g, g.shape) : g,
         ),
@@ -159,6 +187,7 @@ export function runBackward(loss: Tensor, options: BackwardOptions = {}): Map<Te
         }
         accumulate(input, g.dtype === input.dtype ? g : castOwned(g, input.dtype));
       });
+      if (releaseAsWeGo) release(e);
     }
   };
 

@@ -5,7 +5,7 @@
  */
 import { checkOptions, optionKeys, TensorError, fmtShape, isFloat, tensor, tidy, type DType, type Tensor } from '@tessera/tensor-core';
 import { backward, insideGrad, noGrad } from './api.js';
-import { collectOpNames, sweep } from './tape.js';
+import { collectOpNames, enableAutograd, sweep } from './tape.js';
 
 /** Options of {@link checkGradients}. */
 export interface CheckGradientsOptions {
@@ -87,6 +87,7 @@ export async function checkGradients(
   inputs: readonly Tensor[],
   options: CheckGradientsOptions = {},
 ): Promise<GradientCheckReport> {
+  enableAutograd();
   checkOptions('checkGradients', options, optionKeys<CheckGradientsOptions>({ eps: true, rtol: true, atol: true, directions: true, jacobian: true, seed: true, name: true, dtype: true }));
   const diff = inputs.flatMap((t, i) => (isFloat(t.dtype) ? [i] : []));
   if (diff.length === 0) throw new TensorError('INVALID_ARGUMENT', 'checkGradients', 'no input is a float tensor: nothing to differentiate');

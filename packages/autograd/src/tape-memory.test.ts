@@ -6,10 +6,11 @@
 import { beforeAll, expect, it } from 'vitest';
 import { dispose, memory, randn, setBackend, tidy, variable } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { releaseUnusedRecords, tapeSize } from './index.js';
+import { releaseUnusedRecords, tapeSize, enableAutograd } from './index.js';
 
 beforeAll(async () => {
   await setBackend(cpu());
+  enableAutograd();
 });
 
 it('an eval loop without noGrad over a 512-2048-10 MLP stays within a bounded memory', () => {

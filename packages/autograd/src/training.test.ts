@@ -1,10 +1,11 @@
 import { beforeAll, expect, it } from 'vitest';
 import { dispose, memory, randn, setBackend, tidy, type Tensor } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { backward, noGrad, tapeSize, valueAndGrad } from './index.js';
+import { backward, noGrad, tapeSize, valueAndGrad, enableAutograd } from './index.js';
 
 beforeAll(async () => {
   await setBackend(cpu());
+  enableAutograd();
 });
 
 /** Data of y = 3x + 2 with a little noise. */

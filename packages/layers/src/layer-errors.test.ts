@@ -2,9 +2,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dispose, memory, ones, randn, setBackend, tensor, tidy, zeros, type TensorErrorCode } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { backward, noGrad } from '@tessera/autograd';
+import { backward, noGrad, enableAutograd } from '@tessera/autograd';
 import * as L from './index.js';
 import { expectClose, expectTensorErrorSync } from './test-utils/helpers.js';
+
+// These tests run forward passes on requiresGrad parameters before their first autograd call.
+enableAutograd();
 
 beforeAll(async () => {
   await setBackend(cpu());

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, Variable, dispose, memory, ones, randn, setBackend, tensor, tidy, variable, zeros, type Backend } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { backward, noGrad, tapeSize } from '@tessera/autograd';
+import { backward, noGrad, tapeSize, enableAutograd } from '@tessera/autograd';
 import {
   AdaptiveAvgPool2d,
   AvgPool2d,
@@ -29,6 +29,9 @@ import {
   type Parameter,
 } from './index.js';
 import { expectTensorError, expectTensorErrorSync, sgdStep } from './test-utils/helpers.js';
+
+// These tests run forward passes on requiresGrad parameters before their first autograd call.
+enableAutograd();
 
 beforeAll(async () => {
   await setBackend(cpu());

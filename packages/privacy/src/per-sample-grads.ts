@@ -28,7 +28,7 @@
  * layers, ...) get the generic fallback: one forward and backward per example (`B` passes),
  * slower but exact for any differentiable model.
  */
-import { backward, detach, noGrad } from '@tessera/autograd';
+import { backward, detach, enableAutograd, noGrad } from '@tessera/autograd';
 import { Conv2d, Embedding, LayerNorm, Linear, type AnyModule } from '@tessera/layers';
 import {
   describeValue,
@@ -130,6 +130,7 @@ function ownParams(layer: Supported): Variable[] {
  */
 export function perSampleGradients(model: AnyModule, lossFn: PerSampleLossFn, batch: readonly Tensor[], options: PerSampleGradientsOptions = {}): PerSampleGradients {
   const op = 'perSampleGradients';
+  enableAutograd();
   const { method = 'auto' } = check.options(op, options, ['method']);
   if (method !== 'auto' && method !== 'loop') throw new TensorError('INVALID_ARGUMENT', op, `method must be 'auto' or 'loop', got ${describeValue(method)}`);
   if (typeof (model as { namedModules?: unknown })?.namedModules !== 'function') throw new TensorError('INVALID_ARGUMENT', op, `model must be a Module, got ${describeValue(model)}`);

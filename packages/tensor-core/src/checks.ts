@@ -14,7 +14,7 @@ import type { Backend, TypedArray } from './backend.js';
 import { TensorError, type TensorErrorCode } from './errors.js';
 import { keep, markInternal, retain, tidy, unobserved, infoOf } from './engine.js';
 import type { Tensor } from './tensor.js';
-import * as mv from './ops/movement.js';
+import * as mv from './ops/concat.js';
 
 /** One value check: what the CPU backend would throw, and how a device computes the same verdict. */
 export interface ValueCheck {

@@ -7,6 +7,9 @@ import { bytesPerElement, type DType } from './dtype.js';
 import { TensorError, fmtShape } from './errors.js';
 import { sizeOf } from './shape.js';
 import { Tensor, Variable, type Storage } from './tensor.js';
+import type { OpSpec, OutputSpec } from './op-spec.js';
+
+export type { OutputSpec } from './op-spec.js';
 
 /** What the `observe` hook sees of one op: its name, inputs, outputs and attributes. */
 export interface OpRecord {
@@ -18,12 +21,6 @@ export interface OpRecord {
 
 /** A function called after every op (autograd's tape recorder). */
 export type OpObserver = (record: OpRecord) => void;
-
-/** The shape and dtype of one kernel output. */
-export interface OutputSpec {
-  readonly shape: readonly number[];
-  readonly dtype: DType;
-}
 
 /** Counters returned by {@link memory}. */
 export interface MemoryInfo {
@@ -361,13 +358,14 @@ function commonBackend(op: string, inputs: readonly Tensor[]): Backend {
  * @internal Runs one kernel: checks inputs, allocates the outputs, calls `kernel` (skipped when
  * every output is empty), tracks the outputs and reports the op to the observer.
  */
-export function runKernel(
-  name: string,
+export function runKernel<A>(
+  op: string | OpSpec<A>,
   inputs: readonly Tensor[],
-  attrs: Record<string, unknown>,
+  attrs: A,
   outputs: readonly OutputSpec[],
   kernel: (backend: Backend, inputs: TensorInfo[], outputs: TensorInfo[]) => void,
 ): Tensor[] {
+  const name = typeof op === 'string' ? op : op.name;
   const backend = commonBackend(name, inputs);
   // Every output dtype is checked before the first allocation, so a refusal leaks nothing.
   for (const spec of outputs) requireSupportedDtype(backend, spec.dtype, name);
@@ -386,15 +384,28 @@ export function runKernel(
     }
   }
   const result = outputs.map((spec, i) => makeTensor(storages[i]!, spec.shape, spec.dtype));
-  notify(name, inputs, result, attrs);
+  notify(name, inputs, result, attrs as Record<string, unknown>);
   return result;
 }
 
+/**
+ * @internal Runs the op `spec` describes end to end: its `infer` gives the outputs, its `kernel`
+ * fills them (through {@link runKernel}: backend checks, allocation, the observer).
+ */
+export function runOp<A>(spec: OpSpec<A>, inputs: readonly Tensor[], attrs: A): Tensor[] {
+  const { infer, kernel } = spec;
+  if (infer === undefined || kernel === undefined) {
+    throw new TensorError('UNSUPPORTED', spec.name, `op '${spec.name}' has no kernel call in its spec (it is a ${spec.kind} op)`);
+  }
+  return runKernel(spec, inputs, attrs, infer(inputs, attrs), (backend, ins, outs) => kernel(backend, ins, outs, attrs));
+}
+
 /** @internal A new tensor that shares `x`'s storage with another shape (reshape is free). */
-export function viewOf(name: string, x: Tensor, shape: readonly number[], attrs: Record<string, unknown>): Tensor {
+export function viewOf<A>(op: string | OpSpec<A>, x: Tensor, shape: readonly number[], attrs: A): Tensor {
+  const name = typeof op === 'string' ? op : op.name;
   assertLive(x, name);
   const t = makeTensor(x.storage, shape, x.dtype);
-  notify(name, [x], [t], attrs);
+  notify(name, [x], [t], attrs as Record<string, unknown>);
   return t;
 }
 
@@ -406,14 +417,26 @@ export function fromValues(values: import('./backend.js').TypedArray, shape: rea
 }
 
 function notify(name: string, inputs: readonly Tensor[], outputs: readonly Tensor[], attrs: Record<string, unknown>): void {
-  if (engine.observer !== undefined && engine.silentDepth === 0) engine.observer({ name, inputs, outputs, attrs });
+  if (engine.silentDepth > 0) return;
+  if (engine.observer !== undefined) engine.observer({ name, inputs, outputs, attrs });
+  // Without an observer nothing records gradients: remember, on the outputs, the first op that
+  // ran on a tensor needing one, so autograd's backward can say why a gradient is missing
+  // instead of returning a wrong one. Inside noGrad-like silent scopes nothing is marked.
+  for (const t of inputs) {
+    const lost = t.gradientLostAt ?? (engine.observer === undefined && t.requiresGrad ? name : undefined);
+    if (lost !== undefined) {
+      for (const o of outputs) o.gradientLostAt ??= lost;
+      return;
+    }
+  }
 }
 
 /**
  * @internal Runs `fn` without reporting its inner ops to the observer, then reports one record
  * for the whole op. Used by ops that have their own gradient rule but are built from others.
  */
-export function asOneOp(name: string, inputs: readonly Tensor[], attrs: Record<string, unknown>, fn: () => Tensor[]): Tensor[] {
+export function asOneOp<A>(op: string | OpSpec<A>, inputs: readonly Tensor[], attrs: A, fn: () => Tensor[]): Tensor[] {
+  const name = typeof op === 'string' ? op : op.name;
   engine.silentDepth++;
   let outputs: Tensor[];
   try {
@@ -421,7 +444,7 @@ export function asOneOp(name: string, inputs: readonly Tensor[], attrs: Record<s
   } finally {
     engine.silentDepth--;
   }
-  notify(name, inputs, outputs, attrs);
+  notify(name, inputs, outputs, attrs as Record<string, unknown>);
   return outputs;
 }
 

@@ -38,6 +38,7 @@ export {
   unobserved,
   asOneOp,
   runKernel,
+  runOp,
   viewOf,
   type OpRecord,
   type OpObserver,
@@ -45,10 +46,20 @@ export {
   type MemoryInfo,
   type TensorContainer,
 } from './engine.js';
-export type { TensorLike } from './ops/util.js';
-export * from './ops/creation.js';
-export * from './ops/elementwise.js';
-export * from './ops/reduce.js';
-export * from './ops/movement.js';
-export * from './ops/nn.js';
-export * from './ops/optim.js';
+export * from './ops/index.js';
+export { opSpecs, getOpSpec } from './op-table.js';
+export {
+  defineOp,
+  resolveSaves,
+  type AnyOpSpec,
+  type GradRule,
+  type NoAttrs,
+  type OnnxAttributeValue,
+  type OnnxExportContext,
+  type OnnxGraphWriter,
+  type OnnxMapping,
+  type OpGradient,
+  type OpSpec,
+  type SavedOp,
+  type Saves,
+} from './op-spec.js';

@@ -9,10 +9,7 @@ import { checkOptions } from './options.js';
 import { flushChecks } from './checks.js';
 import { sizeOf } from './shape.js';
 import * as engine from './engine.js';
-import * as ew from './ops/elementwise.js';
-import * as red from './ops/reduce.js';
-import * as mv from './ops/movement.js';
-import * as nn from './ops/nn.js';
+import * as ops from './ops/index.js';
 import type { TensorLike } from './ops/util.js';
 
 /** @internal Reference-counted storage shared by views (reshape). */
@@ -44,6 +41,12 @@ export class Tensor {
   readonly dtype: DType;
   /** Whether gradients are wanted for this tensor (read by `@tessera/autograd`). */
   requiresGrad = false;
+  /**
+   * @internal The first op that ran, with no gradient recorder installed, on a tensor this one
+   * derives from that needed a gradient: autograd's `backward` refuses such a tensor with a
+   * message naming the fix (`enableAutograd()`) rather than return a gradient missing that path.
+   */
+  gradientLostAt: string | undefined = undefined;
   /** @internal Replaced only by {@link Variable.assign}. */
   storage: Storage;
   #disposed = false;
@@ -143,103 +146,103 @@ export class Tensor {
   }
 
   // ---- elementwise
-  add(b: TensorLike): Tensor { return ew.add(this, b); }
-  sub(b: TensorLike): Tensor { return ew.sub(this, b); }
-  mul(b: TensorLike): Tensor { return ew.mul(this, b); }
-  div(b: TensorLike): Tensor { return ew.div(this, b); }
-  pow(b: TensorLike): Tensor { return ew.pow(this, b); }
-  maximum(b: TensorLike): Tensor { return ew.maximum(this, b); }
-  minimum(b: TensorLike): Tensor { return ew.minimum(this, b); }
-  mod(b: TensorLike): Tensor { return ew.mod(this, b); }
-  neg(): Tensor { return ew.neg(this); }
-  abs(): Tensor { return ew.abs(this); }
-  sign(): Tensor { return ew.sign(this); }
-  exp(): Tensor { return ew.exp(this); }
-  log(): Tensor { return ew.log(this); }
-  log1p(): Tensor { return ew.log1p(this); }
-  expm1(): Tensor { return ew.expm1(this); }
-  sqrt(): Tensor { return ew.sqrt(this); }
-  rsqrt(): Tensor { return ew.rsqrt(this); }
-  square(): Tensor { return ew.square(this); }
-  reciprocal(): Tensor { return ew.reciprocal(this); }
-  sin(): Tensor { return ew.sin(this); }
-  cos(): Tensor { return ew.cos(this); }
-  tanh(): Tensor { return ew.tanh(this); }
-  sigmoid(): Tensor { return ew.sigmoid(this); }
-  relu(): Tensor { return ew.relu(this); }
-  leakyRelu(negativeSlope?: number): Tensor { return ew.leakyRelu(this, negativeSlope); }
-  elu(alpha?: number): Tensor { return ew.elu(this, alpha); }
-  selu(): Tensor { return ew.selu(this); }
-  gelu(options?: ew.GeluOptions): Tensor { return ew.gelu(this, options); }
-  silu(): Tensor { return ew.silu(this); }
-  softplus(): Tensor { return ew.softplus(this); }
-  hardSigmoid(): Tensor { return ew.hardSigmoid(this); }
-  hardSwish(): Tensor { return ew.hardSwish(this); }
-  erf(): Tensor { return ew.erf(this); }
-  floor(): Tensor { return ew.floor(this); }
-  ceil(): Tensor { return ew.ceil(this); }
-  round(): Tensor { return ew.round(this); }
-  clamp(min?: number, max?: number): Tensor { return ew.clamp(this, min, max); }
-  heaviside(values: TensorLike): Tensor { return ew.heaviside(this, values); }
-  equal(b: TensorLike): Tensor { return ew.equal(this, b); }
-  notEqual(b: TensorLike): Tensor { return ew.notEqual(this, b); }
-  less(b: TensorLike): Tensor { return ew.less(this, b); }
-  lessEqual(b: TensorLike): Tensor { return ew.lessEqual(this, b); }
-  greater(b: TensorLike): Tensor { return ew.greater(this, b); }
-  greaterEqual(b: TensorLike): Tensor { return ew.greaterEqual(this, b); }
-  logicalAnd(b: TensorLike): Tensor { return ew.logicalAnd(this, b); }
-  logicalOr(b: TensorLike): Tensor { return ew.logicalOr(this, b); }
-  logicalXor(b: TensorLike): Tensor { return ew.logicalXor(this, b); }
-  logicalNot(): Tensor { return ew.logicalNot(this); }
-  isNaN(): Tensor { return ew.isNaN(this); }
-  cast(dtype: DType): Tensor { return ew.cast(this, dtype); }
+  add(b: TensorLike): Tensor { return ops.add(this, b); }
+  sub(b: TensorLike): Tensor { return ops.sub(this, b); }
+  mul(b: TensorLike): Tensor { return ops.mul(this, b); }
+  div(b: TensorLike): Tensor { return ops.div(this, b); }
+  pow(b: TensorLike): Tensor { return ops.pow(this, b); }
+  maximum(b: TensorLike): Tensor { return ops.maximum(this, b); }
+  minimum(b: TensorLike): Tensor { return ops.minimum(this, b); }
+  mod(b: TensorLike): Tensor { return ops.mod(this, b); }
+  neg(): Tensor { return ops.neg(this); }
+  abs(): Tensor { return ops.abs(this); }
+  sign(): Tensor { return ops.sign(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  log1p(): Tensor { return ops.log1p(this); }
+  expm1(): Tensor { return ops.expm1(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  rsqrt(): Tensor { return ops.rsqrt(this); }
+  square(): Tensor { return ops.square(this); }
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  sin(): Tensor { return ops.sin(this); }
+  cos(): Tensor { return ops.cos(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  relu(): Tensor { return ops.relu(this); }
+  leakyRelu(negativeSlope?: number): Tensor { return ops.leakyRelu(this, negativeSlope); }
+  elu(alpha?: number): Tensor { return ops.elu(this, alpha); }
+  selu(): Tensor { return ops.selu(this); }
+  gelu(options?: ops.GeluOptions): Tensor { return ops.gelu(this, options); }
+  silu(): Tensor { return ops.silu(this); }
+  softplus(): Tensor { return ops.softplus(this); }
+  hardSigmoid(): Tensor { return ops.hardSigmoid(this); }
+  hardSwish(): Tensor { return ops.hardSwish(this); }
+  erf(): Tensor { return ops.erf(this); }
+  floor(): Tensor { return ops.floor(this); }
+  ceil(): Tensor { return ops.ceil(this); }
+  round(): Tensor { return ops.round(this); }
+  clamp(min?: number, max?: number): Tensor { return ops.clamp(this, min, max); }
+  heaviside(values: TensorLike): Tensor { return ops.heaviside(this, values); }
+  equal(b: TensorLike): Tensor { return ops.equal(this, b); }
+  notEqual(b: TensorLike): Tensor { return ops.notEqual(this, b); }
+  less(b: TensorLike): Tensor { return ops.less(this, b); }
+  lessEqual(b: TensorLike): Tensor { return ops.lessEqual(this, b); }
+  greater(b: TensorLike): Tensor { return ops.greater(this, b); }
+  greaterEqual(b: TensorLike): Tensor { return ops.greaterEqual(this, b); }
+  logicalAnd(b: TensorLike): Tensor { return ops.logicalAnd(this, b); }
+  logicalOr(b: TensorLike): Tensor { return ops.logicalOr(this, b); }
+  logicalXor(b: TensorLike): Tensor { return ops.logicalXor(this, b); }
+  logicalNot(): Tensor { return ops.logicalNot(this); }
+  isNaN(): Tensor { return ops.isNaN(this); }
+  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   /** A copy with new storage. */
-  clone(): Tensor { return ew.clone(this); }
+  clone(): Tensor { return ops.clone(this); }
 
   // ---- reductions
-  sum(axes?: number | readonly number[], keepDims?: boolean): Tensor { return red.sum(this, axes, keepDims); }
-  mean(axes?: number | readonly number[], keepDims?: boolean): Tensor { return red.mean(this, axes, keepDims); }
-  prod(axes?: number | readonly number[], keepDims?: boolean): Tensor { return red.prod(this, axes, keepDims); }
-  max(axes?: number | readonly number[], keepDims?: boolean): Tensor { return red.max(this, axes, keepDims); }
-  min(axes?: number | readonly number[], keepDims?: boolean): Tensor { return red.min(this, axes, keepDims); }
-  argmax(axis?: number, keepDims?: boolean): Tensor { return red.argmax(this, axis, keepDims); }
-  argmin(axis?: number, keepDims?: boolean): Tensor { return red.argmin(this, axis, keepDims); }
-  var(axes?: number | readonly number[], options?: red.VarianceOptions): Tensor { return red.variance(this, axes, options); }
-  std(axes?: number | readonly number[], options?: red.VarianceOptions): Tensor { return red.std(this, axes, options); }
-  logSumExp(axes?: number | readonly number[], keepDims?: boolean): Tensor { return red.logSumExp(this, axes, keepDims); }
-  any(axes?: number | readonly number[], keepDims?: boolean): Tensor { return red.any(this, axes, keepDims); }
-  all(axes?: number | readonly number[], keepDims?: boolean): Tensor { return red.all(this, axes, keepDims); }
-  cumsum(axis: number, options?: red.CumsumOptions): Tensor { return red.cumsum(this, axis, options); }
-  topk(k: number, options?: red.TopkOptions): { values: Tensor; indices: Tensor } { return red.topk(this, k, options); }
+  sum(axes?: number | readonly number[], keepDims?: boolean): Tensor { return ops.sum(this, axes, keepDims); }
+  mean(axes?: number | readonly number[], keepDims?: boolean): Tensor { return ops.mean(this, axes, keepDims); }
+  prod(axes?: number | readonly number[], keepDims?: boolean): Tensor { return ops.prod(this, axes, keepDims); }
+  max(axes?: number | readonly number[], keepDims?: boolean): Tensor { return ops.max(this, axes, keepDims); }
+  min(axes?: number | readonly number[], keepDims?: boolean): Tensor { return ops.min(this, axes, keepDims); }
+  argmax(axis?: number, keepDims?: boolean): Tensor { return ops.argmax(this, axis, keepDims); }
+  argmin(axis?: number, keepDims?: boolean): Tensor { return ops.argmin(this, axis, keepDims); }
+  var(axes?: number | readonly number[], options?: ops.VarianceOptions): Tensor { return ops.variance(this, axes, options); }
+  std(axes?: number | readonly number[], options?: ops.VarianceOptions): Tensor { return ops.std(this, axes, options); }
+  logSumExp(axes?: number | readonly number[], keepDims?: boolean): Tensor { return ops.logSumExp(this, axes, keepDims); }
+  any(axes?: number | readonly number[], keepDims?: boolean): Tensor { return ops.any(this, axes, keepDims); }
+  all(axes?: number | readonly number[], keepDims?: boolean): Tensor { return ops.all(this, axes, keepDims); }
+  cumsum(axis: number, options?: ops.CumsumOptions): Tensor { return ops.cumsum(this, axis, options); }
+  topk(k: number, options?: ops.TopkOptions): { values: Tensor; indices: Tensor } { return ops.topk(this, k, options); }
 
   // ---- movement
-  reshape(shape: readonly number[]): Tensor { return mv.reshape(this, shape); }
-  flatten(startDim?: number, endDim?: number): Tensor { return mv.flatten(this, startDim, endDim); }
-  squeeze(axes?: number | readonly number[]): Tensor { return mv.squeeze(this, axes); }
-  unsqueeze(axis: number): Tensor { return mv.unsqueeze(this, axis); }
-  expand(shape: readonly number[]): Tensor { return mv.expand(this, shape); }
-  broadcastTo(shape: readonly number[]): Tensor { return mv.broadcastTo(this, shape); }
-  transpose(dim0?: number, dim1?: number): Tensor { return mv.transpose(this, dim0, dim1); }
-  permute(dims: readonly number[]): Tensor { return mv.permute(this, dims); }
+  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  flatten(startDim?: number, endDim?: number): Tensor { return ops.flatten(this, startDim, endDim); }
+  squeeze(axes?: number | readonly number[]): Tensor { return ops.squeeze(this, axes); }
+  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
+  expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
+  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
+  transpose(dim0?: number, dim1?: number): Tensor { return ops.transpose(this, dim0, dim1); }
+  permute(dims: readonly number[]): Tensor { return ops.permute(this, dims); }
   /** The transpose of a matrix (reverses all axes). */
-  get T(): Tensor { return mv.transpose(this); }
-  slice(starts: readonly number[], ends?: readonly number[], steps?: readonly number[], axes?: readonly number[]): Tensor { return mv.slice(this, starts, ends, steps, axes); }
-  split(sizes: number | readonly number[], axis?: number): Tensor[] { return mv.split(this, sizes, axis); }
-  chunk(chunks: number, axis?: number): Tensor[] { return mv.chunk(this, chunks, axis); }
-  pad(pads: readonly (readonly [number, number])[], options?: mv.PadOptions): Tensor { return mv.pad(this, pads, options); }
-  flip(axes: number | readonly number[]): Tensor { return mv.flip(this, axes); }
-  tile(reps: readonly number[]): Tensor { return mv.tile(this, reps); }
-  repeat(repeats: number, axis?: number): Tensor { return mv.repeat(this, repeats, axis); }
-  gather(indices: Tensor, axis?: number): Tensor { return mv.gather(this, indices, axis); }
-  indexSelect(axis: number, index: Tensor): Tensor { return mv.indexSelect(this, axis, index); }
-  takeAlongAxis(indices: Tensor, axis: number): Tensor { return mv.takeAlongAxis(this, indices, axis); }
-  scatterAdd(indices: Tensor, updates: Tensor, axis: number): Tensor { return mv.scatterAdd(this, indices, updates, axis); }
-  oneHot(numClasses: number, options?: mv.OneHotOptions): Tensor { return mv.oneHot(this, numClasses, options); }
+  get T(): Tensor { return ops.transpose(this); }
+  slice(starts: readonly number[], ends?: readonly number[], steps?: readonly number[], axes?: readonly number[]): Tensor { return ops.slice(this, starts, ends, steps, axes); }
+  split(sizes: number | readonly number[], axis?: number): Tensor[] { return ops.split(this, sizes, axis); }
+  chunk(chunks: number, axis?: number): Tensor[] { return ops.chunk(this, chunks, axis); }
+  pad(pads: readonly (readonly [number, number])[], options?: ops.PadOptions): Tensor { return ops.pad(this, pads, options); }
+  flip(axes: number | readonly number[]): Tensor { return ops.flip(this, axes); }
+  tile(reps: readonly number[]): Tensor { return ops.tile(this, reps); }
+  repeat(repeats: number, axis?: number): Tensor { return ops.repeat(this, repeats, axis); }
+  gather(indices: Tensor, axis?: number): Tensor { return ops.gather(this, indices, axis); }
+  indexSelect(axis: number, index: Tensor): Tensor { return ops.indexSelect(this, axis, index); }
+  takeAlongAxis(indices: Tensor, axis: number): Tensor { return ops.takeAlongAxis(this, indices, axis); }
+  scatterAdd(indices: Tensor, updates: Tensor, axis: number): Tensor { return ops.scatterAdd(this, indices, updates, axis); }
+  oneHot(numClasses: number, options?: ops.OneHotOptions): Tensor { return ops.oneHot(this, numClasses, options); }
 
   // ---- linear algebra and nn
-  matmul(b: Tensor, options?: nn.MatmulOptions): Tensor { return nn.matmul(this, b, options); }
-  softmax(axis?: number): Tensor { return nn.softmax(this, axis); }
-  logSoftmax(axis?: number): Tensor { return nn.logSoftmax(this, axis); }
+  matmul(b: Tensor, options?: ops.MatmulOptions): Tensor { return ops.matmul(this, b, options); }
+  softmax(axis?: number): Tensor { return ops.softmax(this, axis); }
+  logSoftmax(axis?: number): Tensor { return ops.logSoftmax(this, axis); }
 }
 
 /**

@@ -1,6 +1,6 @@
 /** `fit`: the training loop, Keras style. */
 import { check, Tensor, TensorError, dispose, scalar, stack, tidy, type Backend, type Variable } from '@tessera/tensor-core';
-import { backward, noGrad, releaseUnusedRecords } from '@tessera/autograd';
+import { backward, enableAutograd, noGrad, releaseUnusedRecords } from '@tessera/autograd';
 import { clipGradNorm } from '@tessera/optim';
 import { History } from './callbacks/history.js';
 import { ProgressBar, progressBar } from './callbacks/progress-bar.js';
@@ -170,6 +170,7 @@ interface PendingLoss {
  */
 export async function fit(model: TrainableModel, options: FitOptions): Promise<History> {
   const op = 'fit';
+  enableAutograd();
   // Every bad option of the call is reported in one error (tensor-core's checking kit).
   const checks = check.all(op);
   requireModel(checks, model);

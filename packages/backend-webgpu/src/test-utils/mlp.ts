@@ -6,7 +6,7 @@
  * backend's RNG, so every backend starts from bit-identical float32 values.
  */
 import { dispose, logSoftmax, tensor, tidy, variable, type Backend, type Tensor, type Variable } from '@tessera/tensor-core';
-import { backward, noGrad } from '@tessera/autograd';
+import { backward, enableAutograd, noGrad } from '@tessera/autograd';
 
 /** Deterministic numbers in [-1, 1) from a 32-bit hash (the same in Node and in a browser). */
 export function hostNumbers(size: number, seed: number): Float32Array {
@@ -93,6 +93,7 @@ export const ADAM = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 } as const;
  * gradients (the caller's too).
  */
 export function trainStep(model: Mlp, batch: Batch, keepGrads = false): { loss: Tensor; grads: Tensor[] } {
+  enableAutograd(); // before the forward pass below: backward(loss) needs it recorded
   return tidy(() => {
     const loss = crossEntropy(forward(model, batch.x), batch.targets);
     const map = backward(loss, { wrt: model.params });

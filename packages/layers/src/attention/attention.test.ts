@@ -7,9 +7,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randn, setBackend, tensor, tidy, type Tensor } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { backward, checkGradients } from '@tessera/autograd';
+import { backward, checkGradients, enableAutograd } from '@tessera/autograd';
 import { MultiHeadAttention, TransformerEncoderLayer, type AttentionOptions } from './index.js';
 import { expectClose, expectNoLeaks, expectTensorError, fromFixture, readFixture, stateDictOf, toFloat64, type FixtureTensor } from '../losses/test-utils/helpers.js';
+
+// These tests run forward passes on requiresGrad parameters before their first autograd call.
+enableAutograd();
 
 interface AttentionCase {
   name: string;

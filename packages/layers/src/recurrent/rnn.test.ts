@@ -7,10 +7,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memory, randn, setBackend, tensor, tidy, type Tensor } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { backward, checkGradients } from '@tessera/autograd';
+import { backward, checkGradients, enableAutograd } from '@tessera/autograd';
 import { manualSeed } from '../random.js';
 import { GRU, LSTM, RNN, type RecurrentBase } from './index.js';
 import { expectClose, expectNoLeaks, expectTensorError, readFixture, stateDictOf, toFloat64 } from '../losses/test-utils/helpers.js';
+
+// These tests run forward passes on requiresGrad parameters before their first autograd call.
+enableAutograd();
 
 interface Flat {
   shape: number[];

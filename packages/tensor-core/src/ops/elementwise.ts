@@ -3,16 +3,63 @@
  * comparisons, logical ops, `where` and `cast`.
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
-import { isFloat, type DType, DTYPES } from '../dtype.js';
-import { runKernel, assertLive, asOneOp } from '../engine.js';
+import { isFloat, promoteTypes, type DType, DTYPES } from '../dtype.js';
+import { runKernel, runOp, assertLive, asOneOp } from '../engine.js';
+import { defineOp, type AnyOpSpec, type GradRule, type NoAttrs, type OnnxMapping, type OpSpec, type SavedOp } from '../op-spec.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkValues, type ValueCheck } from '../checks.js';
-import { checkOptions, optionKeys } from '../options.js';
+import { checkOptions } from '../options.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { binaryOperands, disposeAll, requireFinite, requireNumber, requireTensorLike, setCastImpl, toTensor, scalarTensor, type TensorLike } from './util.js';
+import { unbroadcast } from './unbroadcast.js';
+import { onnxDataType, onnxNode, onnxNodes, scalarLike } from './onnx-util.js';
+import { disposeAll, requireFinite, requireNumber, requireTensorLike, scalarDtype, toTensor, scalarTensor, type TensorLike } from './util.js';
 
 // ---------------------------------------------------------------- primitives
+
+/**
+ * Converts the operands of a binary op to tensors of one dtype on one backend; returns them and
+ * the temporaries to dispose.
+ */
+function binaryOperands(op: string, a: TensorLike, b: TensorLike, minDtype?: DType): { a: Tensor; b: Tensor; temps: Tensor[] } {
+  requireTensorLike(op, 'a', a);
+  requireTensorLike(op, 'b', b);
+  const temps: Tensor[] = [];
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
+    a = scalarTensor(a, scalarDtype(a, undefined));
+    temps.push(a);
+  }
+  let ta: Tensor;
+  let tb: Tensor;
+  if (a instanceof Tensor) {
+    assertLive(a, op);
+    ta = a;
+  }
+  if (b instanceof Tensor) {
+    assertLive(b, op);
+    tb = b;
+  }
+  if (!(a instanceof Tensor)) {
+    ta = scalarTensor(a, scalarDtype(a, tb!.dtype), tb!.backend);
+    temps.push(ta);
+  }
+  if (!(b instanceof Tensor)) {
+    tb = scalarTensor(b, scalarDtype(b, ta!.dtype), ta!.backend);
+    temps.push(tb);
+  }
+  let dtype = promoteTypes(ta!.dtype, tb!.dtype);
+  if (minDtype !== undefined) dtype = promoteTypes(dtype, minDtype);
+  if (ta!.dtype !== dtype) {
+    ta = cast(ta!, dtype);
+    temps.push(ta);
+  }
+  if (tb!.dtype !== dtype) {
+    tb = cast(tb!, dtype);
+    temps.push(tb);
+  }
+  return { a: ta!, b: tb!, temps };
+}
+
 
 const INT_UNARY = new Set<UnaryOp>(['neg', 'abs', 'sign', 'square', 'relu']);
 const FLOAT_PRESERVING = new Set<UnaryOp>(['floor', 'ceil', 'round']);
@@ -20,15 +67,12 @@ const FLOAT_PRESERVING = new Set<UnaryOp>(['floor', 'ceil', 'round']);
 function unaryOp(op: UnaryOp, x: TensorLike): Tensor {
   let t = toTensor(op, x);
   const temps: Tensor[] = t === x ? [] : [t];
-  let outDtype: DType;
   if (op === 'logicalNot') {
     if (t.dtype !== 'bool') {
       t = cast(t, 'bool');
       temps.push(t);
     }
-    outDtype = 'bool';
   } else if (op === 'isNaN' || op === 'isFinite') {
-    outDtype = 'bool';
     if (!isFloat(t.dtype)) {
       // Integers are never NaN and always finite.
       const r = fullOf(t, op === 'isFinite');
@@ -42,17 +86,14 @@ function unaryOp(op: UnaryOp, x: TensorLike): Tensor {
     }
     t = cast(t, t.dtype === 'bool' && INT_UNARY.has(op) ? 'int32' : 'float32');
     temps.push(t);
-    outDtype = t.dtype;
-  } else {
-    outDtype = t.dtype;
   }
-  const [out] = runKernel(op, [t], {}, [{ shape: t.shape, dtype: outDtype }], (b, [xi], [o]) => b.unary(op, xi!, o!));
+  const [out] = runOp(UNARY_SPECS[op], [t], {});
   disposeAll(temps);
   return out!;
 }
 
 function fullOf(like: Tensor, value: boolean): Tensor {
-  const [out] = runKernel('fill', [like], { value }, [{ shape: like.shape, dtype: 'bool' }], (b, _i, [o]) => b.fill(o!, value ? 1 : 0));
+  const [out] = runOp(fillSpec, [like], { value });
   return out!;
 }
 
@@ -63,7 +104,7 @@ function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike, minDtype?: DType):
   if (minDtype === undefined && (op === 'div' || op === 'atan2')) minDtype = 'float32';
   const { a: ta, b: tb, temps } = LOGICAL.has(op) ? logicalOperands(op, a, b) : binaryOperands(op, a, b, minDtype);
   try {
-    const shape = broadcastShapes(ta.shape, tb.shape, op);
+    broadcastShapes(ta.shape, tb.shape, op);
     let kernelA = ta;
     let kernelB = tb;
     if (ta.dtype === 'bool' && !COMPARISONS.has(op) && !LOGICAL.has(op)) {
@@ -73,8 +114,7 @@ function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike, minDtype?: DType):
       kernelB = cast(tb, 'int32');
       temps.push(kernelB);
     }
-    const outDtype: DType = COMPARISONS.has(op) || LOGICAL.has(op) ? 'bool' : kernelA.dtype;
-    const [out] = runKernel(op, [kernelA, kernelB], {}, [{ shape, dtype: outDtype }], (bk, [ai, bi], [o]) => bk.binary(op, ai!, bi!, o!));
+    const [out] = runKernel(BINARY_SPECS[op], [kernelA, kernelB], {}, BINARY_SPECS[op].infer!([kernelA, kernelB], {}), (bk, [ai, bi], [o]) => bk.binary(op, ai!, bi!, o!));
     return out!;
   } finally {
     disposeAll(temps);
@@ -261,8 +301,7 @@ export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tens
     }
     const ops = binaryOperands('where', first, b);
     temps.push(...ops.temps);
-    const shape = broadcastShapes(broadcastShapes(cond.shape, ops.a.shape, 'where'), ops.b.shape, 'where');
-    const [out] = runKernel('where', [cond, ops.a, ops.b], {}, [{ shape, dtype: ops.a.dtype }], (bk, [c, x, y], [o]) => bk.where(c!, x!, y!, o!));
+    const [out] = runOp(whereSpec, [cond, ops.a, ops.b], {});
     return out!;
   } finally {
     disposeAll(temps);
@@ -277,16 +316,15 @@ export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tens
 export function cast(x: TensorLike, dtype: DType): Tensor {
   if (!DTYPES.includes(dtype)) throw new TensorError('INVALID_ARGUMENT', 'cast', `unknown dtype ${String(dtype)} (expected one of ${DTYPES.join(', ')})`);
   const t = toTensor('cast', x);
-  const [out] = runKernel('cast', [t], { dtype }, [{ shape: t.shape, dtype }], (b, [xi], [o]) => b.cast(xi!, o!));
+  const [out] = runOp(castSpec, [t], { dtype });
   if (t !== x) t.dispose();
   return out!;
 }
-setCastImpl(cast);
 
 /** A copy of `x` with its own storage. */
 export function clone(x: Tensor): Tensor {
   assertLive(x, 'clone');
-  const [out] = runKernel('clone', [x], {}, [{ shape: x.shape, dtype: x.dtype }], (b, [xi], [o]) => b.cast(xi!, o!));
+  const [out] = runOp(cloneSpec, [x], {});
   return out!;
 }
 
@@ -352,7 +390,7 @@ export function gelu(x: TensorLike, options: GeluOptions = {}): Tensor {
   let out: Tensor;
   const fused = t.backend.gelu;
   if (fused) {
-    [out] = runKernel('gelu', [t], { approximate }, [{ shape: t.shape, dtype: t.dtype }], (b, [xi], [o]) => b.gelu!(xi!, approximate, o!)) as [Tensor];
+    [out] = runOp(geluSpec, [t], { approximate }) as [Tensor];
   } else if (approximate === 'none') {
     const s = t.mul(Math.SQRT1_2);
     const e = erf(s);
@@ -417,7 +455,7 @@ export function clamp(x: TensorLike, min?: number, max?: number): Tensor {
   const t = toTensor('clamp', x);
   // One observed op, so autograd passes the gradient at the bounds as PyTorch does (the
   // maximum/minimum it is built from would split it on ties).
-  const [out] = asOneOp('clamp', [t], { min, max }, () => {
+  const [out] = asOneOp(clampSpec, [t], { min, max }, () => {
     let r = t;
     if (min !== undefined) r = maximum(r, min);
     if (max !== undefined) {
@@ -446,3 +484,389 @@ export function heaviside(x: TensorLike, values: TensorLike): Tensor {
   return out;
 }
 
+
+// ---------------------------------------------------------------- op table
+
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+/** What a unary rule reads: the input `x`, the output `y`, or neither. */
+type UnaryUse = 'x' | 'y' | 'xy' | '';
+
+/** How each unary op is written as ONNX (absent: not exportable). `round`: both round half to even. */
+const UNARY_ONNX: Partial<Record<UnaryOp, OnnxMapping<NoAttrs>>> = {
+  neg: onnxNode('Neg'),
+  abs: onnxNode('Abs'),
+  sign: onnxNode('Sign'),
+  exp: onnxNode('Exp'),
+  log: onnxNode('Log'),
+  sqrt: onnxNode('Sqrt'),
+  reciprocal: onnxNode('Reciprocal'),
+  sin: onnxNode('Sin'),
+  cos: onnxNode('Cos'),
+  tanh: onnxNode('Tanh'),
+  sigmoid: onnxNode('Sigmoid'),
+  relu: onnxNode('Relu'),
+  erf: onnxNode('Erf'),
+  floor: onnxNode('Floor'),
+  ceil: onnxNode('Ceil'),
+  round: onnxNode('Round'),
+  softplus: onnxNode('Softplus'),
+  logicalNot: onnxNode('Not'),
+  isNaN: onnxNode('IsNaN'),
+  square: onnxNodes(['Mul'], (ctx) => void ctx.graph.node('Mul', [ctx.inputs[0]!, ctx.inputs[0]!], ctx.outputs)),
+  rsqrt: onnxNodes(['Sqrt', 'Reciprocal'], (ctx) => {
+    const [s] = ctx.graph.node('Sqrt', [ctx.inputs[0]!]);
+    ctx.graph.node('Reciprocal', [s!], ctx.outputs);
+  }),
+  expm1: onnxNodes(['Exp', 'Sub'], (ctx) => {
+    const [e] = ctx.graph.node('Exp', [ctx.inputs[0]!]);
+    ctx.graph.node('Sub', [e!, scalarLike(ctx, 1, ctx.inputDtypes[0]!)], ctx.outputs);
+  }),
+  log1p: onnxNodes(['Add', 'Log'], (ctx) => {
+    const [s] = ctx.graph.node('Add', [ctx.inputs[0]!, scalarLike(ctx, 1, ctx.inputDtypes[0]!)]);
+    ctx.graph.node('Log', [s!], ctx.outputs);
+  }),
+  isFinite: onnxNodes(['IsInf', 'IsNaN', 'Or', 'Not'], (ctx) => {
+    const [inf] = ctx.graph.node('IsInf', [ctx.inputs[0]!]);
+    const [nan] = ctx.graph.node('IsNaN', [ctx.inputs[0]!]);
+    const [bad] = ctx.graph.node('Or', [inf!, nan!]);
+    ctx.graph.node('Not', [bad!], ctx.outputs);
+  }),
+};
+
+/** How each binary op is written as ONNX (absent: not exportable). */
+const BINARY_ONNX: Partial<Record<BinaryOp, OnnxMapping<NoAttrs>>> = {
+  add: onnxNode('Add', 2),
+  sub: onnxNode('Sub', 2),
+  mul: onnxNode('Mul', 2),
+  div: onnxNode('Div', 2),
+  pow: onnxNode('Pow', 2),
+  maximum: onnxNode('Max', 2),
+  minimum: onnxNode('Min', 2),
+  equal: onnxNode('Equal', 2),
+  less: onnxNode('Less', 2),
+  lessEqual: onnxNode('LessOrEqual', 2),
+  greater: onnxNode('Greater', 2),
+  greaterEqual: onnxNode('GreaterOrEqual', 2),
+  logicalAnd: onnxNode('And', 2),
+  logicalOr: onnxNode('Or', 2),
+  logicalXor: onnxNode('Xor', 2),
+  notEqual: onnxNodes(['Equal', 'Not'], (ctx) => {
+    const [eq] = ctx.graph.node('Equal', [ctx.inputs[0]!, ctx.inputs[1]!]);
+    ctx.graph.node('Not', [eq!], ctx.outputs);
+  }),
+  mod: onnxNodes(['Mod', 'Div', 'Floor', 'Mul', 'Sub'], (ctx) => {
+    const [a, b] = [ctx.inputs[0]!, ctx.inputs[1]!];
+    if (ctx.inputDtypes[0] === 'int32') {
+      ctx.graph.node('Mod', [a, b], ctx.outputs, { fmod: 0 }); // sign of the divisor, as Python
+      return;
+    }
+    // Float Mod in ONNX is C's fmod (sign of the dividend); Python's remainder is a − floor(a/b)·b.
+    const [q] = ctx.graph.node('Div', [a, b]);
+    const [f] = ctx.graph.node('Floor', [q!]);
+    const [m] = ctx.graph.node('Mul', [f!, b]);
+    ctx.graph.node('Sub', [a, m!], ctx.outputs);
+  }),
+};
+
+/** A unary kernel op's spec. `rule` of undefined: not differentiable. */
+function unarySpec(op: UnaryOp, summary: string, uses: UnaryUse, rule?: GradRule<NoAttrs>): OpSpec<NoAttrs> {
+  const boolOut = op === 'logicalNot' || op === 'isNaN' || op === 'isFinite';
+  return defineOp<NoAttrs>({
+    name: op,
+    family: 'elementwise',
+    summary,
+    kind: 'kernel',
+    backendKernel: 'unary',
+    infer: ([x]) => [{ shape: x!.shape, dtype: boolOut ? 'bool' : x!.dtype }],
+    kernel: (b, [x], [o]) => b.unary(op, x!, o!),
+    gradient: rule === undefined ? 'none' : { saves: { inputs: uses.includes('x') ? [0] : [], outputs: uses.includes('y') ? [0] : [] }, rule },
+    ...(UNARY_ONNX[op] ? { onnx: UNARY_ONNX[op] } : {}),
+  });
+}
+
+/** Rounding ops: zero gradient almost everywhere (PyTorch returns zeros; so do we, as no gradient). */
+const zero: GradRule<NoAttrs> = () => [undefined];
+
+/** Weight of `a` where `a` wins a maximum/minimum: 1 where strictly better, 0.5 on ties, 0 elsewhere. */
+function winWeight(a: Tensor, b: Tensor, better: 'greater' | 'less'): Tensor {
+  const wins = a[better](b).cast(a.dtype);
+  const ties = a.equal(b).cast(a.dtype).mul(0.5);
+  return wins.add(ties);
+}
+
+type BinaryGrad = (dy: Tensor, op: SavedOp<NoAttrs>) => [Tensor | undefined, Tensor | undefined];
+
+/**
+ * A binary kernel op's spec. `saves(needs)` names the inputs (and whether the output) its rule
+ * reads; the rule's gradients are summed back to the broadcast input shapes.
+ */
+function binarySpec(op: BinaryOp, summary: string, saves?: (needs: readonly boolean[]) => { inputs: number[]; outputs?: number[] }, grad?: BinaryGrad, savesNote?: string): OpSpec<NoAttrs> {
+  const boolOut = COMPARISONS.has(op) || LOGICAL.has(op);
+  return defineOp<NoAttrs>({
+    name: op,
+    family: 'elementwise',
+    summary,
+    kind: 'kernel',
+    backendKernel: 'binary',
+    infer: ([a, b]) => [{ shape: broadcastShapes(a!.shape, b!.shape, op), dtype: boolOut ? 'bool' : a!.dtype }],
+    kernel: (bk, [a, b], [o]) => bk.binary(op, a!, b!, o!),
+    ...(BINARY_ONNX[op] ? { onnx: BINARY_ONNX[op] } : {}),
+    gradient:
+      grad === undefined || saves === undefined
+        ? 'none'
+        : {
+            saves: savesNote === undefined ? saves([true, true]) : saves,
+            ...(savesNote === undefined ? {} : { savesNote }),
+            rule: (dy, saved) => {
+              const [ga, gb] = grad(dy, saved);
+              return [
+                ga && saved.needs[0] ? unbroadcast(ga, saved.inputShapes[0]!) : undefined,
+                gb && saved.needs[1] ? unbroadcast(gb, saved.inputShapes[1]!) : undefined,
+              ];
+            },
+          },
+  });
+}
+
+const both = (): { inputs: number[] } => ({ inputs: [0, 1] });
+
+/** Each unary kernel op. Ties follow PyTorch: `relu'(0) = 0`, `|x|'(0) = 0`. */
+const UNARY_SPECS: Readonly<Record<UnaryOp, OpSpec<NoAttrs>>> = {
+  neg: unarySpec('neg', '`-x`.', '', (dy) => [dy.neg()]),
+  abs: unarySpec('abs', '`|x|`.', 'x', (dy, { inputs: [x] }) => [dy.mul(x!.sign())]),
+  sign: unarySpec('sign', '−1, 0 or 1.', '', zero),
+  floor: unarySpec('floor', 'Rounds down.', '', zero),
+  ceil: unarySpec('ceil', 'Rounds up.', '', zero),
+  round: unarySpec('round', 'Rounds half to even.', '', zero),
+  exp: unarySpec('exp', '`e^x`.', 'y', (dy, { outputs: [y] }) => [dy.mul(y!)]),
+  log: unarySpec('log', 'Natural logarithm.', 'x', (dy, { inputs: [x] }) => [dy.div(x!)]),
+  log1p: unarySpec('log1p', '`log(1 + x)`.', 'x', (dy, { inputs: [x] }) => [dy.div(x!.add(1))]),
+  expm1: unarySpec('expm1', '`e^x − 1`.', 'y', (dy, { outputs: [y] }) => [dy.mul(y!.add(1))]),
+  sqrt: unarySpec('sqrt', '`√x`.', 'y', (dy, { outputs: [y] }) => [dy.div(y!.mul(2))]),
+  rsqrt: unarySpec('rsqrt', '`1/√x`.', 'xy', (dy, { inputs: [x], outputs: [y] }) => [dy.mul(y!).div(x!).mul(-0.5)]),
+  square: unarySpec('square', '`x²`.', 'x', (dy, { inputs: [x] }) => [dy.mul(x!).mul(2)]),
+  reciprocal: unarySpec('reciprocal', '`1/x`.', 'y', (dy, { outputs: [y] }) => [dy.mul(y!.square()).neg()]),
+  sin: unarySpec('sin', 'Sine.', 'x', (dy, { inputs: [x] }) => [dy.mul(x!.cos())]),
+  cos: unarySpec('cos', 'Cosine.', 'x', (dy, { inputs: [x] }) => [dy.mul(x!.sin()).neg()]),
+  tanh: unarySpec('tanh', 'Hyperbolic tangent.', 'y', (dy, { outputs: [y] }) => [dy.mul(y!.square().neg().add(1))]),
+  sigmoid: unarySpec('sigmoid', '`1 / (1 + e^−x)`.', 'y', (dy, { outputs: [y] }) => [dy.mul(y!).mul(y!.neg().add(1))]),
+  // relu(x) > 0 exactly where x > 0, so the output serves: the input (a pre-activation that the
+  // next op rarely keeps) need not be saved.
+  relu: unarySpec('relu', '`max(x, 0)`.', 'y', (dy, { outputs: [y] }) => [where(y!.greater(0), dy, 0)]),
+  erf: unarySpec('erf', 'The error function.', 'x', (dy, { inputs: [x] }) => [dy.mul(x!.square().neg().exp().mul(TWO_OVER_SQRT_PI))]),
+  softplus: unarySpec('softplus', '`log(1 + e^x)`.', 'x', (dy, { inputs: [x] }) => [dy.mul(x!.sigmoid())]),
+  logicalNot: unarySpec('logicalNot', 'Logical not (bool).', ''),
+  isNaN: unarySpec('isNaN', 'Whether each element is NaN.', ''),
+  isFinite: unarySpec('isFinite', 'Whether each element is finite.', ''),
+};
+
+/** Each binary kernel op. `maximum`/`minimum` split the gradient 0.5/0.5 where `a == b` (PyTorch). */
+const BINARY_SPECS: Readonly<Record<BinaryOp, OpSpec<NoAttrs>>> = {
+  add: binarySpec('add', '`a + b`.', () => ({ inputs: [] }), (dy) => [dy, dy]),
+  sub: binarySpec('sub', '`a − b`.', () => ({ inputs: [] }), (dy) => [dy, dy.neg()]),
+  // dA = dy·b needs b, dB = dy·a needs a: save only what a needed gradient reads.
+  mul: binarySpec(
+    'mul',
+    '`a · b`.',
+    (needs) => ({ inputs: [...(needs[1] ? [0] : []), ...(needs[0] ? [1] : [])] }),
+    (dy, { inputs, needs }) => [needs[0] ? dy.mul(inputs[1]!) : undefined, needs[1] ? dy.mul(inputs[0]!) : undefined],
+    'input 1 for input 0\'s gradient, input 0 for input 1\'s',
+  ),
+  div: binarySpec(
+    'div',
+    '`a / b`.',
+    (needs) => ({ inputs: needs[1] ? [0, 1] : [1] }),
+    (dy, { inputs, needs }) => [
+      needs[0] ? dy.div(inputs[1]!) : undefined,
+      needs[1] ? dy.mul(inputs[0]!).div(inputs[1]!.square()).neg() : undefined,
+    ],
+    'input 1; input 0 too for input 1\'s gradient',
+  ),
+  // PyTorch's masks: no 0·∞ where the exponent is 0, nor where the base is 0 and the exponent >= 0.
+  pow: binarySpec(
+    'pow',
+    '`a^b`.',
+    () => ({ inputs: [0, 1], outputs: [0] }),
+    (dy, { inputs: [a, b], outputs: [y] }) => [
+      where(b!.equal(0), 0, dy.mul(b!).mul(a!.pow(b!.sub(1)))),
+      where(a!.equal(0).logicalAnd(b!.greaterEqual(0)), 0, dy.mul(y!).mul(a!.log())),
+    ],
+  ),
+  maximum: binarySpec('maximum', 'The larger of `a` and `b`.', both, (dy, { inputs: [a, b] }) => {
+    const w = winWeight(a!, b!, 'greater');
+    return [dy.mul(w), dy.mul(w.neg().add(1))];
+  }),
+  minimum: binarySpec('minimum', 'The smaller of `a` and `b`.', both, (dy, { inputs: [a, b] }) => {
+    const w = winWeight(a!, b!, 'less');
+    return [dy.mul(w), dy.mul(w.neg().add(1))];
+  }),
+  mod: binarySpec('mod', 'Remainder with the sign of the divisor (Python).', both, (dy, { inputs: [a, b] }) => [dy, dy.mul(a!.div(b!).floor()).neg()]),
+  atan2: binarySpec('atan2', '`atan2(a, b)`.', both, (dy, { inputs: [a, b] }) => {
+    const r = a!.square().add(b!.square());
+    return [dy.mul(b!).div(r), dy.mul(a!).div(r).neg()];
+  }),
+  equal: binarySpec('equal', '`a == b`.'),
+  notEqual: binarySpec('notEqual', '`a != b`.'),
+  less: binarySpec('less', '`a < b`.'),
+  lessEqual: binarySpec('lessEqual', '`a <= b`.'),
+  greater: binarySpec('greater', '`a > b`.'),
+  greaterEqual: binarySpec('greaterEqual', '`a >= b`.'),
+  logicalAnd: binarySpec('logicalAnd', 'Logical and (bool).'),
+  logicalOr: binarySpec('logicalOr', 'Logical or (bool).'),
+  logicalXor: binarySpec('logicalXor', 'Logical xor (bool).'),
+};
+
+/** Attributes of `fill`. */
+export interface FillAttrs {
+  readonly value: boolean;
+}
+
+const fillSpec = defineOp<FillAttrs>({
+  name: 'fill',
+  family: 'elementwise',
+  summary: 'A bool tensor shaped like the input, all `value` (isNaN/isFinite of integers).',
+  kind: 'kernel',
+  backendKernel: 'fill',
+  infer: ([like]) => [{ shape: like!.shape, dtype: 'bool' }],
+  kernel: (b, _inputs, [o], { value }) => b.fill(o!, value ? 1 : 0),
+  gradient: 'none',
+});
+
+const whereSpec = defineOp<NoAttrs>({
+  name: 'where',
+  family: 'elementwise',
+  summary: '`condition ? a : b`, broadcasting all three.',
+  kind: 'kernel',
+  backendKernel: 'where',
+  infer: ([c, a, b]) => [{ shape: broadcastShapes(broadcastShapes(c!.shape, a!.shape, 'where'), b!.shape, 'where'), dtype: a!.dtype }],
+  kernel: (bk, [c, a, b], [o]) => bk.where(c!, a!, b!, o!),
+  onnx: onnxNode('Where', 3),
+  gradient: {
+    saves: { inputs: [0] },
+    rule: (dy, { inputs: [c], inputShapes, needs }) => [
+      undefined,
+      needs[1] ? unbroadcast(where(c!, dy, 0), inputShapes[1]!) : undefined,
+      needs[2] ? unbroadcast(where(c!, 0, dy), inputShapes[2]!) : undefined,
+    ],
+  },
+});
+
+/** Attributes of `cast`. */
+export interface CastAttrs {
+  readonly dtype: DType;
+}
+
+const castSpec = defineOp<CastAttrs>({
+  name: 'cast',
+  family: 'elementwise',
+  summary: 'Converts to `dtype` (float → int truncates, anything → bool is `!= 0`).',
+  kind: 'kernel',
+  backendKernel: 'cast',
+  infer: ([x], { dtype }) => [{ shape: x!.shape, dtype }],
+  kernel: (b, [x], [o]) => b.cast(x!, o!),
+  onnx: onnxNodes(['Cast'], (ctx) => void ctx.graph.node('Cast', [ctx.inputs[0]!], ctx.outputs, { to: onnxDataType(ctx.attrs.dtype) })),
+  gradient: { saves: {}, rule: (dy, { inputDtypes: [dtype] }) => [isFloat(dtype!) ? dy.cast(dtype!) : undefined] },
+});
+
+const cloneSpec = defineOp<NoAttrs>({
+  name: 'clone',
+  family: 'elementwise',
+  summary: 'A copy with its own storage.',
+  kind: 'kernel',
+  backendKernel: 'cast',
+  infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
+  kernel: (b, [x], [o]) => b.cast(x!, o!),
+  onnx: onnxNode('Identity'),
+  gradient: { saves: {}, rule: (dy) => [dy] },
+});
+
+/** Attributes of `gelu`. */
+export interface GeluAttrs {
+  readonly approximate: 'none' | 'tanh';
+}
+
+const geluSpec = defineOp<GeluAttrs>({
+  name: 'gelu',
+  family: 'elementwise',
+  summary: '`x·Φ(x)`, exact or tanh-approximated (recorded only from the fused kernel; the fallback records its parts).',
+  kind: 'fused',
+  backendKernel: 'gelu',
+  infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
+  kernel: (b, [x], [o], { approximate }) => b.gelu!(x!, approximate, o!),
+  onnx: onnxNodes(['Gelu', 'Mul', 'Erf', 'Tanh', 'Add'], (ctx) => {
+    const approximate = ctx.attrs.approximate === 'tanh' ? 'tanh' : 'none';
+    const x = ctx.inputs[0]!;
+    if (ctx.opset >= 20) {
+      ctx.graph.node('Gelu', [x], ctx.outputs, { approximate });
+      return;
+    }
+    const dt = ctx.inputDtypes[0]!;
+    let inner: string;
+    if (approximate === 'none') {
+      // x·Φ(x) = 0.5·x·(1 + erf(x/√2))
+      const [scaled] = ctx.graph.node('Mul', [x, scalarLike(ctx, Math.SQRT1_2, dt)]);
+      [inner] = ctx.graph.node('Erf', [scaled!]) as [string];
+    } else {
+      // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+      const [x2] = ctx.graph.node('Mul', [x, x]);
+      const [x3] = ctx.graph.node('Mul', [x2!, x]);
+      const [c3] = ctx.graph.node('Mul', [x3!, scalarLike(ctx, 0.044715, dt)]);
+      const [sum] = ctx.graph.node('Add', [x, c3!]);
+      const [arg] = ctx.graph.node('Mul', [sum!, scalarLike(ctx, Math.sqrt(2 / Math.PI), dt)]);
+      [inner] = ctx.graph.node('Tanh', [arg!]) as [string];
+    }
+    const [onePlus] = ctx.graph.node('Add', [inner, scalarLike(ctx, 1, dt)]);
+    const [half] = ctx.graph.node('Mul', [x, scalarLike(ctx, 0.5, dt)]);
+    ctx.graph.node('Mul', [half!, onePlus!], ctx.outputs);
+  }),
+  gradient: {
+    saves: { inputs: [0] },
+    rule: (dy, { inputs: [x], attrs }) => {
+      if (attrs.approximate === 'tanh') {
+        const x2 = x!.square();
+        const t = x!.add(x2.mul(x!).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh();
+        const dt = t.square().neg().add(1).mul(x2.mul(3 * 0.044715).add(1)).mul(SQRT_2_OVER_PI);
+        return [dy.mul(t.add(1).mul(0.5).add(x!.mul(0.5).mul(dt)))];
+      }
+      const cdf = x!.mul(Math.SQRT1_2).erf().add(1).mul(0.5);
+      const pdf = x!.square().mul(-0.5).exp().mul(INV_SQRT_2PI);
+      return [dy.mul(cdf.add(x!.mul(pdf)))];
+    },
+  },
+});
+
+/** Attributes of `clamp`. */
+export interface ClampAttrs {
+  readonly min: number | undefined;
+  readonly max: number | undefined;
+}
+
+/** `clamp` is observed as one op so that the bounds themselves pass the gradient, as PyTorch. */
+const clampSpec = defineOp<ClampAttrs>({
+  name: 'clamp',
+  family: 'elementwise',
+  summary: 'Limits values to `[min, max]`; the gradient passes at the bounds (PyTorch).',
+  kind: 'composite',
+  onnx: onnxNodes(['Clip'], (ctx) => {
+    const dt = ctx.inputDtypes[0]!;
+    const bound = (v: number | undefined): string => (typeof v === 'number' ? scalarLike(ctx, v, dt) : '');
+    const inputs = [ctx.inputs[0]!, bound(ctx.attrs.min), bound(ctx.attrs.max)];
+    while (inputs[inputs.length - 1] === '') inputs.pop();
+    ctx.graph.node('Clip', inputs, ctx.outputs);
+  }),
+  gradient: {
+    saves: { inputs: [0] },
+    rule: (dy, { inputs: [x], attrs }) => {
+      let inside = x!.equal(x!);
+      if (typeof attrs.min === 'number') inside = inside.logicalAnd(x!.greaterEqual(attrs.min));
+      if (typeof attrs.max === 'number') inside = inside.logicalAnd(x!.lessEqual(attrs.max));
+      return [where(inside, dy, 0)];
+    },
+  },
+});
+
+/** @internal The elementwise family's entries of the op table. */
+export const elementwiseSpecs: readonly AnyOpSpec[] = [...Object.values(UNARY_SPECS), ...Object.values(BINARY_SPECS), fillSpec, whereSpec, castSpec, cloneSpec, geluSpec, clampSpec];

@@ -7,6 +7,7 @@
 import type { AdamHyperparameters } from '../backend.js';
 import { adamScalars } from '../backend-utils.js';
 import { assertLive, runKernel, unobserved } from '../engine.js';
+import { defineOp, type AnyOpSpec } from '../op-spec.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { Tensor } from '../tensor.js';
@@ -101,7 +102,7 @@ export function adamStep(param: Tensor, grad: Tensor, expAvg: Tensor | undefined
       // Both moments start at zero: one zero tensor serves both (read-only inputs).
       const v0 = expAvgSq ?? (expAvg === undefined ? m0 : zero());
       const spec = { shape: [...param.shape], dtype: param.dtype };
-      const [p, m, v] = runKernel('adamStep', [param, grad, m0, v0], { hyper }, [spec, spec, spec], (backend, [pi, gi, mi, vi], [po, mo, vo]) =>
+      const [p, m, v] = runKernel(adamStepSpec, [param, grad, m0, v0], { hyper }, [spec, spec, spec], (backend, [pi, gi, mi, vi], [po, mo, vo]) =>
         backend.adamUpdate!(pi!, gi!, mi!, vi!, hyper, po!, mo!, vo!),
       );
       return { param: p!, expAvg: m!, expAvgSq: v! };
@@ -151,3 +152,22 @@ function adamComposite(
     disposeAll(temps);
   }
 }
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of `adamStep`. */
+export interface AdamStepAttrs {
+  readonly hyper: AdamHyperparameters;
+}
+
+const adamStepSpec = defineOp<AdamStepAttrs>({
+  name: 'adamStep',
+  family: 'optim',
+  summary: 'One fused Adam/AdamW update of a parameter and its two moments (optimizer updates are not differentiated).',
+  kind: 'fused',
+  backendKernel: 'adamUpdate',
+  gradient: 'none',
+});
+
+/** @internal The optim family's entries of the op table. */
+export const optimSpecs: readonly AnyOpSpec[] = [adamStepSpec];

@@ -5,14 +5,19 @@
  */
 import type { ReduceOp } from '../backend.js';
 import { isFloat, type DType } from '../dtype.js';
-import { runKernel, assertLive, unobserved } from '../engine.js';
+import { runKernel, runOp, assertLive, unobserved } from '../engine.js';
+import { defineOp, type AnyOpSpec, type GradRule, type OnnxMapping, type OpSpec, type SavedOp } from '../op-spec.js';
+import { int64, onnxDataType, onnxNodes, reshapeTarget } from './onnx-util.js';
 import { checkValues } from '../checks.js';
 import { TensorError, fmtShape } from '../errors.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { zeros } from './creation.js';
+import { broadcastTo } from './expand.js';
 import { cast, where, isFinite as isFiniteOp, log, exp, sqrt } from './elementwise.js';
-import { permute, reshape } from './movement.js';
+import { permute } from './transpose.js';
+import { reshape } from './reshape.js';
 import { disposeAll, requireInt, withTemps } from './util.js';
 
 /** Axes to reduce: one, several, or all (undefined). */
@@ -32,7 +37,7 @@ function reduceOp(op: ReduceOp, name: string, x: Tensor, axes: Axes, keepDims: b
   const perm = [...kept, ...reduced];
   const inOrder = perm.every((p, i) => p === i);
   const moved = inOrder ? x : permute(x, perm);
-  const [out] = runKernel(name, [moved], { axes: reduced, keepDims }, [{ shape: outShape, dtype: outDtype }], (b, [xi], [o]) =>
+  const [out] = runKernel(REDUCE_SPECS[op], [moved], { axes: reduced, keepDims }, [{ shape: outShape, dtype: outDtype }], (b, [xi], [o]) =>
     b.reduce(op, xi!, reduceSize, o!),
   );
   if (moved !== x) moved.dispose();
@@ -268,9 +273,7 @@ export function cumsum(x: Tensor, axis: number, options: CumsumOptions = {}): Te
   const exclusive = options.exclusive ?? false;
   const reverse = options.reverse ?? false;
   if (x.dtype === 'int32') checkInt32Overflow('cumsum', x, (f) => cumsum(f, a, { exclusive, reverse }));
-  const [out] = runKernel('cumsum', [t], { axis: a, exclusive, reverse }, [{ shape: t.shape, dtype: t.dtype }], (b, [xi], [o]) =>
-    b.cumsum(xi!, a, exclusive, reverse, o!),
-  );
+  const [out] = runOp(cumsumSpec, [t], { axis: a, exclusive, reverse });
   if (t !== x) t.dispose();
   return out!;
 }
@@ -304,11 +307,7 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): { values:
   perm[axis] = last;
   perm[last] = axis;
   const moved = axis === last ? t : permute(t, perm);
-  const outShape = [...moved.shape.slice(0, -1), k];
-  const [values, indices] = runKernel('topk', [moved], { k, largest }, [
-    { shape: outShape, dtype: moved.dtype },
-    { shape: outShape, dtype: 'int32' },
-  ], (b, [xi], [v, i]) => b.topk(xi!, k, largest, v!, i!));
+  const [values, indices] = runOp(topkSpec, [moved], { k, largest });
   let result = { values: values!, indices: indices! };
   if (moved !== t) {
     moved.dispose();
@@ -321,3 +320,160 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): { values:
 }
 
 
+
+// ---------------------------------------------------------------- op table
+
+/** Attributes of a reduction: the reduced axes (of the caller's input; the recorded input has them moved last) and keepDims. */
+export interface ReduceAttrs {
+  readonly axes: readonly number[];
+  readonly keepDims: boolean;
+}
+
+/**
+ * A reduction is recorded on its input with the reduced axes already moved last (the permute is
+ * recorded as its own op), so `x` is `[...kept, ...reduced]` and the reduced axes are the last
+ * `attrs.axes.length`. `keptShape` is `[...kept, 1, ..., 1]`, which broadcasts against `x`
+ * whatever `keepDims` was.
+ */
+function reduced(op: SavedOp<ReduceAttrs>): { shape: readonly number[]; keptShape: number[]; axes: number[] } {
+  const shape = op.inputShapes[0]!;
+  const r = op.attrs.axes.length;
+  const k = shape.length - r;
+  return { shape, keptShape: [...shape.slice(0, k), ...new Array<number>(r).fill(1)], axes: Array.from({ length: r }, (_, i) => k + i) };
+}
+
+/**
+ * Rule of max and min: the gradient goes to the elements equal to the result, split evenly
+ * among ties (PyTorch's `amax`/`amin`): for `max([1, 3, 3])` it is `[0, 0.5, 0.5]`.
+ */
+const extremum: GradRule<ReduceAttrs> = (dy, op) => {
+  const { keptShape, axes } = reduced(op);
+  const x = op.inputs[0]!;
+  const mask = x.equal(op.outputs[0]!.reshape(keptShape)).cast(x.dtype);
+  const count = mask.sum(axes, true);
+  return [dy.reshape(keptShape).div(count).mul(mask)];
+};
+
+/** Reductions run on an input whose reduced axes were moved last (`attrs.axes` name the original axes): reduce the trailing ones, then restore keepDims' shape. */
+function onnxReduction(opType: string, axesAsInputFrom: number): OnnxMapping<ReduceAttrs> {
+  return onnxNodes([opType, 'Reshape'], (ctx) => {
+    const rank = ctx.inputShapes[0]!.length;
+    const n = ctx.attrs.axes.length;
+    const axes = Array.from({ length: n }, (_, i) => rank - n + i);
+    const keepDims = ctx.attrs.keepDims === true;
+    const out = keepDims && n > 0 ? [ctx.graph.fresh(opType)] : ctx.outputs;
+    if (n === 0) {
+      ctx.graph.node('Identity', [ctx.inputs[0]!], out);
+    } else if (ctx.opset >= axesAsInputFrom) {
+      ctx.graph.node(opType, [ctx.inputs[0]!, int64(ctx, axes)], out, { keepdims: 0 });
+    } else {
+      ctx.graph.node(opType, [ctx.inputs[0]!], out, { axes, keepdims: 0 });
+    }
+    if (keepDims && n > 0) ctx.graph.node('Reshape', [out[0]!, reshapeTarget(ctx, ctx.outputShapes[0]!, ctx.outputDynamic[0]!)], ctx.outputs);
+  });
+}
+
+function onnxArgReduction(opType: string): OnnxMapping<ReduceAttrs> {
+  return onnxNodes([opType, 'Cast'], (ctx) => {
+    const rank = ctx.inputShapes[0]!.length;
+    const n = ctx.attrs.axes.length;
+    let x = ctx.inputs[0]!;
+    if (n !== 1) {
+      // Flattened argmax: the kept axes stay, the reduced ones become one trailing axis.
+      const shape = ctx.inputShapes[0]!;
+      const keptShape = shape.slice(0, rank - n);
+      x = ctx.graph.node('Reshape', [x, reshapeTarget(ctx, [...keptShape, shape.slice(rank - n).reduce((a, b) => a * b, 1)], [...ctx.inputDynamic[0]!.slice(0, rank - n), false])])[0]!;
+    }
+    const keptRank = rank - n;
+    const [idx] = ctx.graph.node(opType, [x], 1, { axis: keptRank, keepdims: 0, select_last_index: 0 });
+    const keepDims = ctx.attrs.keepDims === true;
+    const cast = keepDims ? [ctx.graph.fresh('Cast')] : ctx.outputs;
+    ctx.graph.node('Cast', [idx!], cast, { to: onnxDataType('int32') });
+    if (keepDims) ctx.graph.node('Reshape', [cast[0]!, reshapeTarget(ctx, ctx.outputShapes[0]!, ctx.outputDynamic[0]!)], ctx.outputs);
+  });
+}
+
+function reduceSpec(op: ReduceOp, summary: string, gradient: OpSpec<ReduceAttrs>['gradient'], onnx?: OnnxMapping<ReduceAttrs>): OpSpec<ReduceAttrs> {
+  return defineOp<ReduceAttrs>({ name: op, family: 'reduce', summary, kind: 'kernel', backendKernel: 'reduce', gradient, ...(onnx ? { onnx } : {}) });
+}
+
+const REDUCE_SPECS: Readonly<Record<ReduceOp, OpSpec<ReduceAttrs>>> = {
+  sum: reduceSpec('sum', 'Sum over the trailing (moved) axes.', {
+    saves: {},
+    rule: (dy, op) => {
+      const { shape, keptShape } = reduced(op);
+      return [broadcastTo(dy.reshape(keptShape), shape)];
+    },
+  }, onnxReduction('ReduceSum', 13)),
+  // The product of the others: y / x without zeros; with one zero in a slice only that element
+  // gets a gradient (the product of the rest); with two or more, none does.
+  prod: reduceSpec('prod', 'Product over the trailing (moved) axes.', {
+    saves: { inputs: [0] },
+    rule: (dy, op) => {
+      const { keptShape, axes } = reduced(op);
+      const x = op.inputs[0]!;
+      const isZero = x.equal(0);
+      const nonzero = where(isZero, 1, x);
+      const prodNonzero = nonzero.prod(axes, true);
+      const zeros = isZero.cast(x.dtype).sum(axes, true);
+      const noZero = prodNonzero.div(nonzero);
+      const oneZero = where(isZero.logicalAnd(zeros.equal(1)), prodNonzero.broadcastTo(x.shape), 0);
+      return [dy.reshape(keptShape).mul(where(zeros.equal(0), noZero, oneZero))];
+    },
+  }, onnxReduction('ReduceProd', 18)),
+  max: reduceSpec('max', 'Maximum over the trailing (moved) axes.', { saves: { inputs: [0], outputs: [0] }, rule: extremum }, onnxReduction('ReduceMax', 18)),
+  min: reduceSpec('min', 'Minimum over the trailing (moved) axes.', { saves: { inputs: [0], outputs: [0] }, rule: extremum }, onnxReduction('ReduceMin', 18)),
+  argmax: reduceSpec('argmax', 'Index of the maximum (first on ties).', 'none', onnxArgReduction('ArgMax')),
+  argmin: reduceSpec('argmin', 'Index of the minimum (first on ties).', 'none', onnxArgReduction('ArgMin')),
+  any: reduceSpec('any', 'Logical or over the trailing axes.', 'none'),
+  all: reduceSpec('all', 'Logical and over the trailing axes.', 'none'),
+};
+
+/** Attributes of `cumsum`. */
+export interface CumsumAttrs {
+  readonly axis: number;
+  readonly exclusive: boolean;
+  readonly reverse: boolean;
+}
+
+const cumsumSpec = defineOp<CumsumAttrs>({
+  name: 'cumsum',
+  family: 'reduce',
+  summary: 'Cumulative sum along an axis (inclusive or exclusive, either direction).',
+  kind: 'kernel',
+  backendKernel: 'cumsum',
+  infer: ([x]) => [{ shape: x!.shape, dtype: x!.dtype }],
+  kernel: (b, [x], [o], { axis, exclusive, reverse }) => b.cumsum(x!, axis, exclusive, reverse, o!),
+  onnx: onnxNodes(['CumSum'], (ctx) => {
+    ctx.graph.node('CumSum', [ctx.inputs[0]!, int64(ctx, [ctx.attrs.axis], [])], ctx.outputs, { exclusive: ctx.attrs.exclusive ? 1 : 0, reverse: ctx.attrs.reverse ? 1 : 0 });
+  }),
+  // The adjoint of a cumulative sum is the cumulative sum in the other direction.
+  gradient: { saves: {}, rule: (dy, { attrs }) => [cumsum(dy, attrs.axis, { exclusive: attrs.exclusive, reverse: !attrs.reverse })] },
+});
+
+/** Attributes of `topk`. */
+export interface TopkAttrs {
+  readonly k: number;
+  readonly largest: boolean;
+}
+
+const topkSpec = defineOp<TopkAttrs>({
+  name: 'topk',
+  family: 'reduce',
+  summary: 'The `k` largest (or smallest) values along the last axis, sorted, and their int32 indices.',
+  kind: 'kernel',
+  backendKernel: 'topk',
+  infer: ([x], { k }) => {
+    const shape = [...x!.shape.slice(0, -1), k];
+    return [{ shape, dtype: x!.dtype }, { shape, dtype: 'int32' }];
+  },
+  kernel: (b, [x], [v, i], { k, largest }) => b.topk(x!, k, largest, v!, i!),
+  // Values go back to where they were taken from (the axis is last here, as recorded).
+  gradient: {
+    saves: { outputs: [1] },
+    rule: (dy, { inputShapes: [shape], inputDtypes: [dtype], outputs }) => [zeros(shape!, { dtype: dtype!, backend: dy.backend }).scatterAdd(outputs[1]!, dy, shape!.length - 1)],
+  },
+});
+
+/** @internal The reduce family's entries of the op table. */
+export const reduceSpecs: readonly AnyOpSpec[] = [...Object.values(REDUCE_SPECS), cumsumSpec, topkSpec];

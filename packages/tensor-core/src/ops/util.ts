@@ -1,6 +1,6 @@
 /** Helpers shared by the op modules: argument coercion and validation. */
 import type { Backend } from '../backend.js';
-import { isFloat, promoteTypes, toTypedArray, type DType } from '../dtype.js';
+import { isFloat, toTypedArray, type DType } from '../dtype.js';
 import { getBackend, fromValues, assertLive } from '../engine.js';
 import { TensorError, fmtShape, safeJson } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -20,58 +20,6 @@ export function scalarDtype(value: number | boolean, other: DType | undefined): 
 /** A rank-0 tensor on `backend`. */
 export function scalarTensor(value: number | boolean, dtype: DType, backend?: Backend): Tensor {
   return fromValues(toTypedArray([value], dtype), [], dtype, backend ?? getBackend());
-}
-
-/**
- * Converts the operands of a binary op to tensors of one dtype on one backend; returns them and
- * the temporaries to dispose.
- */
-export function binaryOperands(op: string, a: TensorLike, b: TensorLike, minDtype?: DType): { a: Tensor; b: Tensor; temps: Tensor[] } {
-  requireTensorLike(op, 'a', a);
-  requireTensorLike(op, 'b', b);
-  const temps: Tensor[] = [];
-  if (!(a instanceof Tensor) && !(b instanceof Tensor)) {
-    a = scalarTensor(a, scalarDtype(a, undefined));
-    temps.push(a);
-  }
-  let ta: Tensor;
-  let tb: Tensor;
-  if (a instanceof Tensor) {
-    assertLive(a, op);
-    ta = a;
-  }
-  if (b instanceof Tensor) {
-    assertLive(b, op);
-    tb = b;
-  }
-  if (!(a instanceof Tensor)) {
-    ta = scalarTensor(a, scalarDtype(a, tb!.dtype), tb!.backend);
-    temps.push(ta);
-  }
-  if (!(b instanceof Tensor)) {
-    tb = scalarTensor(b, scalarDtype(b, ta!.dtype), ta!.backend);
-    temps.push(tb);
-  }
-  let dtype = promoteTypes(ta!.dtype, tb!.dtype);
-  if (minDtype !== undefined) dtype = promoteTypes(dtype, minDtype);
-  if (ta!.dtype !== dtype) {
-    ta = castTo(ta!, dtype);
-    temps.push(ta);
-  }
-  if (tb!.dtype !== dtype) {
-    tb = castTo(tb!, dtype);
-    temps.push(tb);
-  }
-  return { a: ta!, b: tb!, temps };
-}
-
-let castImpl: ((x: Tensor, dtype: DType) => Tensor) | undefined;
-/** @internal Set by elementwise.ts to break an import cycle. */
-export function setCastImpl(fn: (x: Tensor, dtype: DType) => Tensor): void {
-  castImpl = fn;
-}
-function castTo(x: Tensor, dtype: DType): Tensor {
-  return castImpl!(x, dtype);
 }
 
 /** A short description of any value for error messages (`null`, `an array [1,2]`, `string "x"`). */

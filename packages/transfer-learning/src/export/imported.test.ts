@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, TensorError, randn, setBackend, tensor, tidy } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { backward } from '@tessera/autograd';
+import { backward, enableAutograd } from '@tessera/autograd';
 import { Linear, Module, ReLU, Sequential, manualSeed, type AnyModule } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
 import { decodeOnnxModel, type ModelProto } from '../proto/index.js';
@@ -19,6 +19,9 @@ import { cut, freeze } from '../finetune/index.js';
 import { exportOnnx } from './index.js';
 import { checkWithOnnx, onnxCheckerUnavailable, runOrt } from './test-utils/ort.js';
 import { MODEL_CASES } from '../import/test-utils/models.js';
+
+// These tests run forward passes on requiresGrad parameters before their first autograd call.
+enableAutograd();
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The demo's pretrained CNN (torch.onnx.export, opset 13): image [batch,1,28,28] → features [batch,64], logits [batch,10]. */

@@ -6,13 +6,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, randn, setBackend, tensor, tidy } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { backward } from '@tessera/autograd';
+import { backward, enableAutograd } from '@tessera/autograd';
 import { BatchNorm2d, Conv2d, Flatten, GELU, LayerNorm, Linear, MaxPool2d, Module, ReLU, Sequential, Softmax, manualSeed } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
 import { importOnnx, type OnnxModule } from '../import/index.js';
 import { batchNormPolicyOf, discriminativeGroups, freeze, setBatchNormPolicy, trainableSummary } from '../finetune/index.js';
 import { exportOnnx } from './index.js';
 import { checkWithOnnx, onnxCheckerUnavailable, runOrt } from './test-utils/ort.js';
+
+// These tests run forward passes on requiresGrad parameters before their first autograd call.
+enableAutograd();
 
 beforeAll(async () => {
   await setBackend(cpu());

@@ -1,7 +1,7 @@
 /** Cutting an ONNX model at an intermediate tensor and putting a new head on the backbone. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TensorError, randn, setBackend, tensor, tidy, type Tensor } from '@tessera/tensor-core';
-import { backward } from '@tessera/autograd';
+import { backward, enableAutograd } from '@tessera/autograd';
 import { SGD } from '@tessera/optim';
 import { cpu } from '@tessera/backend-cpu';
 import { BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, manualSeed } from '@tessera/layers';
@@ -9,6 +9,9 @@ import { decodeOnnxModel } from '../proto/index.js';
 import { exportOnnx } from '../export/index.js';
 import { importOnnx } from '../import/index.js';
 import { cut, cutOnnx, cutOnnxBytes, freeze } from './index.js';
+
+// These tests run forward passes on requiresGrad parameters before their first autograd call.
+enableAutograd();
 
 beforeAll(async () => {
   await setBackend(cpu());

@@ -8,10 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { randn, setBackend, tensor, tidy, type Backend, type Tensor } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
 import { webgpu } from '@tessera/backend-webgpu';
-import { backward } from '@tessera/autograd';
+import { backward, enableAutograd } from '@tessera/autograd';
 import { BatchNorm2d, Conv2d, Flatten, Linear, ReLU, Sequential, manualSeed } from '@tessera/layers';
 import { SGD } from '@tessera/optim';
 import { discriminativeGroups, extractFeatures, freeze } from './index.js';
+
+// These tests run forward passes on requiresGrad parameters before their first autograd call.
+enableAutograd();
 
 let gpu: (Backend & { dispose(): void }) | undefined;
 let reason = '';

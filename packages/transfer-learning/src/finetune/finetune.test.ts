@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, TensorError, memory, randn, setBackend, tensor, tidy } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { backward } from '@tessera/autograd';
+import { backward, enableAutograd } from '@tessera/autograd';
 import { BatchNorm2d, Conv2d, Flatten, Linear, Module, ReLU, Sequential, manualSeed } from '@tessera/layers';
 import { Adam, SGD, type SGDOptions } from '@tessera/optim';
 import {
@@ -23,6 +23,9 @@ import {
   trainableSummary,
   unfreeze,
 } from './index.js';
+
+// These tests run forward passes on requiresGrad parameters before their first autograd call.
+enableAutograd();
 
 beforeAll(async () => {
   await setBackend(cpu());

@@ -1,10 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TensorError, memory, ones, randn, setBackend, tensor, type Tensor } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { backward, checkGradients, noGrad } from '@tessera/autograd';
+import { backward, checkGradients, noGrad, enableAutograd } from '@tessera/autograd';
 import { importOnnx, inspectOnnx } from '../index.js';
 import { OnnxDataType, decodeOnnxModel, encodeOnnxModel } from '../proto/index.js';
 import { buildModel, floatAttr, floatInit, int64Init, intAttr, intsAttr, valueInfo } from './test-utils/build.js';
+
+// These tests run forward passes on requiresGrad parameters before their first autograd call.
+enableAutograd();
 
 beforeAll(async () => {
   await setBackend(cpu());

@@ -1,0 +1,21 @@
+/** Every op family, re-exported (the package index and `Tensor`'s methods read them from here). */
+export type { TensorLike } from './util.js';
+export * from './creation.js';
+export * from './elementwise.js';
+export * from './reduce.js';
+export * from './reshape.js';
+export * from './expand.js';
+export * from './transpose.js';
+export * from './slice.js';
+export * from './concat.js';
+export * from './pad.js';
+export * from './tile.js';
+export * from './gather.js';
+export * from './matmul.js';
+export * from './softmax.js';
+export * from './norms.js';
+export * from './conv.js';
+export * from './pool.js';
+export * from './resize.js';
+export * from './optim.js';
+export * from './unbroadcast.js';
