@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TensorError } from '@tessera/tensor-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfusionMatrix, confusionMatrix, confusionMatrixSvg, precisionRecallCurve, precisionRecallCurveSvg, rocCurve, rocCurveSvg } from './index.js';
 import { expectTensorError } from './test-utils/errors.js';
@@ -107,11 +108,32 @@ describe('confusion-matrix heat map', () => {
     const cm = await confusionMatrix([0, 1], [0, 1]);
     await expectTensorError(() => cm.toSvg({ labels: ['a'] }), 'INVALID_ARGUMENT', /^confusionMatrix\.toSvg: labels has 1 names but the matrix has 2 classes/);
     await expectTensorError(() => cm.toSvg({ labels: [1, 2] as unknown as string[] }), 'INVALID_ARGUMENT', /labels must be an array of strings/);
-    await expectTensorError(() => cm.toSvg({ normalize: 'rows' as 'true' }), 'INVALID_ARGUMENT', /normalize must be 'true', 'pred' or 'all', got 'rows'/);
-    await expectTensorError(() => cm.toSvg({ cellSize: 0 }), 'INVALID_ARGUMENT', /cellSize must be a number in \[8, 200\], got 0/);
+    await expectTensorError(() => cm.toSvg({ normalize: 'rows' as 'true' }), 'INVALID_ARGUMENT', /normalize must be one of 'true', 'pred', 'all', got "rows"/);
+    await expectTensorError(() => cm.toSvg({ cellSize: 0 }), 'INVALID_ARGUMENT', /cellSize must be a finite number in \[8, 200\], got number 0/);
     await expectTensorError(() => cm.toSvg({ normalise: 'true' } as object), 'UNKNOWN_OPTION', /unknown option 'normalise' \(did you mean 'normalize'\?\); valid options: title, labels, normalize, cellSize/);
-    await expectTensorError(() => cm.toSvg({ title: 3 } as unknown as object), 'INVALID_ARGUMENT', /title must be a string, got 3/);
-    await expectTensorError(() => cm.plot({ labels: ['a', 'b'] } as unknown as string), 'INVALID_ARGUMENT', /^confusionMatrix\.plot: path must be a non-empty string, got an object/);
+    await expectTensorError(() => cm.toSvg({ title: 3 } as unknown as object), 'INVALID_ARGUMENT', /title must be a non-empty string, got number 3/);
+    await expectTensorError(() => cm.plot({ labels: ['a', 'b'] } as unknown as string), 'INVALID_ARGUMENT', /^confusionMatrix\.plot: path must be a non-empty string, got Object/);
+  });
+
+  it('reports every bad plot option in one TensorError', async () => {
+    const cm = await confusionMatrix([0, 1], [0, 1]);
+    let error: unknown;
+    try {
+      cm.toSvg({ normalise: 'true', cellSize: 0, labels: ['a'], title: '' } as object);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TensorError);
+    expect(error).toMatchObject({ code: 'UNKNOWN_OPTION' });
+    expect((error as TensorError).details.map((d) => [d.code, d.name])).toEqual([
+      ['UNKNOWN_OPTION', 'options'],
+      ['INVALID_ARGUMENT', 'title'],
+      ['INVALID_ARGUMENT', 'labels'],
+      ['INVALID_ARGUMENT', 'cellSize'],
+    ]);
+    expect((error as TensorError).message).toMatch(/unknown option 'normalise'.*; and 3 more problems: title must be a non-empty string, got ""; labels has 1 names but the matrix has 2 classes; cellSize must be a finite number in \[8, 200\], got number 0/);
+    const roc = await rocCurve([0.1, 0.9], [0, 1]);
+    expect(() => roc.toSvg({ size: 50, label: 7 } as unknown as object)).toThrow(/^rocCurve\.toSvg: label must be a non-empty string, got number 7; and 1 more problem: size must be a finite number in \[100, 2000\], got number 50/);
   });
 });
 
@@ -165,10 +187,10 @@ describe('ROC and precision-recall plots', () => {
     await expectTensorError(() => rocCurveSvg({} as never), 'INVALID_ARGUMENT', /needs arrays fpr and tpr; fpr is undefined/);
     await expectTensorError(() => precisionRecallCurveSvg({ precision: [1, 0.5], recall: [0, 1] }), 'INVALID_ARGUMENT', /recall must be decreasing/);
     const roc = await rocCurve(scores, target);
-    await expectTensorError(() => roc.toSvg({ size: 50 }), 'INVALID_ARGUMENT', /size must be a number in \[100, 2000\], got 50/);
+    await expectTensorError(() => roc.toSvg({ size: 50 }), 'INVALID_ARGUMENT', /size must be a finite number in \[100, 2000\], got number 50/);
     await expectTensorError(() => roc.toSvg({ colour: 'red' } as object), 'UNKNOWN_OPTION', /unknown option 'colour'; valid options: title, label, size/);
     await expectTensorError(() => roc.plot('roc.jpg'), 'INVALID_ARGUMENT', /^rocCurve\.plot: cannot tell the format of 'roc\.jpg': use a file name ending in \.svg or \.png/);
-    await expectTensorError(() => roc.toPng({ size: 50 }), 'INVALID_ARGUMENT', /^rocCurve\.toPng: size must be a number in \[100, 2000\], got 50/);
+    await expectTensorError(() => roc.toPng({ size: 50 }), 'INVALID_ARGUMENT', /^rocCurve\.toPng: size must be a finite number in \[100, 2000\], got number 50/);
   });
 });
 

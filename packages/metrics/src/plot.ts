@@ -6,7 +6,7 @@
  * methods (non-enumerable, so the values still compare and serialise as plain arrays/objects);
  * the `*Svg` functions take the plain data, e.g. after a JSON round trip.
  */
-import { checkOptions as checkKnownOptions, TensorError } from '@tessera/tensor-core';
+import { check, describeValue, TensorError } from '@tessera/tensor-core';
 import { renderPng } from './svg-to-png.js';
 
 /**
@@ -107,35 +107,6 @@ function px(v: number): string {
   return String(Math.round(v * 100) / 100);
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (Array.isArray(value)) return 'an array';
-  return value === null ? 'null' : typeof value === 'object' ? 'an object' : String(value);
-}
-
-/** Checks that `options` is a plain object with only `known` keys, and returns it. */
-function checkOptions<O extends object>(options: O | undefined, known: readonly string[], op: string): Partial<Record<string, unknown>> {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `options must be an object, got ${describe(options)}`);
-  }
-  return checkKnownOptions(op, options, known) as Partial<Record<string, unknown>>;
-}
-
-function stringOption(value: unknown, name: string, fallback: string, op: string): string {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string') throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a string, got ${describe(value)}`);
-  return value;
-}
-
-function numberOption(value: unknown, name: string, fallback: number, min: number, max: number, op: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= min && value <= max)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `${name} must be a number in [${min}, ${max}], got ${describe(value)}`);
-  }
-  return value;
-}
-
 /** The SVG document around `body`: size, accessible title, default font. */
 function svgDocument(width: number, height: number, title: string, body: string[]): string {
   const w = px(width);
@@ -205,14 +176,14 @@ export function confusionMatrixSvg(matrix: ReadonlyArray<ArrayLike<number>>, opt
 /** @internal confusionMatrixSvg with errors named after `op`. */
 export function renderConfusionMatrix(matrix: ReadonlyArray<ArrayLike<number>>, options: ConfusionMatrixPlotOptions | undefined, op: string): string {
   if (!Array.isArray(matrix) || matrix.length === 0) {
-    throw new TensorError('INVALID_ARGUMENT', op, `the confusion matrix is empty (got ${Array.isArray(matrix) ? '[]' : describe(matrix)}); compute it from at least one sample`);
+    throw new TensorError('INVALID_ARGUMENT', op, `the confusion matrix is empty (got ${Array.isArray(matrix) ? '[]' : describeValue(matrix)}); compute it from at least one sample`);
   }
   const n = matrix.length;
   const values: number[][] = [];
   for (let t = 0; t < n; t++) {
     const row = matrix[t];
     if (row === null || typeof row !== 'object' || row.length !== n) {
-      throw new TensorError('INVALID_ARGUMENT', op, `the confusion matrix must be square: it has ${n} rows but row ${t} has ${row === null || typeof row !== 'object' ? describe(row) : `${row.length} values`}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `the confusion matrix must be square: it has ${n} rows but row ${t} has ${row === null || typeof row !== 'object' ? describeValue(row) : `${row.length} values`}`);
     }
     const copy: number[] = [];
     for (let p = 0; p < n; p++) {
@@ -225,24 +196,24 @@ export function renderConfusionMatrix(matrix: ReadonlyArray<ArrayLike<number>>, 
     values.push(copy);
   }
 
-  const o = checkOptions(options, CONFUSION_OPTIONS, op);
-  const title = stringOption(o.title, 'title', 'Confusion matrix', op);
-  const normalize = o.normalize;
-  if (normalize !== undefined && normalize !== 'true' && normalize !== 'pred' && normalize !== 'all') {
-    throw new TensorError('INVALID_ARGUMENT', op, `normalize must be 'true', 'pred' or 'all', got ${describe(normalize)}`);
-  }
-  let labels: string[];
-  if (o.labels === undefined) {
-    labels = Array.from({ length: n }, (_, c) => String(c));
-  } else {
-    const given = o.labels;
+  // Every bad option in one error; the labels' count depends on the (already checked) matrix.
+  const c = check.all(op);
+  const o = c.options(options, CONFUSION_OPTIONS);
+  const title = o.title === undefined ? 'Confusion matrix' : c.string('title', o.title);
+  const normalize = o.normalize === undefined ? undefined : c.oneOf('normalize', o.normalize, ['true', 'pred', 'all'] as const);
+  let labels = Array.from({ length: n }, (_, k) => String(k));
+  if (o.labels !== undefined) {
+    const given: unknown = o.labels;
     if (!Array.isArray(given) || given.some((l) => typeof l !== 'string')) {
-      throw new TensorError('INVALID_ARGUMENT', op, `labels must be an array of strings, got ${describe(given)}`);
+      c.fail('INVALID_ARGUMENT', `labels must be an array of strings, got ${describeValue(given)}`, 'labels', given);
+    } else if (given.length !== n) {
+      c.fail('INVALID_ARGUMENT', `labels has ${given.length} names but the matrix has ${n} classes`, 'labels', given);
+    } else {
+      labels = given as string[];
     }
-    if (given.length !== n) throw new TensorError('INVALID_ARGUMENT', op, `labels has ${given.length} names but the matrix has ${n} classes`);
-    labels = given as string[];
   }
-  const cell = numberOption(o.cellSize, 'cellSize', Math.round(Math.min(64, Math.max(16, 480 / n))), 8, 200, op);
+  const cell = o.cellSize === undefined ? Math.round(Math.min(64, Math.max(16, 480 / n))) : c.number('cellSize', o.cellSize, { min: 8, max: 200 });
+  c.done();
 
   // The fraction each cell is coloured by (and, when normalising, printed as a percentage).
   const rowSums = values.map((row) => row.reduce((a, b) => a + b, 0));
@@ -329,7 +300,7 @@ function readRates(x: ArrayLike<number> | undefined, y: ArrayLike<number> | unde
   const [xName, yName] = names;
   for (const [name, arr] of [[xName, x], [yName, y]] as const) {
     if (arr === null || typeof arr !== 'object' || typeof arr.length !== 'number') {
-      throw new TensorError('INVALID_ARGUMENT', op, `${what} needs arrays ${xName} and ${yName}; ${name} is ${describe(arr)}`);
+      throw new TensorError('INVALID_ARGUMENT', op, `${what} needs arrays ${xName} and ${yName}; ${name} is ${describeValue(arr)}`);
     }
   }
   const xs = Array.from(x!);
@@ -407,12 +378,15 @@ function curveChart(title: string, axes: [string, string], size: number, series:
 }
 
 function curveOptions(options: CurvePlotOptions | undefined, defaults: { title: string; label: string }, op: string): { title: string; label: string; size: number } {
-  const o = checkOptions(options, CURVE_OPTIONS, op);
-  return {
-    title: stringOption(o.title, 'title', defaults.title, op),
-    label: stringOption(o.label, 'label', defaults.label, op),
-    size: numberOption(o.size, 'size', 400, 100, 2000, op),
+  const c = check.all(op);
+  const o = c.options(options, CURVE_OPTIONS);
+  const result = {
+    title: o.title === undefined ? defaults.title : c.string('title', o.title),
+    label: o.label === undefined ? defaults.label : c.string('label', o.label),
+    size: o.size === undefined ? 400 : c.number('size', o.size, { min: 100, max: 2000 }),
   };
+  c.done();
+  return result;
 }
 
 /**
@@ -517,7 +491,7 @@ async function nodeFs(op: string): Promise<Fs> {
 async function plotTo(render: () => string, path: string | undefined, op: string): Promise<string> {
   let png = false;
   if (path !== undefined) {
-    if (typeof path !== 'string' || path.length === 0) throw new TensorError('INVALID_ARGUMENT', op, `path must be a non-empty string, got ${describe(path)}`);
+    check.string(op, 'path', path);
     png = /\.png$/i.test(path);
     if (!png && !/\.svg$/i.test(path)) {
       throw new TensorError('INVALID_ARGUMENT', op, `cannot tell the format of '${path}': use a file name ending in .svg or .png`);
