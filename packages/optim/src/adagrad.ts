@@ -1,6 +1,5 @@
 /** Adagrad. */
-import type { Tensor, Variable } from '@tessera/tensor-core';
-import { check, checkOptions } from '@tessera/tensor-core';
+import type { Checks, Tensor, Variable } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 /**
@@ -51,18 +50,16 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   protected readonly bufferNames: readonly string[] = ['sum'];
 
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
-    super('Adagrad', params, { ...DEFAULTS, ...checkOptions('Adagrad', options, Object.keys(DEFAULTS)) });
+    super('Adagrad', params, DEFAULTS, options);
   }
 
-  protected validateOptions(o: AdagradOptions, where: string): void {
-    const checks = check.all(this.name, where);
+  protected validateOptions(o: AdagradOptions, checks: Checks): void {
     checks.number('lr', o.lr, { min: 0 });
     checks.number('lrDecay', o.lrDecay, { min: 0 });
     checks.number('weightDecay', o.weightDecay, { min: 0 });
     checks.number('initialAccumulatorValue', o.initialAccumulatorValue, { min: 0 });
     checks.number('eps', o.eps, { min: 0, minExclusive: true });
     checks.boolean('maximize', o.maximize);
-    checks.done();
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<AdagradOptions>): void {

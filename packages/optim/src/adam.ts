@@ -1,5 +1,5 @@
 /** Adam and AdamW (with AMSGrad). */
-import { check, checkOptions, adamStep, type Tensor, type Variable } from '@tessera/tensor-core';
+import { adamStep, type Checks, type Tensor, type Variable } from '@tessera/tensor-core';
 import { Optimizer, checkBetas, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 /**
@@ -28,16 +28,14 @@ export interface AdamOptions {
 const ADAM_DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
 const BUFFERS: readonly string[] = ['expAvg', 'expAvgSq', 'maxExpAvgSq'];
 
-/** Checks Adam's and AdamW's hyperparameters, every failure in one error. */
-function validate(name: string, o: AdamOptions, where: string): void {
-  const checks = check.all(name, where);
+/** Records the failures of Adam's and AdamW's hyperparameters into the call's collector. */
+function validate(o: AdamOptions, checks: Checks): void {
   checks.number('lr', o.lr, { min: 0 });
   checkBetas(checks, o.betas);
   checks.number('eps', o.eps, { min: 0, minExclusive: true });
   checks.number('weightDecay', o.weightDecay, { min: 0 });
   checks.boolean('amsgrad', o.amsgrad);
   checks.boolean('maximize', o.maximize);
-  checks.done();
 }
 
 /**
@@ -98,11 +96,11 @@ export class Adam extends Optimizer<AdamOptions> {
   protected readonly bufferNames: readonly string[] = BUFFERS;
 
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('Adam', params, { ...ADAM_DEFAULTS, ...checkOptions('Adam', options, Object.keys(ADAM_DEFAULTS)) });
+    super('Adam', params, ADAM_DEFAULTS, options);
   }
 
-  protected validateOptions(o: AdamOptions, where: string): void {
-    validate(this.name, o, where);
+  protected validateOptions(o: AdamOptions, checks: Checks): void {
+    validate(o, checks);
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
@@ -126,11 +124,11 @@ export class AdamW extends Optimizer<AdamOptions> {
   protected readonly bufferNames: readonly string[] = BUFFERS;
 
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('AdamW', params, { ...ADAM_DEFAULTS, weightDecay: 1e-2, ...checkOptions('AdamW', options, Object.keys(ADAM_DEFAULTS)) });
+    super('AdamW', params, { ...ADAM_DEFAULTS, weightDecay: 1e-2 }, options);
   }
 
-  protected validateOptions(o: AdamOptions, where: string): void {
-    validate(this.name, o, where);
+  protected validateOptions(o: AdamOptions, checks: Checks): void {
+    validate(o, checks);
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {

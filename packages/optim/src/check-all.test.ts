@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend, variable, zeros } from '@tessera/tensor-core';
 import { cpu } from '@tessera/backend-cpu';
-import { Adam, OneCycleLR, ReduceLROnPlateau, SGD } from './index.js';
+import { Adam, AdamW, OneCycleLR, ReduceLROnPlateau, SGD } from './index.js';
 
 beforeAll(async () => {
   await setBackend(cpu());
@@ -41,5 +41,47 @@ describe('every failure at once', () => {
       details: [{ name: 'options' }, { name: 'totalSteps' }, { name: 'pctStart' }],
     });
     w.dispose();
+  });
+
+  it('SGD reports a misspelt key and a bad value in one error, with the unknown key\'s code', async () => {
+    const w = variable(zeros([2]));
+    await rejection(() => new SGD([w], { lr: -1, momentun: 0.9 } as never)).toMatchObject({
+      code: 'UNKNOWN_OPTION',
+      details: [
+        { code: 'UNKNOWN_OPTION', name: 'options' },
+        { code: 'INVALID_ARGUMENT', name: 'lr', value: -1 },
+      ],
+      message: expect.stringMatching(/^SGD: unknown option 'momentun' \(did you mean 'momentum'\?\).*; and 1 more problem: defaults: lr must be a finite number >= 0, got number -1$/),
+    });
+    w.dispose();
+  });
+
+  it('Adam and AdamW report every misspelt key and every bad value together', async () => {
+    const w = variable(zeros([2]));
+    for (const Ctor of [Adam, AdamW]) {
+      await rejection(() => new Ctor([w], { lr: 'fast', betas: [0.9, 2], epsilon: 1e-8, weightDecy: 0 } as never)).toMatchObject({
+        code: 'UNKNOWN_OPTION',
+        details: [
+          { code: 'UNKNOWN_OPTION', message: expect.stringMatching(/unknown option 'epsilon'/) },
+          { code: 'UNKNOWN_OPTION', message: expect.stringMatching(/unknown option 'weightDecy' \(did you mean 'weightDecay'\?\)/) },
+          { code: 'INVALID_ARGUMENT', name: 'lr', value: 'fast' },
+          { code: 'INVALID_ARGUMENT', name: 'betas[1]', value: 2 },
+        ],
+      });
+    }
+    w.dispose();
+  });
+
+  it('addParamGroup reports a misspelt key and a bad value of one group together', async () => {
+    const w = variable(zeros([2]));
+    const v = variable(zeros([2]));
+    const sgd = new SGD([w], { lr: 0.1 });
+    await rejection(() => sgd.addParamGroup({ params: [v], lr: -2, momentun: 0.5 } as never)).toMatchObject({
+      code: 'UNKNOWN_OPTION',
+      details: [{ code: 'UNKNOWN_OPTION', message: expect.stringMatching(/^unknown option 'momentun' in param group 1 \(did you mean 'momentum'\?\)/) }, { code: 'INVALID_ARGUMENT', name: 'lr', value: -2 }],
+    });
+    expect(sgd.paramGroups).toHaveLength(1);
+    w.dispose();
+    v.dispose();
   });
 });

@@ -1,6 +1,5 @@
 /** Lion. */
-import type { Tensor, Variable } from '@tessera/tensor-core';
-import { check, checkOptions } from '@tessera/tensor-core';
+import type { Checks, Tensor, Variable } from '@tessera/tensor-core';
 import { Optimizer, checkBetas, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 /**
@@ -48,16 +47,14 @@ export class Lion extends Optimizer<LionOptions> {
   protected readonly bufferNames: readonly string[] = ['expAvg'];
 
   constructor(params: Params<LionOptions>, options: Partial<LionOptions> = {}) {
-    super('Lion', params, { ...DEFAULTS, ...checkOptions('Lion', options, Object.keys(DEFAULTS)) });
+    super('Lion', params, DEFAULTS, options);
   }
 
-  protected validateOptions(o: LionOptions, where: string): void {
-    const checks = check.all(this.name, where);
+  protected validateOptions(o: LionOptions, checks: Checks): void {
     checks.number('lr', o.lr, { min: 0 });
     checkBetas(checks, o.betas);
     checks.number('weightDecay', o.weightDecay, { min: 0 });
     checks.boolean('maximize', o.maximize);
-    checks.done();
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<LionOptions>): void {

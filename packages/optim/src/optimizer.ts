@@ -4,6 +4,8 @@
  */
 import {
   type Checks,
+  check,
+  checkError,
   backendLabel,
   describeTensor,
   describeValue,
@@ -145,15 +147,21 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
   /**
    * @param name The optimizer's name, used in error messages (`'SGD'`).
    * @param params Parameters or parameter groups.
-   * @param defaults Complete default hyperparameters.
+   * @param defaults The optimizer's complete default hyperparameters.
+   * @param options The caller's options over `defaults`: unknown keys and bad values are checked
+   *   together and thrown as one `TensorError` (the first failure's code, every failure in `details`).
    */
   protected constructor(
     protected readonly name: string,
     params: Params<O>,
     defaults: O,
+    options: Partial<O> = {},
   ) {
-    this.validateOptions(defaults, 'defaults');
-    this.defaults = Object.freeze({ ...defaults });
+    const keys = check.all(name);
+    const given = keys.options(options, Object.keys(defaults));
+    const merged = { ...defaults, ...given } as O;
+    this.#validate(merged, 'defaults', keys);
+    this.defaults = Object.freeze(merged);
     if (!Array.isArray(params)) {
       throw new TensorError('INVALID_ARGUMENT', name, `params must be an array of Variables or of parameter groups, got ${describeValue(params)}`);
     }
@@ -190,7 +198,8 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
     if (group.params.length === 0) {
       throw new TensorError('INVALID_ARGUMENT', this.name, `${where} has an empty parameter list`);
     }
-    checkOptions(this.name, group, ['params', 'initialLr', ...Object.keys(this.defaults)], where);
+    const keys = check.all(this.name);
+    keys.options(group, ['params', 'initialLr', ...Object.keys(this.defaults)], { what: where });
     const seen = new Set<Tensor>();
     group.params.forEach((p, i) => {
       if (!(p instanceof Variable)) {
@@ -212,7 +221,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
       seen.add(p);
     });
     const merged = { ...this.defaults, ...withoutUndefined(group), params: Object.freeze([...group.params]) } as ParamGroup<O>;
-    this.validateOptions(merged, where);
+    this.#validate(merged, where, keys);
     for (const p of merged.params) this.#params.add(p);
     this.paramGroups.push(merged);
   }
@@ -241,7 +250,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
     if (!(grads instanceof Map)) {
       throw new TensorError('INVALID_ARGUMENT', `${this.name}.step`, `grads must be a Map from parameter to gradient (as backward() returns), got ${describeValue(grads)}`);
     }
-    this.paramGroups.forEach((g, i) => this.validateOptions(g, `param group ${i}`));
+    this.paramGroups.forEach((g, i) => this.#validate(g, `param group ${i}`));
     if (!options.allowUnknown) {
       for (const key of grads.keys()) {
         if (!this.#params.has(key)) {
@@ -289,10 +298,19 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
   protected abstract update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<O>): void;
 
   /**
-   * Checks hyperparameters.
-   * @throws TensorError `INVALID_ARGUMENT` naming `where` and the option.
+   * Records every invalid hyperparameter of `options` into `checks` (whose context names where
+   * the values came from: `defaults`, `param group 1`); the base class throws them, with any
+   * unknown-key failures of the same call, as one `TensorError`.
    */
-  protected abstract validateOptions(options: O, where: string): void;
+  protected abstract validateOptions(options: O, checks: Checks): void;
+
+  /** Validates `options` and throws the failures of `keys` (unknown options) and of the values together. */
+  #validate(options: O, where: string, keys?: Checks): void {
+    const values = check.all(this.name, where);
+    this.validateOptions(options, values);
+    const failures = [...(keys?.failures ?? []), ...values.failures];
+    if (failures.length > 0) throw checkError(this.name, failures);
+  }
 
   /** The names of every buffer this optimizer may keep per parameter (for `loadStateDict`). */
   protected abstract readonly bufferNames: readonly string[];
@@ -386,7 +404,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions> {
         options[key] = structuredClone(value);
       }
       const merged = { ...group, ...options, params: group.params } as ParamGroup<O>;
-      this.validateOptions(merged, `paramGroups[${i}]`);
+      this.#validate(merged, `paramGroups[${i}]`);
       newGroups.push(merged);
       params.push(...group.params);
     });

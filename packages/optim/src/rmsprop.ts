@@ -1,6 +1,5 @@
 /** RMSprop (centered, with momentum). */
-import type { Tensor, Variable } from '@tessera/tensor-core';
-import { check, checkOptions } from '@tessera/tensor-core';
+import type { Checks, Tensor, Variable } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 /**
@@ -53,11 +52,10 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   protected readonly bufferNames: readonly string[] = ['squareAvg', 'momentumBuffer', 'gradAvg'];
 
   constructor(params: Params<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
-    super('RMSprop', params, { ...DEFAULTS, ...checkOptions('RMSprop', options, Object.keys(DEFAULTS)) });
+    super('RMSprop', params, DEFAULTS, options);
   }
 
-  protected validateOptions(o: RMSpropOptions, where: string): void {
-    const checks = check.all(this.name, where);
+  protected validateOptions(o: RMSpropOptions, checks: Checks): void {
     checks.number('lr', o.lr, { min: 0 });
     checks.number('alpha', o.alpha, { min: 0 });
     checks.number('eps', o.eps, { min: 0, minExclusive: true });
@@ -65,7 +63,6 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     checks.number('momentum', o.momentum, { min: 0 });
     checks.boolean('centered', o.centered);
     checks.boolean('maximize', o.maximize);
-    checks.done();
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<RMSpropOptions>): void {

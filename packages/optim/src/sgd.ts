@@ -1,5 +1,5 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay. */
-import { check, checkOptions, type Tensor, type Variable } from '@tessera/tensor-core';
+import type { Checks, Tensor, Variable } from '@tessera/tensor-core';
 import { Optimizer, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 /**
@@ -52,11 +52,10 @@ export class SGD extends Optimizer<SGDOptions> {
   protected readonly bufferNames: readonly string[] = ['momentumBuffer'];
 
   constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
-    super('SGD', params, { ...DEFAULTS, ...checkOptions('SGD', options, Object.keys(DEFAULTS)) });
+    super('SGD', params, DEFAULTS, options);
   }
 
-  protected validateOptions(o: SGDOptions, where: string): void {
-    const checks = check.all(this.name, where);
+  protected validateOptions(o: SGDOptions, checks: Checks): void {
     checks.number('lr', o.lr, { min: 0 });
     checks.number('momentum', o.momentum, { min: 0 });
     checks.number('dampening', o.dampening);
@@ -66,7 +65,6 @@ export class SGD extends Optimizer<SGDOptions> {
     if (o.nesterov === true && (o.momentum <= 0 || o.dampening !== 0)) {
       checks.fail('INVALID_ARGUMENT', `nesterov momentum needs momentum > 0 and dampening = 0, got momentum=${o.momentum}, dampening=${o.dampening}`, 'nesterov');
     }
-    checks.done();
   }
 
   protected update(param: Variable, grad: Tensor, state: ParamState, group: ParamGroup<SGDOptions>): void {
