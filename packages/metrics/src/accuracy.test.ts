@@ -56,12 +56,12 @@ describe('accuracy', () => {
   });
 
   it('rejects bad options', async () => {
-    await expectTensorError(() => accuracy([0], [0], { topK: 0 }), 'INVALID_ARGUMENT', /topK must be an integer >= 1, got 0/);
-    await expectTensorError(() => accuracy([0], [0], { topK: 1.5 }), 'INVALID_ARGUMENT', /topK must be an integer >= 1, got 1.5/);
+    await expectTensorError(() => accuracy([0], [0], { topK: 0 }), 'INVALID_ARGUMENT', /topK must be an integer >= 1, got number 0/);
+    await expectTensorError(() => accuracy([0], [0], { topK: 1.5 }), 'INVALID_ARGUMENT', /topK must be an integer >= 1, got number 1\.5/);
     await expectTensorError(() => accuracy([0, 1], [0, 1], { topK: 2 }), 'SHAPE_MISMATCH', /topK = 2 needs scores of shape \[N, C\], got pred of shape \[2\]/);
     await expectTensorError(() => accuracy([[0.1, 0.9]], [0], { topK: 2, numClasses: 3 }), 'SHAPE_MISMATCH', /2 score columns .* numClasses is 3/);
-    await expectTensorError(() => accuracy([0], [0], { numClasses: 1 }), 'INVALID_ARGUMENT', /numClasses must be an integer >= 2, got 1/);
-    await expectTensorError(() => accuracy([0], [0], { threshold: NaN }), 'INVALID_ARGUMENT', /threshold must be a finite number, got NaN/);
+    await expectTensorError(() => accuracy([0], [0], { numClasses: 1 }), 'INVALID_ARGUMENT', /numClasses must be an integer >= 2, got number 1$/);
+    await expectTensorError(() => accuracy([0], [0], { threshold: NaN }), 'INVALID_ARGUMENT', /threshold must be a finite number, got number NaN/);
   });
 
   it('refuses to merge other metrics or options', async () => {

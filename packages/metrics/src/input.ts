@@ -2,7 +2,7 @@
  * Reading metric inputs onto the host as float64, and the checks every metric shares. Metrics are
  * O(N) scans, so they run on the host in float64 whatever backend produced the tensor.
  */
-import { TensorError, type Tensor } from '@tessera/tensor-core';
+import { check, TensorError, type Tensor } from '@tessera/tensor-core';
 
 /**
  * What a metric accepts for predictions and targets: a `Tensor` (any backend, any dtype), a plain
@@ -149,7 +149,7 @@ export function checkProbabilities(x: HostArray, op: string, name: string, hint 
 
 /** @internal Throws unless `value` is an integer >= `min`. */
 export function checkIntegerOption(value: number, op: string, name: string, min: number): void {
-  if (!Number.isInteger(value) || value < min) throw new TensorError('INVALID_ARGUMENT', op, `${name} must be an integer >= ${min}, got ${value}`);
+  check.int(op, name, value, { min });
 }
 
 /** @internal Whether every value is an integer. */

@@ -2,7 +2,7 @@
  * Turning predictions into class labels: the rule every label-based metric (accuracy, precision,
  * confusion matrix, ...) applies to its `pred` argument.
  */
-import { TensorError } from '@tessera/tensor-core';
+import { check, TensorError } from '@tessera/tensor-core';
 import { allIntegers, checkFinite, checkLabels, checkProbabilities, shapeOf, type HostArray } from './input.js';
 
 /**
@@ -30,20 +30,12 @@ export interface LabelOptions {
 
 /** @internal Checks `threshold` and returns it (default 0.5). */
 export function thresholdOf(options: LabelOptions, op: string): number | undefined {
-  const threshold = options.threshold;
-  if (threshold !== undefined && (typeof threshold !== 'number' || !Number.isFinite(threshold))) {
-    throw new TensorError('INVALID_ARGUMENT', op, `threshold must be a finite number, got ${String(threshold)}`);
-  }
-  return threshold;
+  return options.threshold === undefined ? undefined : check.number(op, 'threshold', options.threshold);
 }
 
 /** @internal Checks `numClasses` (undefined, or an integer >= 2). */
 export function numClassesOf(options: LabelOptions, op: string): number | undefined {
-  const n = options.numClasses;
-  if (n !== undefined && (!Number.isInteger(n) || n < 2)) {
-    throw new TensorError('INVALID_ARGUMENT', op, `numClasses must be an integer >= 2, got ${String(n)}`);
-  }
-  return n;
+  return options.numClasses === undefined ? undefined : check.int(op, 'numClasses', options.numClasses, { min: 2 });
 }
 
 const PROBABILITY_HINT = ' (1D predictions with non-integer values are read as probabilities of class 1)';
