@@ -145,7 +145,7 @@ export async function attributionOverlays(images: Tensor, attributions: Tensor, 
   const img = requireImages(op, 'images', images);
   const a = requireImages(op, 'attributions', attributions);
   const [n, c, h, w] = img.shape as [number, number, number, number];
-  if (c !== 1 && c !== 3) throw new TensorError('SHAPE_MISMATCH', op, `images must have 1 (grey) or 3 (RGB) channels, got shape ${fmtShape(img.shape)}`);
+  requireGreyOrRgb(op, img);
   if (a.shape[0] !== n || a.shape[2] !== h || a.shape[3] !== w) {
     throw new TensorError('SHAPE_MISMATCH', op, `attributions ${fmtShape(a.shape)} must match the images ${fmtShape(img.shape)} in N, H and W`);
   }
@@ -154,13 +154,7 @@ export async function attributionOverlays(images: Tensor, attributions: Tensor, 
   const pixels = h * w;
   return Array.from({ length: n }, (_, i) => {
     const own = pixelValues.subarray(i * c * pixels, (i + 1) * c * pixels);
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of own) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    const range = hi > lo ? hi - lo : 1;
+    const { lo, range } = valueRange(own);
     const norm = normalizeAttribution(attrValues.subarray(i * ca * pixels, (i + 1) * ca * pixels), ca, pixels, sign, outlierPercent);
     const data = new Uint8ClampedArray(pixels * 4);
     for (let p = 0; p < pixels; p++) {
@@ -252,18 +246,12 @@ export async function imagesToRgba(images: Tensor): Promise<RgbaImage[]> {
   const op = 'imagesToRgba';
   const img = requireImages(op, 'images', images);
   const [n, c, h, w] = img.shape as [number, number, number, number];
-  if (c !== 1 && c !== 3) throw new TensorError('SHAPE_MISMATCH', op, `images must have 1 (grey) or 3 (RGB) channels, got shape ${fmtShape(img.shape)}`);
+  requireGreyOrRgb(op, img);
   const values = await img.data();
   const pixels = h * w;
   return Array.from({ length: n }, (_, i) => {
     const own = values.subarray(i * c * pixels, (i + 1) * c * pixels);
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of own) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    const range = hi > lo ? hi - lo : 1;
+    const { lo, range } = valueRange(own);
     const data = new Uint8ClampedArray(pixels * 4);
     for (let p = 0; p < pixels; p++) {
       for (let k = 0; k < 3; k++) data[p * 4 + k] = ((own[(c === 3 ? k : 0) * pixels + p]! - lo) / range) * 255;
@@ -271,4 +259,21 @@ export async function imagesToRgba(images: Tensor): Promise<RgbaImage[]> {
     }
     return { width: w, height: h, data };
   });
+}
+
+/** Throws unless `img` (NCHW) has 1 (grey) or 3 (RGB) channels. */
+function requireGreyOrRgb(op: string, img: Tensor): void {
+  const c = img.shape[1];
+  if (c !== 1 && c !== 3) throw new TensorError('SHAPE_MISMATCH', op, `images must have 1 (grey) or 3 (RGB) channels, got shape ${fmtShape(img.shape)}`);
+}
+
+/** The smallest value of `values` and its span to the largest (1 for a constant image, so it maps to 0). */
+function valueRange(values: ArrayLike<number>): { lo: number; range: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    lo = Math.min(lo, values[i]!);
+    hi = Math.max(hi, values[i]!);
+  }
+  return { lo, range: hi > lo ? hi - lo : 1 };
 }
